@@ -1,0 +1,107 @@
+"""Sending an envelope: sign, POST with timeouts, verify the reply.
+
+A reply that never came is 3003 (outcome unknown), never a failure: the caller must query
+before it retries. A peer that refused the connection never saw the message: 3001/3002/3004.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+
+from envelope import codes, header as headers
+from envelope.catalogue import HIP, INSFE
+from envelope.keys import KeyRing
+from envelope.signing import sign_envelope, sign_matches
+
+_UNAVAILABLE = {HIP: codes.HIS_UNAVAILABLE, INSFE: codes.INSURANCE_UNAVAILABLE}
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A verified answer, or one made up locally when none arrived (3xxx)."""
+
+    result_code: str
+    result_msg: str
+    body: dict[str, Any] = field(default_factory=dict)
+    header: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        """True for 0000."""
+        return self.result_code == codes.SUCCESS
+
+    @property
+    def outcome_unknown(self) -> bool:
+        """True when the message may or may not have taken effect (3003)."""
+        return self.result_code == codes.TIMED_OUT
+
+
+def _never_sent(exc: requests.RequestException) -> bool:
+    """True when the request surely did not reach the peer (refused or connect timeout)."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    if isinstance(exc, requests.ConnectionError):
+        reason = repr(exc.args[0]) if exc.args else ""
+        return "NewConnectionError" in reason or "Connection refused" in reason
+    return False
+
+
+class EnvelopeClient:
+    """Sends signed envelopes over one link to one URL."""
+
+    def __init__(self, url: str, ring: KeyRing, *, sender: str, receiver: str,
+                 hospital_code: str, timeout: tuple[float, float] = (2.0, 15.0),
+                 session: requests.Session | None = None) -> None:
+        self.url = url
+        self.ring = ring
+        self.sender = sender
+        self.receiver = receiver
+        self.hospital_code = hospital_code
+        self.timeout = timeout
+        self.session = session or requests.Session()
+
+    def build(self, trade_code: str, body: dict[str, Any], *, channel: str = "SYSTEM",
+              operator: str = "system", trace_id: str | None = None) -> dict[str, Any]:
+        """A signed envelope ready to send."""
+        head = headers.request_header(
+            trade_code=trade_code, sender=self.sender, receiver=self.receiver,
+            hospital_code=self.hospital_code, channel=channel, operator=operator,
+            trace_id=trace_id)
+        signed = sign_envelope(head, body, self.ring.active_key_id, self.ring.active_key)
+        return {"header": signed, "body": body}
+
+    def send(self, trade_code: str, body: dict[str, Any], *, channel: str = "SYSTEM",
+             operator: str = "system", trace_id: str | None = None) -> Reply:
+        """Send one request and return its verified reply."""
+        return self.post(self.build(trade_code, body, channel=channel, operator=operator,
+                                    trace_id=trace_id))
+
+    def post(self, envelope: dict[str, Any]) -> Reply:
+        """POST an already signed envelope; map transport faults to 3xxx replies."""
+        request_header = envelope["header"]
+        data = json.dumps(envelope, ensure_ascii=False).encode("utf-8")
+        try:
+            response = self.session.post(
+                self.url, data=data, timeout=self.timeout,
+                headers={"Content-Type": "application/json; charset=utf-8"})
+        except requests.RequestException as exc:
+            if _never_sent(exc):
+                code = _UNAVAILABLE.get(self.receiver, codes.PEER_UNAVAILABLE)
+                return Reply(code, f"{codes.message(code)}: {self.receiver} not reachable")
+            return Reply(codes.TIMED_OUT, codes.message(codes.TIMED_OUT))
+        return self._verify_reply(request_header, response)
+
+    def _verify_reply(self, request_header: dict[str, Any], response: requests.Response) -> Reply:
+        try:
+            document = response.json()
+            head, body = document["header"], document["body"]
+            key = self.ring.key_for(head["key_id"])
+        except (ValueError, KeyError, TypeError, codes.EnvelopeError):
+            return Reply(codes.TIMED_OUT, "reply was not a valid envelope; outcome unknown")
+        if not sign_matches(head, body, key) or head.get("ref_msg_id") != request_header["msg_id"]:
+            return Reply(codes.TIMED_OUT, "reply failed verification; outcome unknown")
+        return Reply(head["result_code"], head["result_msg"], body or {}, head)

@@ -1,0 +1,50 @@
+"""Reading settings from the environment once, at start-up.
+
+Harmless settings have defaults; secrets and peer URLs fail at start-up when missing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from envelope.keys import KeyRing
+
+
+class MissingSetting(RuntimeError):
+    """A required setting is absent: the service refuses to start."""
+
+
+def required(environ: Mapping[str, str], name: str) -> str:
+    """The value of a setting that has no safe default."""
+    value = environ.get(name, "").strip()
+    if not value:
+        raise MissingSetting(f"setting {name} is required (development values: deploy/dev.env)")
+    return value
+
+
+def optional(environ: Mapping[str, str], name: str, default: str) -> str:
+    """The value of a harmless setting."""
+    value = environ.get(name, "").strip()
+    return value or default
+
+
+def integer(environ: Mapping[str, str], name: str, default: int) -> int:
+    """An integer setting."""
+    value = environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise MissingSetting(f"setting {name} must be an integer") from exc
+
+
+def link_ring(environ: Mapping[str, str], link: str) -> KeyRing:
+    """The key ring of one envelope link: ENVELOPE_KEY_ID_<LINK>, ENVELOPE_KEY_<LINK> and
+    the optional ENVELOPE_PREVIOUS_KEYS_<LINK> (``kid:secret,...``) still accepted."""
+    return KeyRing.from_settings(
+        link,
+        required(environ, f"ENVELOPE_KEY_ID_{link}"),
+        required(environ, f"ENVELOPE_KEY_{link}"),
+        environ.get(f"ENVELOPE_PREVIOUS_KEYS_{link}", ""),
+    )

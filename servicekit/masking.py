@@ -1,0 +1,30 @@
+"""Masking personal data before it can reach a log line."""
+
+from __future__ import annotations
+
+import re
+
+_ID_CARD = re.compile(r"(?<![0-9])([1-9][0-9]{5})[0-9]{8}([0-9]{3}[0-9Xx])(?![0-9])")
+# Common Chinese personal names: 2-4 Han characters after a name-like key.
+_NAME_FIELD = re.compile(r"""(["']?(?:name|psn_name|patient_name)["']?\s*[:=]\s*["']?)"""
+                         r"""([^"',}\s]+)""")
+
+
+def mask_id_card(id_card_no: str) -> str:
+    """110105198001010016 -> 110105********0016 (keeps region and last four)."""
+    if len(id_card_no) < 10:
+        return "*" * len(id_card_no)
+    return id_card_no[:6] + "*" * (len(id_card_no) - 10) + id_card_no[-4:]
+
+
+def mask_name(name: str) -> str:
+    """张伟 -> 张*, 欧阳娜娜 -> 欧***: only the family name's first character stays."""
+    if not name:
+        return name
+    return name[0] + "*" * (len(name) - 1)
+
+
+def mask_text(text: str) -> str:
+    """Mask every ID card number and every name-field value in free text."""
+    text = _ID_CARD.sub(lambda m: m.group(1) + "********" + m.group(2)[-4:], text)
+    return _NAME_FIELD.sub(lambda m: m.group(1) + mask_name(m.group(2)), text)
