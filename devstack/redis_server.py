@@ -34,6 +34,6 @@ def start_redis(port: int, workdir: Path, log_path: Path | None = None) -> subpr
     process = subprocess.Popen(
         [redis_binary(), "--port", str(port), "--bind", "127.0.0.1", "--save", "",
          "--appendonly", "no", "--dir", str(workdir)],
-        stdout=out, stderr=subprocess.STDOUT)
+        stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     wait_for_port(port)
     return process

@@ -12,7 +12,8 @@ from typing import Any
 
 import requests
 
-from envelope import codes, header as headers
+from envelope import codes
+from envelope import header as headers
 from envelope.catalogue import HIP, INSFE
 from envelope.keys import KeyRing
 from envelope.signing import sign_envelope, sign_matches

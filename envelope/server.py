@@ -14,8 +14,8 @@ from envelope import catalogue, codes
 from envelope.header import response_header
 from envelope.keys import KeyRing
 from envelope.signing import sign_envelope
+from envelope.tracing import bind_trace_id
 from envelope.verify import Verifier, parse
-from servicekit.logs import bind_trace_id
 
 log = logging.getLogger("envelope")
 

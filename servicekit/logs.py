@@ -5,22 +5,12 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from contextvars import ContextVar
 
 from envelope import clock
+from envelope.tracing import bind_trace_id, current_trace_id
 from servicekit.masking import mask_text
 
-_trace_id: ContextVar[str] = ContextVar("trace_id", default="")
-
-
-def bind_trace_id(trace_id: str) -> None:
-    """Attach a trace id to every log line of the current request."""
-    _trace_id.set(trace_id)
-
-
-def current_trace_id() -> str:
-    """The trace id of the current request, or an empty string."""
-    return _trace_id.get()
+__all__ = ["JsonFormatter", "bind_trace_id", "configure", "current_trace_id"]
 
 
 class JsonFormatter(logging.Formatter):
@@ -37,7 +27,7 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname,
             "service": self.service,
             "logger": record.name,
-            "trace_id": getattr(record, "trace_id", "") or _trace_id.get(),
+            "trace_id": getattr(record, "trace_id", "") or current_trace_id(),
             "message": mask_text(record.getMessage()),
         }
         if record.exc_info:

@@ -1,0 +1,46 @@
+# One list of commands. `make help` prints it.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PYTEST := $(BIN)/python -m pytest -p no:cacheprovider
+
+.DEFAULT_GOAL := help
+.PHONY: help venv run test lint fmt unit integration e2e clean
+
+help: ## Show this list
+	@grep -E '^[a-z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+venv: $(BIN)/.installed ## Create the virtual environment and install the pinned packages
+
+run: venv ## Run the whole system on 127.0.0.1 (ports 8000-8600, Redis 6380) until Ctrl-C
+	$(BIN)/python -m devstack
+
+test: lint unit integration e2e ## Lint, then unit, integration and end-to-end tests
+
+lint: venv ## ruff (lint and format check) and mypy
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy envelope servicekit devstack cloud_service hospital_gateway \
+		integration_platform insurance_frontend simulators
+
+fmt: venv ## Format the code with ruff
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+unit: venv ## Unit tests (pure logic, fakes)
+	$(PYTEST) tests/unit -q
+
+integration: venv ## Integration tests (one app, real Redis and databases)
+	$(PYTEST) tests/integration -q
+
+e2e: venv ## End-to-end tests (every service a real gunicorn process)
+	$(PYTEST) tests/e2e -q
+
+clean: ## Remove the virtual environment and local state (var/)
+	rm -rf $(VENV) var

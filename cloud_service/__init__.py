@@ -1,0 +1,64 @@
+"""cloud_service (Internet zone): patient API, orders and the settlement saga, payments."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+import requests
+from flask import Flask, jsonify
+
+from cloud_service.api import hospital_catalog, notify, orders, patients
+from cloud_service.api.spec import spec
+from cloud_service.channels.wechat import WeChatPayChannel
+from cloud_service.deps import Deps
+from cloud_service.errors import CloudError, api_status
+from cloud_service.hospital import GatewayHospital
+from cloud_service.settings import Settings
+from servicekit import logs
+from servicekit.db import make_engine, session_factory
+from servicekit.web import install_common
+
+log = logging.getLogger(__name__)
+
+
+def build_deps(settings: Settings) -> Deps:
+    """The service layer's dependencies for one process."""
+    session = requests.Session()
+    wechat = settings.wechat
+    channel = WeChatPayChannel(
+        api_url=wechat.api_url, mchid=wechat.mchid, appid=wechat.appid,
+        apiv3_key=wechat.apiv3_key, merchant_serial_no=wechat.merchant_serial_no,
+        merchant_private_key=wechat.merchant_private_key, public_key_id=wechat.public_key_id,
+        public_key=wechat.public_key, notify_url=f"{settings.public_url}/api/v1/notify/wechat")
+    return Deps(
+        sessions=session_factory(make_engine(settings.database_url)),
+        hospital=GatewayHospital(settings.gateway_url, settings.cloud_ring,
+                                 settings.hospital_code, settings.gateway_timeout_seconds,
+                                 session),
+        channels={"WECHAT": channel},
+        payment_window=timedelta(minutes=settings.payment_minutes),
+    )
+
+
+def create_app(config: Settings | None = None) -> Flask:
+    """The cloud's WSGI app (gunicorn runs ``'cloud_service:create_app()'``)."""
+    settings = config or Settings.from_env()
+    logs.configure("cloud_service")
+    app = Flask(__name__)
+    app.config["SECRET_KEY"] = settings.secret_key
+    app.config["JSON_AS_ASCII"] = False
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.extensions["cloud_deps"] = build_deps(settings)
+    app.extensions["cloud_settings"] = settings
+    for blueprint in (patients.bp, hospital_catalog.bp, orders.bp, notify.bp):
+        app.register_blueprint(blueprint)
+    spec.register(app)
+    install_common(app, "cloud_service")
+
+    @app.errorhandler(CloudError)
+    def refused(exc: CloudError):  # type: ignore[no-untyped-def]
+        return jsonify(result_code=exc.result_code, result_msg=exc.result_msg), api_status(
+            exc.result_code)
+
+    return app

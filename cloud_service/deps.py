@@ -1,0 +1,37 @@
+"""What the service layer works with, built once per process by the app factory."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, Protocol
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from cloud_service.hospital import HospitalPort
+
+
+class PaymentChannel(Protocol):
+    """What the saga needs of a payment channel (WeChat Pay, Alipay)."""
+
+    def create_h5(self, out_trade_no: str, amount_fen: int, description: str) -> dict[str, Any]:
+        """Create (idempotently) the channel order; the answer holds the cashier URL."""
+        ...
+
+    def query(self, out_trade_no: str) -> Any:
+        """The channel's view of the trade."""
+        ...
+
+    def close(self, out_trade_no: str) -> None:
+        """Close an unpaid trade."""
+        ...
+
+
+@dataclass(frozen=True)
+class Deps:
+    """The service layer's dependencies: database, hospital, channels, policy values."""
+
+    sessions: sessionmaker[Session]
+    hospital: HospitalPort
+    channels: dict[str, PaymentChannel]
+    payment_window: timedelta = timedelta(minutes=15)

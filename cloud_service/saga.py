@@ -1,0 +1,115 @@
+"""The settlement saga's state machine (DESIGN §5): guarded transitions, history, outbox.
+
+Every change is ``UPDATE orders SET state = new WHERE order_no = ? AND state = expected``
+in one transaction with the history row and the outbox row of the next step, so a crash
+between steps leaves an order that the worker resumes exactly where it stopped.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from cloud_service.errors import CloudError
+from cloud_service.models import Order, OrderEvent, OutboxStep
+from envelope import clock, codes
+
+CREATED = "CREATED"
+PRESETTLED = "PRESETTLED"
+AWAITING_PAYMENT = "AWAITING_PAYMENT"
+PAID = "PAID"
+INSURANCE_SETTLED = "INSURANCE_SETTLED"
+CONFIRMED = "CONFIRMED"
+CANCELLED = "CANCELLED"
+CLOSED = "CLOSED"
+REFUNDING = "REFUNDING"
+REFUNDED = "REFUNDED"
+REVERSING = "REVERSING"
+
+FINAL = frozenset({CONFIRMED, CANCELLED, CLOSED, REFUNDED})
+
+# Which state may follow which. Self-pay skips the insurance states; a zero-cash insured
+# order goes from PRESETTLED straight to INSURANCE_SETTLED.
+ALLOWED: dict[str, frozenset[str]] = {
+    CREATED: frozenset({PRESETTLED, AWAITING_PAYMENT, CANCELLED}),
+    PRESETTLED: frozenset({AWAITING_PAYMENT, INSURANCE_SETTLED, CANCELLED}),
+    AWAITING_PAYMENT: frozenset({PAID, CLOSED}),
+    PAID: frozenset({INSURANCE_SETTLED, CONFIRMED, REFUNDING}),
+    INSURANCE_SETTLED: frozenset({CONFIRMED, REVERSING}),
+    REVERSING: frozenset({REFUNDING, REFUNDED}),
+    REFUNDING: frozenset({REFUNDED}),
+}
+
+
+def move(session: Session, order_no: str, expected: str, new: str, *, note: str = "",
+         step: str | None = None, step_due: datetime | None = None, **fields: Any) -> None:
+    """Guarded transition with history and (optionally) the next outbox step.
+
+    Raises 2014 when the order is no longer in ``expected`` (someone else moved it).
+    """
+    if new not in ALLOWED.get(expected, frozenset()):
+        raise ValueError(f"transition {expected} -> {new} is not in the saga")
+    now = clock.now()
+    result = session.execute(
+        update(Order)
+        .where(Order.order_no == order_no, Order.state == expected)
+        .values(state=new, updated_at=now, **fields)
+        .execution_options(synchronize_session=False))
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise CloudError(codes.ORDER_STATE_CONFLICT, f"order is no longer {expected}")
+    session.add(OrderEvent(order_no=order_no, from_state=expected, to_state=new, note=note,
+                           at=now))
+    if step is not None:
+        enqueue(session, order_no, step, step_due or now)
+
+
+def enqueue(session: Session, order_no: str, step: str, due_at: datetime) -> None:
+    """Add an outbox row for the order's next step."""
+    session.add(OutboxStep(order_no=order_no, step=step, due_at=due_at, attempts=0))
+
+
+def record_created(session: Session, order: Order, note: str) -> None:
+    """Insert a new order and the first line of its history."""
+    session.add(order)
+    session.flush()
+    session.add(OrderEvent(order_no=order.order_no, from_state="", to_state=order.state,
+                           note=note, at=clock.now()))
+
+
+def claim_due(session: Session, limit: int, lease_seconds: int = 30,
+              order_no: str | None = None) -> list[OutboxStep]:
+    """Lease up to ``limit`` due outbox rows (a row leased by another worker is skipped)."""
+    now = clock.now()
+    query = select(OutboxStep).where(OutboxStep.done_at.is_(None), OutboxStep.due_at <= now)
+    if order_no is not None:
+        query = query.where(OutboxStep.order_no == order_no)
+    candidates = session.scalars(query.order_by(OutboxStep.due_at).limit(limit)).all()
+    claimed = []
+    for row in candidates:
+        result = session.execute(
+            update(OutboxStep)
+            .where(OutboxStep.id == row.id, OutboxStep.done_at.is_(None),
+                   (OutboxStep.leased_until.is_(None)) | (OutboxStep.leased_until < now))
+            .values(leased_until=now + timedelta(seconds=lease_seconds),
+                    attempts=OutboxStep.attempts + 1)
+            .execution_options(synchronize_session=False))
+        if result.rowcount == 1:  # type: ignore[attr-defined]
+            claimed.append(row)
+    return claimed
+
+
+def finish_step(session: Session, step_id: int) -> None:
+    """Mark an outbox row done."""
+    session.execute(update(OutboxStep).where(OutboxStep.id == step_id)
+                    .values(done_at=clock.now(), leased_until=None))
+
+
+def retry_step(session: Session, step_id: int, attempts: int, error: str) -> None:
+    """Release an outbox row to run again after an exponential backoff (at most a minute)."""
+    delay = min(2 ** max(attempts - 1, 0), 60)
+    session.execute(update(OutboxStep).where(OutboxStep.id == step_id).values(
+        due_at=clock.now() + timedelta(seconds=delay), leased_until=None,
+        last_error=error[:500]))

@@ -1,0 +1,80 @@
+"""cloud_service settings, read once from the environment."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from envelope.keys import KeyRing
+from servicekit.config import integer, link_ring, optional, required
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _read_path(environ: Mapping[str, str], name: str) -> str:
+    """The text of a key file named by a setting (relative paths from the repository root)."""
+    path = Path(required(environ, name))
+    if not path.is_absolute():
+        path = ROOT / path
+    return path.read_text(encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class WeChatSettings:
+    """The merchant's WeChat Pay API v3 settings."""
+
+    api_url: str
+    mchid: str
+    appid: str
+    apiv3_key: str
+    merchant_serial_no: str
+    merchant_private_key: str
+    public_key_id: str
+    public_key: str
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything cloud_service needs to start."""
+
+    hospital_code: str
+    database_url: str
+    redis_url: str
+    gateway_url: str
+    public_url: str
+    secret_key: str
+    cloud_ring: KeyRing
+    wechat: WeChatSettings
+    payment_minutes: int = 15
+    gateway_timeout_seconds: int = 15
+    worker_interval_seconds: float = 1.0
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read the settings; a missing secret or peer URL stops the start."""
+        env = os.environ if environ is None else environ
+        wechat = WeChatSettings(
+            api_url=required(env, "WECHAT_API_URL").rstrip("/"),
+            mchid=required(env, "WECHAT_MCHID"),
+            appid=required(env, "WECHAT_APPID"),
+            apiv3_key=required(env, "WECHAT_APIV3_KEY"),
+            merchant_serial_no=required(env, "WECHAT_MERCHANT_SERIAL_NO"),
+            merchant_private_key=_read_path(env, "WECHAT_MERCHANT_PRIVATE_KEY_PATH"),
+            public_key_id=required(env, "WECHAT_PUBLIC_KEY_ID"),
+            public_key=_read_path(env, "WECHAT_PUBLIC_KEY_PATH"),
+        )
+        return cls(
+            hospital_code=optional(env, "HOSPITAL_CODE", "H00001"),
+            database_url=optional(env, "DATABASE_URL", f"sqlite:///{ROOT}/var/cloud_service.db"),
+            redis_url=required(env, "REDIS_URL"),
+            gateway_url=required(env, "GATEWAY_URL"),
+            public_url=required(env, "CLOUD_PUBLIC_URL").rstrip("/"),
+            secret_key=required(env, "CLOUD_SECRET_KEY"),
+            cloud_ring=link_ring(env, "CLOUD"),
+            wechat=wechat,
+            payment_minutes=integer(env, "PAYMENT_MINUTES", 15),
+            gateway_timeout_seconds=integer(env, "GATEWAY_TIMEOUT_SECONDS", 15),
+            worker_interval_seconds=integer(env, "WORKER_INTERVAL_MS", 1000) / 1000,
+        )

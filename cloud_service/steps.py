@@ -1,0 +1,177 @@
+"""The system-driven half of the saga: each outbox step, idempotent on order_no.
+
+A step that timed out queries before it acts again (2010, 4007, the channel's query); it
+never retries blindly and never assumes failure.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from cloud_service import saga
+from cloud_service.deps import Deps
+from cloud_service.errors import CloudError
+from cloud_service.models import Order
+from cloud_service.payment import PaidTrade, record_payment
+from cloud_service.split import check_split
+from envelope import Reply, codes
+from servicekit.db import transaction
+
+log = logging.getLogger(__name__)
+
+
+class RetryLater(Exception):
+    """The step could not finish now (outcome unknown or a peer down); run it again."""
+
+
+def _load(deps: Deps, order_no: str) -> Order:
+    with deps.sessions() as session:
+        order = session.get(Order, order_no)
+    assert order is not None, order_no
+    return order
+
+
+def _settle_body(order: Order) -> dict[str, Any]:
+    return {"order_no": order.order_no, "mrn": order.mrn, "kind": order.kind,
+            "lock_id": order.lock_id, "acct_used": True}
+
+
+def settle(deps: Deps, order: Order) -> None:
+    """Insurance settle (4005) after the cash part is in; on a lost reply, ask 4007."""
+    if order.state not in (saga.PAID, saga.PRESETTLED):
+        return
+    reply = deps.hospital.call("4005", _settle_body(order), trace_id=order.trace_id)
+    if reply.outcome_unknown or reply.result_code.startswith("3"):
+        reply = _settled_per_query(deps, order)
+    if not reply.ok:
+        _compensate(deps, order, f"insurance refused: {reply.result_code} {reply.result_msg}")
+        return
+    split = check_split(reply.body.get("split") or {}, order.total_fen)
+    if split["psn_cash_pay"] != order.cash_fen:
+        _compensate(deps, order, "settled cash part differs from what the patient paid")
+        return
+    with transaction(deps.sessions) as session:
+        saga.move(session, order.order_no, order.state, saga.INSURANCE_SETTLED,
+                  note=f"insurance settled {reply.body.get('setl_id')}",
+                  setl_id=str(reply.body.get("setl_id")), split_json=json.dumps(split),
+                  step="confirm")
+
+
+def _settled_per_query(deps: Deps, order: Order) -> Reply:
+    status = deps.hospital.call("4007", {"order_no": order.order_no}, trace_id=order.trace_id)
+    if status.ok and status.body.get("status") == "SETTLED":
+        return status
+    raise RetryLater(f"settle outcome unknown ({status.result_code} {status.body.get('status')})")
+
+
+def confirm(deps: Deps, order: Order) -> None:
+    """Registration confirm (2008) with the settlement; on a lost reply, ask 2010."""
+    if order.state not in (saga.PAID, saga.INSURANCE_SETTLED):
+        return
+    reply = deps.hospital.call("2008", {"order_no": order.order_no, "lock_id": order.lock_id,
+                                        "settlement": settlement_of(order)},
+                               trace_id=order.trace_id)
+    if reply.outcome_unknown or reply.result_code.startswith("3"):
+        reply = _confirmed_per_query(deps, order)
+    if not reply.ok:
+        _compensate(deps, order, f"hospital refused: {reply.result_code} {reply.result_msg}")
+        return
+    keep = {k: reply.body.get(k) for k in ("reg_no", "visit_no", "queue_no", "location")}
+    with transaction(deps.sessions) as session:
+        saga.move(session, order.order_no, order.state, saga.CONFIRMED,
+                  note=f"registration confirmed {keep['reg_no']}",
+                  result_json=json.dumps(keep, ensure_ascii=False))
+
+
+def _confirmed_per_query(deps: Deps, order: Order) -> Reply:
+    status = deps.hospital.call("2010", {"order_no": order.order_no}, trace_id=order.trace_id)
+    if status.ok and status.body.get("status") == "CONFIRMED":
+        return status
+    raise RetryLater(f"confirm outcome unknown ({status.result_code} {status.body.get('status')})")
+
+
+def settlement_of(order: Order) -> dict[str, Any]:
+    """The ``settlement`` object of 2008/3003 (DESIGN §3)."""
+    settlement: dict[str, Any] = {
+        "pay_mode": order.pay_mode,
+        "channel": order.channel if order.cash_fen > 0 else "NONE",
+        "channel_trade_no": order.channel_trade_no or "",
+        "cash": order.cash_fen,
+    }
+    if order.pay_mode == "INSURANCE":
+        settlement["setl_id"] = order.setl_id
+        settlement["split"] = json.loads(order.split_json or "{}")
+    return settlement
+
+
+def payment_deadline(deps: Deps, order: Order) -> None:
+    """At the deadline, ask the channel: paid means PAID (a lost notification); unpaid
+    means close the channel order, then CLOSED."""
+    if order.state != saga.AWAITING_PAYMENT or order.out_trade_no is None:
+        return
+    channel = deps.channels[order.channel]
+    trade = channel.query(order.out_trade_no)
+    if trade.state == "SUCCESS":
+        record_payment(deps, PaidTrade(order.channel, order.out_trade_no, trade.amount_fen,
+                                       trade.transaction_id or ""))
+        return
+    channel.close(order.out_trade_no)
+    with transaction(deps.sessions) as session:
+        saga.move(session, order.order_no, saga.AWAITING_PAYMENT, saga.CLOSED,
+                  note="payment deadline passed; channel order closed")
+
+
+def lock_query(deps: Deps, order: Order) -> None:
+    """After a lost 2006 reply: learn from 2010 whether the slot was taken for us."""
+    if order.state != saga.CREATED or order.lock_id:
+        return
+    status = deps.hospital.call("2010", {"order_no": order.order_no}, trace_id=order.trace_id)
+    if not status.ok:
+        raise RetryLater(f"lock outcome unknown ({status.result_code})")
+    if status.body.get("status") in ("LOCKED", "BOOKED"):
+        from cloud_service.ordering import _store_lock
+
+        _store_lock(deps, order.order_no, status.body)
+        return
+    with transaction(deps.sessions) as session:
+        saga.move(session, order.order_no, saga.CREATED, saga.CANCELLED,
+                  note="the hospital holds no slot for this order")
+
+
+def _compensate(deps: Deps, order: Order, reason: str) -> None:
+    """Money or insurance already moved and the hospital side cannot complete: undo by rule."""
+    log.error("order %s needs compensation: %s", order.order_no, reason)
+    with transaction(deps.sessions) as session:
+        if order.state == saga.PRESETTLED:
+            saga.move(session, order.order_no, order.state, saga.CANCELLED, note=reason,
+                      failure=reason)
+        elif order.state == saga.INSURANCE_SETTLED:
+            saga.move(session, order.order_no, order.state, saga.REVERSING, note=reason,
+                      failure=reason, step="reverse")
+        else:
+            saga.move(session, order.order_no, order.state, saga.REFUNDING, note=reason,
+                      failure=reason, step="refund")
+
+
+STEPS: dict[str, Callable[[Deps, Order], None]] = {
+    "settle": settle,
+    "confirm": confirm,
+    "payment_deadline": payment_deadline,
+    "lock_query": lock_query,
+}
+
+
+def run_step(deps: Deps, step: str, order_no: str) -> None:
+    """Run one outbox step for an order; RetryLater or CloudError leave it for later."""
+    handler = STEPS.get(step)
+    if handler is None:
+        raise RetryLater(f"step {step} needs a person (no automatic handler)")
+    try:
+        handler(deps, _load(deps, order_no))
+    except CloudError as exc:
+        if exc.result_code == codes.ORDER_STATE_CONFLICT:
+            return  # another worker moved the order on; nothing left to do here
+        raise RetryLater(str(exc)) from exc

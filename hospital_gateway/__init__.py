@@ -1,0 +1,101 @@
+"""hospital_gateway (DMZ): the only door between the zones. It verifies every envelope,
+checks its route, validates it, relays it re-signed for the next link and audits it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+from flask import Flask
+from redis import Redis, RedisError
+from requests.adapters import HTTPAdapter
+
+from envelope.catalogue import CLOUD, GATEWAY, HIP, INSFE
+from envelope.client import EnvelopeClient
+from envelope.replay import RedisNonceStore
+from envelope.verify import Link, Verifier
+from hospital_gateway.audit import AuditLog, audit_blueprint
+from hospital_gateway.relay import Relay, relay_blueprint
+from hospital_gateway.settings import Settings
+from servicekit import logs, redis_client, web
+from servicekit.db import make_engine
+
+SERVICE = "hospital_gateway"
+MIGRATIONS = Path(__file__).parent / "migrations"
+MAX_ENVELOPE_BYTES = 1024 * 1024
+
+__all__ = ["MIGRATIONS", "SERVICE", "GatewayParts", "Settings", "create_app"]
+
+
+@dataclass(frozen=True)
+class GatewayParts:
+    """What the factory built, kept on ``app.extensions`` for tools and tests."""
+
+    settings: Settings
+    relay: Relay
+    audit: AuditLog
+
+
+def _session() -> requests.Session:
+    """One pooled HTTP session per process for every relayed message."""
+    session = requests.Session()
+    adapter = HTTPAdapter(pool_connections=4, pool_maxsize=32, max_retries=0)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
+
+
+def build_relay(settings: Settings, audit: AuditLog, redis: Redis) -> Relay:
+    """The relay with its verifier (nonces in Redis) and one client per outbound link."""
+    # Each link accepts only its own sender: CLOUD on the CLOUD link, HIP on the HIP link...
+    # The CLOUD link comes first: it signs refusals whose link is not proven.
+    verifier = Verifier(
+        [Link(settings.ring(party), frozenset({party})) for party in (CLOUD, HIP, INSFE)],
+        RedisNonceStore(redis, "gateway"),
+    )
+    session = _session()
+    timeout = (settings.relay_connect_timeout, settings.relay_read_timeout)
+    clients = {
+        party: EnvelopeClient(
+            settings.envelope_url(party),
+            settings.ring(party),
+            sender=GATEWAY,
+            receiver=party,
+            hospital_code=settings.hospital_code,
+            timeout=timeout,
+            session=session,
+        )
+        for party in (CLOUD, HIP, INSFE)
+    }
+    return Relay(
+        verifier=verifier,
+        rings={p: settings.ring(p) for p in (CLOUD, HIP, INSFE)},
+        clients=clients,
+        audit=audit,
+        hospital_code=settings.hospital_code,
+    )
+
+
+def _redis_answers(redis: Redis) -> bool:
+    """True when the nonce store answers: without it no envelope can be accepted."""
+    try:
+        return bool(redis.ping())
+    except RedisError:
+        return False
+
+
+def create_app(config: Settings | None = None) -> Flask:
+    """The gateway's Flask app; settings from the environment unless given."""
+    settings = config or Settings.from_env()
+    logs.configure(SERVICE)
+    app = Flask(SERVICE)
+    app.config["MAX_CONTENT_LENGTH"] = MAX_ENVELOPE_BYTES
+    audit = AuditLog(make_engine(settings.database_url))
+    redis = redis_client.connect(settings.redis_url)
+    relay = build_relay(settings, audit, redis)
+    app.register_blueprint(relay_blueprint(relay))
+    app.register_blueprint(audit_blueprint(audit, settings.audit_token))
+    web.install_common(app, SERVICE, health_check=lambda: _redis_answers(redis))
+    app.extensions[SERVICE] = GatewayParts(settings, relay, audit)
+    return app

@@ -1,0 +1,160 @@
+"""The audit trail: one row per message crossing the gateway, in and out, never a body.
+
+A row holds only routing facts (trade code, message ids, trace id, parties, result code,
+latency). Header values are stored only when they are well-formed tokens, and those of a
+message whose signature did not verify have ID numbers masked too.
+"""
+
+from __future__ import annotations
+
+import hmac
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from flask import Blueprint, Response, abort, jsonify, request
+from sqlalchemy import Column, Engine, Index, Integer, MetaData, String, Table, func, insert, select
+
+from envelope import clock
+from servicekit.masking import mask_text
+
+metadata = MetaData()
+
+audit_table = Table(
+    "gateway_audit",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", String(40), nullable=False),
+    Column("direction", String(3), nullable=False),
+    Column("trade_code", String(8), nullable=False),
+    Column("msg_id", String(64), nullable=False),
+    Column("reply_msg_id", String(64), nullable=True),
+    Column("trace_id", String(64), nullable=False),
+    Column("sender", String(16), nullable=False),
+    Column("receiver", String(16), nullable=False),
+    Column("result_code", String(4), nullable=False),
+    Column("latency_ms", Integer, nullable=False),
+    Index("ix_gateway_audit_trace_id", "trace_id"),
+    Index("ix_gateway_audit_msg_id", "msg_id"),
+)
+
+_TOKEN = re.compile(r"^[0-9A-Za-z_\-]{1,64}$")
+UNREADABLE = "?"  # what is stored for a header value that is not a well-formed token
+
+
+def clean(value: Any, width: int, *, verified: bool) -> str:
+    """A header value fit for an audit row and a log line: a token cut to the column.
+
+    Every legitimate header value is a token; anything else (names, free text) becomes
+    ``?``. Values of a message whose signature was not verified also have ID numbers masked.
+    """
+    if not isinstance(value, str) or not _TOKEN.match(value):
+        return "" if value in (None, "") else UNREADABLE
+    text = value[:width]
+    return text if verified else mask_text(text)
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One message as the gateway saw it: IN from a sender, or OUT to the next link."""
+
+    direction: str
+    trade_code: str
+    msg_id: str
+    reply_msg_id: str | None
+    trace_id: str
+    sender: str
+    receiver: str
+    result_code: str
+    latency_ms: int
+
+    @classmethod
+    def of(
+        cls,
+        direction: str,
+        head: Mapping[str, Any],
+        *,
+        receiver: Any,
+        reply_msg_id: str | None,
+        result_code: str,
+        latency_ms: int,
+        verified: bool,
+    ) -> AuditEntry:
+        """An entry from a request header, every header value cleaned."""
+        return cls(
+            direction=direction,
+            trade_code=clean(head.get("trade_code"), 8, verified=verified),
+            msg_id=clean(head.get("msg_id"), 64, verified=verified),
+            reply_msg_id=clean(reply_msg_id, 64, verified=True) or None,
+            trace_id=clean(head.get("trace_id"), 64, verified=verified),
+            sender=clean(head.get("sender"), 16, verified=verified),
+            receiver=clean(receiver, 16, verified=verified),
+            result_code=clean(result_code, 4, verified=True),
+            latency_ms=latency_ms,
+        )
+
+    def row(self, at: str) -> dict[str, Any]:
+        """The database row."""
+        return {**asdict(self), "at": at}
+
+
+class AuditLog:
+    """The audit table behind a small interface: write, read by trace or msg id, count."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def write(self, entries: Sequence[AuditEntry]) -> None:
+        """Insert the rows of one exchange in one short transaction."""
+        at = clock.now().isoformat(timespec="milliseconds")
+        with self._engine.begin() as conn:
+            conn.execute(insert(audit_table), [entry.row(at) for entry in entries])
+
+    def find(
+        self, *, trace_id: str | None = None, msg_id: str | None = None, limit: int = 200
+    ) -> list[dict[str, Any]]:
+        """Rows of one trace or one message, oldest first."""
+        query = select(audit_table).order_by(audit_table.c.id).limit(limit)
+        if trace_id:
+            query = query.where(audit_table.c.trace_id == trace_id)
+        if msg_id:
+            query = query.where(audit_table.c.msg_id == msg_id)
+        with self._engine.connect() as conn:
+            return [dict(row._mapping) for row in conn.execute(query)]
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        """Messages by direction and result code, e.g. {"IN": {"0000": 3}, "OUT": {...}}."""
+        query = select(audit_table.c.direction, audit_table.c.result_code, func.count()).group_by(
+            audit_table.c.direction, audit_table.c.result_code
+        )
+        totals: dict[str, dict[str, int]] = {"IN": {}, "OUT": {}}
+        with self._engine.connect() as conn:
+            for direction, result_code, count in conn.execute(query):
+                totals.setdefault(direction, {})[result_code] = int(count)
+        return totals
+
+
+def audit_blueprint(log: AuditLog, token: str) -> Blueprint:
+    """GET /audit?trace_id=...|msg_id=... and GET /stats, behind a bearer token."""
+    bp = Blueprint("audit", __name__)
+
+    @bp.before_request
+    def require_token() -> None:
+        given = request.headers.get("Authorization", "")
+        if not token or not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+            abort(404)
+
+    @bp.get("/audit")
+    def audit() -> Response:
+        trace_id = request.args.get("trace_id", "")
+        msg_id = request.args.get("msg_id", "")
+        if not trace_id and not msg_id:
+            abort(400, "give trace_id or msg_id")
+        return jsonify(records=log.find(trace_id=trace_id or None, msg_id=msg_id or None))
+
+    @bp.get("/stats")
+    def stats() -> Response:
+        return jsonify(counts=log.counts())
+
+    return bp

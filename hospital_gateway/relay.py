@@ -1,0 +1,243 @@
+"""``POST /gateway``: verify, route, validate, re-sign for the next link, relay, re-sign the
+answer for the link the message came in on, audit. No business logic, no business data.
+
+Nothing is relayed until every check has passed. The request header goes on exactly as the
+sender wrote it (sender, msg_id, nonce, trace_id...); only key_id and sign are replaced.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Blueprint, Response, request
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from envelope import catalogue, codes
+from envelope.catalogue import GATEWAY
+from envelope.client import EnvelopeClient, Reply
+from envelope.header import check_request_header
+from envelope.keys import KeyRing
+from envelope.server import json_response, signed_reply
+from envelope.signing import sign_envelope, sign_matches
+from envelope.verify import Verifier, parse
+from hospital_gateway import routes
+from hospital_gateway.audit import AuditEntry, AuditLog, clean
+from servicekit.logs import bind_trace_id
+
+log = logging.getLogger("hospital_gateway.relay")
+
+RECEIVED = "IN"  # audit direction: a message as it reached the gateway, with the answer given
+RELAYED = "OUT"  # audit direction: the same message as sent on the next link, with its answer
+
+Envelope = dict[str, Any]
+
+
+def _ms(since: float) -> int:
+    return int((time.perf_counter() - since) * 1000)
+
+
+class Relay:
+    """The gateway's one service: admit a message, pass it on, answer for the next link."""
+
+    def __init__(
+        self,
+        *,
+        verifier: Verifier,
+        rings: Mapping[str, KeyRing],
+        clients: Mapping[str, EnvelopeClient],
+        audit: AuditLog,
+        hospital_code: str,
+    ) -> None:
+        self.verifier = verifier
+        self.rings = dict(rings)
+        self.clients = dict(clients)
+        self.audit = audit
+        self.hospital_code = hospital_code
+
+    def handle(self, raw: bytes) -> tuple[Envelope, str]:
+        """Process the raw bytes of one request; return the signed answer and its code."""
+        started = time.perf_counter()
+        head: dict[str, Any] = {}
+        body: Any = None
+        verified = False
+        try:
+            head, body = parse(raw)
+            bind_trace_id(clean(head.get("trace_id"), 64, verified=False))
+            in_ring = self.authenticate(head, body)
+            verified = True
+            bind_trace_id(head["trace_id"])
+            route = self.admit(head, body)
+        except codes.EnvelopeError as exc:
+            return self._refuse(head, body, exc.result_code, exc.result_msg, started, verified)
+        except Exception:
+            log.exception("admission failed")
+            return self._refuse(
+                head, body, codes.INTERNAL, codes.message(codes.INTERNAL), started, verified
+            )
+        reply, sent = self._forward(head, body, route, in_ring)
+        result_code = str(reply["header"]["result_code"])
+        received = self._record(head, reply, result_code, started, sent, verified=True)
+        log.info(
+            "relayed %s %s %s -> %s: %s",
+            received.trade_code,
+            received.msg_id,
+            received.sender,
+            route.target,
+            result_code,
+        )
+        return reply, result_code
+
+    def authenticate(self, head: dict[str, Any], body: Any) -> KeyRing:
+        """Header (1002), signature (1003), timestamp (1004), nonce (1005): the inbound ring."""
+        check_request_header(head)
+        if head["hospital_code"] != self.hospital_code:
+            raise codes.EnvelopeError(codes.BAD_FIELD, "header field hospital_code is not ours")
+        return self.verifier.verify(head, body)
+
+    def admit(self, head: dict[str, Any], body: Any) -> routes.Route:
+        """Trade code (1006), route (1007), body (1009) of an authenticated message."""
+        entry = catalogue.lookup(head["trade_code"])
+        route = routes.route_for(entry, head["sender"])
+        if head["receiver"] not in (route.target, GATEWAY):
+            raise codes.EnvelopeError(
+                codes.ROUTE_NOT_ALLOWED, f"{entry.code} is answered by {route.target}"
+            )
+        catalogue.validate_body(entry, body)
+        return route
+
+    def refuse_raw(self, result_code: str, result_msg: str) -> tuple[Envelope, str]:
+        """A signed refusal of a request whose bytes could not even be read."""
+        return self._refuse({}, None, result_code, result_msg, time.perf_counter(), False)
+
+    def _refuse(
+        self,
+        head: dict[str, Any],
+        body: Any,
+        result_code: str,
+        result_msg: str,
+        started: float,
+        verified: bool,
+    ) -> tuple[Envelope, str]:
+        reply = signed_reply(
+            self._answer_ring(head, body),
+            party=GATEWAY,
+            trade_code=str(head.get("trade_code", ""))[:8],
+            ref_msg_id=str(head.get("msg_id", ""))[:64],
+            trace_id=str(head.get("trace_id", ""))[:64],
+            result_code=result_code,
+            result_msg=result_msg,
+        )
+        received = self._record(head, reply, result_code, started, None, verified=verified)
+        log.info(
+            "refused %s %s from %s: %s %s",
+            received.trade_code,
+            received.msg_id,
+            received.sender,
+            result_code,
+            result_msg,
+        )
+        return reply, result_code
+
+    def _answer_ring(self, head: dict[str, Any], body: Any) -> KeyRing:
+        """The ring of the link a refused message provably came in on, else the cloud's.
+
+        A message whose signature does not verify gets its refusal signed with the key of
+        the Internet-facing link, so no intranet key signs text chosen by an unknown sender.
+        """
+        try:
+            ring = self.verifier.link_for(head)
+            if sign_matches(head, body, ring.key_for(str(head["key_id"]))):
+                return ring
+        except (codes.EnvelopeError, ValueError, TypeError, KeyError):
+            pass
+        return self.verifier.default_ring
+
+    def _forward(
+        self, head: dict[str, Any], body: Any, route: routes.Route, in_ring: KeyRing
+    ) -> tuple[Envelope, AuditEntry]:
+        """Re-sign for the next link, POST, and re-sign its answer for the inbound link."""
+        out_ring = self.rings[route.target]
+        outgoing = {
+            "header": sign_envelope(head, body, out_ring.active_key_id, out_ring.active_key),
+            "body": body,
+        }
+        started = time.perf_counter()
+        try:
+            reply = self.clients[route.target].post(outgoing)
+        except Exception:
+            # The message may have arrived: the outcome is unknown, never a plain failure.
+            log.exception("relay to %s failed after sending", route.target)
+            reply = Reply(codes.TIMED_OUT, codes.message(codes.TIMED_OUT))
+        sent = AuditEntry.of(
+            RELAYED,
+            head,
+            receiver=route.target,
+            reply_msg_id=reply.header.get("msg_id"),
+            result_code=reply.result_code,
+            latency_ms=_ms(started),
+            verified=True,
+        )
+        return self._answer(head, reply, in_ring), sent
+
+    def _answer(self, head: dict[str, Any], reply: Reply, in_ring: KeyRing) -> Envelope:
+        if reply.header:
+            # The answer keeps every field its author wrote; only key_id and sign change.
+            header = sign_envelope(
+                reply.header, reply.body, in_ring.active_key_id, in_ring.active_key
+            )
+            return {"header": header, "body": reply.body}
+        return signed_reply(
+            in_ring,
+            party=GATEWAY,
+            trade_code=head["trade_code"],
+            ref_msg_id=head["msg_id"],
+            trace_id=head["trace_id"],
+            result_code=reply.result_code,
+            result_msg=reply.result_msg,
+        )
+
+    def _record(
+        self,
+        head: dict[str, Any],
+        reply: Envelope,
+        result_code: str,
+        started: float,
+        sent: AuditEntry | None,
+        *,
+        verified: bool,
+    ) -> AuditEntry:
+        received = AuditEntry.of(
+            RECEIVED,
+            head,
+            receiver=head.get("receiver"),
+            reply_msg_id=reply["header"].get("msg_id"),
+            result_code=result_code,
+            latency_ms=_ms(started),
+            verified=verified,
+        )
+        try:
+            self.audit.write([received] if sent is None else [received, sent])
+        except Exception:
+            # The answer must still go back: the downstream may already have acted.
+            log.exception("audit write failed")
+        return received
+
+
+def relay_blueprint(relay: Relay) -> Blueprint:
+    """The single ``POST /gateway`` route."""
+    bp = Blueprint("relay", __name__)
+
+    @bp.post("/gateway")
+    def gateway() -> Response:
+        try:
+            raw = request.get_data(cache=False)
+        except RequestEntityTooLarge:
+            reply, result_code = relay.refuse_raw(codes.NOT_JSON, "envelope too large")
+        else:
+            reply, result_code = relay.handle(raw)
+        return json_response(reply, result_code)
+
+    return bp
