@@ -10,6 +10,7 @@ from flask import Flask, jsonify
 
 from cloud_service.api import hospital_catalog, notify, orders, patients
 from cloud_service.api.spec import spec
+from cloud_service.channels.alipay import AlipayChannel
 from cloud_service.channels.wechat import WeChatPayChannel
 from cloud_service.deps import Deps
 from cloud_service.errors import CloudError, api_status
@@ -27,16 +28,33 @@ def build_deps(settings: Settings) -> Deps:
     session = requests.Session()
     wechat = settings.wechat
     channel = WeChatPayChannel(
-        api_url=wechat.api_url, mchid=wechat.mchid, appid=wechat.appid,
-        apiv3_key=wechat.apiv3_key, merchant_serial_no=wechat.merchant_serial_no,
-        merchant_private_key=wechat.merchant_private_key, public_key_id=wechat.public_key_id,
-        public_key=wechat.public_key, notify_url=f"{settings.public_url}/api/v1/notify/wechat")
+        api_url=wechat.api_url,
+        mchid=wechat.mchid,
+        appid=wechat.appid,
+        apiv3_key=wechat.apiv3_key,
+        merchant_serial_no=wechat.merchant_serial_no,
+        merchant_private_key=wechat.merchant_private_key,
+        public_key_id=wechat.public_key_id,
+        public_key=wechat.public_key,
+        notify_url=f"{settings.public_url}/api/v1/notify/wechat",
+    )
+    alipay = AlipayChannel(
+        api_url=settings.alipay.api_url,
+        app_id=settings.alipay.app_id,
+        app_private_key=settings.alipay.app_private_key,
+        alipay_public_key=settings.alipay.alipay_public_key,
+        notify_url=f"{settings.public_url}/api/v1/notify/alipay",
+    )
     return Deps(
         sessions=session_factory(make_engine(settings.database_url)),
-        hospital=GatewayHospital(settings.gateway_url, settings.cloud_ring,
-                                 settings.hospital_code, settings.gateway_timeout_seconds,
-                                 session),
-        channels={"WECHAT": channel},
+        hospital=GatewayHospital(
+            settings.gateway_url,
+            settings.cloud_ring,
+            settings.hospital_code,
+            settings.gateway_timeout_seconds,
+            session,
+        ),
+        channels={"WECHAT": channel, "ALIPAY": alipay},
         payment_window=timedelta(minutes=settings.payment_minutes),
     )
 
@@ -59,6 +77,7 @@ def create_app(config: Settings | None = None) -> Flask:
     @app.errorhandler(CloudError)
     def refused(exc: CloudError):  # type: ignore[no-untyped-def]
         return jsonify(result_code=exc.result_code, result_msg=exc.result_msg), api_status(
-            exc.result_code)
+            exc.result_code
+        )
 
     return app

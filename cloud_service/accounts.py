@@ -27,8 +27,9 @@ def register_user(deps: Deps, phone: str) -> str:
         return user.user_id
 
 
-def bind_record(deps: Deps, user_id: str, id_card_no: str, name: str, phone: str,
-                trace_id: str) -> Binding:
+def bind_record(
+    deps: Deps, user_id: str, id_card_no: str, name: str, phone: str, trace_id: str
+) -> Binding:
     """Find the patient in the HIS by ID card and name (1001), create them if absent
     (1002), and bind the record to the app user."""
     try:
@@ -38,24 +39,39 @@ def bind_record(deps: Deps, user_id: str, id_card_no: str, name: str, phone: str
     query = {"id_card_no": card.number, "name": name}
     patient = require_ok(deps.hospital.call("1001", query, trace_id=trace_id, operator=user_id))
     if not patient.get("exists"):
-        require_ok(deps.hospital.call("1002", {
-            **query, "phone": phone, "gender": card.gender,
-            "birth_date": card.birth_date.isoformat()}, trace_id=trace_id, operator=user_id))
-        patient = require_ok(deps.hospital.call("1001", query, trace_id=trace_id,
-                                                operator=user_id))
+        require_ok(
+            deps.hospital.call(
+                "1002",
+                {
+                    **query,
+                    "phone": phone,
+                    "gender": card.gender,
+                    "birth_date": card.birth_date.isoformat(),
+                },
+                trace_id=trace_id,
+                operator=user_id,
+            )
+        )
+        patient = require_ok(deps.hospital.call("1001", query, trace_id=trace_id, operator=user_id))
     return _save_binding(deps, user_id, patient, card.number, name)
 
 
-def _save_binding(deps: Deps, user_id: str, patient: dict[str, Any], id_card_no: str,
-                  name: str) -> Binding:
+def _save_binding(
+    deps: Deps, user_id: str, patient: dict[str, Any], id_card_no: str, name: str
+) -> Binding:
     with transaction(deps.sessions) as session:
-        binding = session.scalar(select(Binding).where(
-            Binding.user_id == user_id, Binding.mrn == patient["mrn"]))
+        binding = session.scalar(
+            select(Binding).where(Binding.user_id == user_id, Binding.mrn == patient["mrn"])
+        )
         if binding is None:
-            binding = Binding(user_id=user_id, mrn=patient["mrn"], patient_name=name,
-                              id_card_masked=mask_id_card(id_card_no),
-                              patient_type=patient.get("patient_type", "SELF_PAY"),
-                              insured=bool(patient.get("insured")))
+            binding = Binding(
+                user_id=user_id,
+                mrn=patient["mrn"],
+                patient_name=name,
+                id_card_masked=mask_id_card(id_card_no),
+                patient_type=patient.get("patient_type", "SELF_PAY"),
+                insured=bool(patient.get("insured")),
+            )
             session.add(binding)
         return binding
 
@@ -63,15 +79,17 @@ def _save_binding(deps: Deps, user_id: str, patient: dict[str, Any], id_card_no:
 def list_bindings(deps: Deps, user_id: str) -> list[Binding]:
     """The records bound to an app user."""
     with deps.sessions() as session:
-        return list(session.scalars(select(Binding).where(Binding.user_id == user_id)
-                                    .order_by(Binding.id)))
+        return list(
+            session.scalars(select(Binding).where(Binding.user_id == user_id).order_by(Binding.id))
+        )
 
 
 def binding_of(deps: Deps, user_id: str, mrn: str) -> Binding:
     """The user's binding of ``mrn``, or 2011: nobody acts on another patient's record."""
     with deps.sessions() as session:
-        binding = session.scalar(select(Binding).where(Binding.user_id == user_id,
-                                                       Binding.mrn == mrn))
+        binding = session.scalar(
+            select(Binding).where(Binding.user_id == user_id, Binding.mrn == mrn)
+        )
     if binding is None:
         raise CloudError(codes.PATIENT_MISMATCH, "this record is not bound to your account")
     return binding

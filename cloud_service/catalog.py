@@ -19,13 +19,20 @@ from servicekit.db import transaction
 
 def departments(deps: Deps, trace_id: str, refresh: bool = False) -> list[dict[str, Any]]:
     """Today's cached department list, fetched from the HIS (2001) when stale."""
-    return _cached(deps, "departments", "all", refresh,
-                   lambda: require_ok(deps.hospital.call("2001", {}, trace_id=trace_id))
-                   .get("departments", []))
+    return _cached(
+        deps,
+        "departments",
+        "all",
+        refresh,
+        lambda: require_ok(deps.hospital.call("2001", {}, trace_id=trace_id)).get(
+            "departments", []
+        ),
+    )
 
 
-def schedules(deps: Deps, trace_id: str, *, dept_code: str | None, start_date: str,
-              end_date: str) -> list[dict[str, Any]]:
+def schedules(
+    deps: Deps, trace_id: str, *, dept_code: str | None, start_date: str, end_date: str
+) -> list[dict[str, Any]]:
     """Schedules with live remaining counts (2003 straight from the HIS)."""
     body: dict[str, Any] = {"start_date": start_date, "end_date": end_date}
     if dept_code:
@@ -35,8 +42,7 @@ def schedules(deps: Deps, trace_id: str, *, dept_code: str | None, start_date: s
     return rows
 
 
-def _cached(deps: Deps, kind: str, key: str, refresh: bool,
-            fetch: Any) -> list[dict[str, Any]]:
+def _cached(deps: Deps, kind: str, key: str, refresh: bool, fetch: Any) -> list[dict[str, Any]]:
     today = clock.today().isoformat()
     with deps.sessions() as session:
         row = session.get(CatalogCache, (kind, key))
@@ -46,8 +52,11 @@ def _cached(deps: Deps, kind: str, key: str, refresh: bool,
     fresh: list[dict[str, Any]] = fetch()
     payload = json.dumps(fresh, ensure_ascii=False)
     with transaction(deps.sessions) as session:
-        existing = session.scalar(select(CatalogCache).where(
-            CatalogCache.kind == kind, CatalogCache.key == key).with_for_update())
+        existing = session.scalar(
+            select(CatalogCache)
+            .where(CatalogCache.kind == kind, CatalogCache.key == key)
+            .with_for_update()
+        )
         if existing is None:
             session.add(CatalogCache(kind=kind, key=key, fetched_on=today, payload=payload))
         else:

@@ -14,30 +14,55 @@ from envelope.catalogue import lookup
 class HospitalPort(Protocol):
     """Sends one trade code with its body and returns the verified reply."""
 
-    def call(self, trade_code: str, body: dict[str, Any], *, trace_id: str,
-             operator: str = "system", channel: str = "APP") -> Reply: ...
+    def call(
+        self,
+        trade_code: str,
+        body: dict[str, Any],
+        *,
+        trace_id: str,
+        operator: str = "system",
+        channel: str = "APP",
+    ) -> Reply: ...
 
 
 class GatewayHospital:
     """HospitalPort over HTTP to hospital_gateway's ``POST /gateway``."""
 
-    def __init__(self, gateway_url: str, ring: KeyRing, hospital_code: str,
-                 timeout_seconds: float, session: requests.Session | None = None) -> None:
+    def __init__(
+        self,
+        gateway_url: str,
+        ring: KeyRing,
+        hospital_code: str,
+        timeout_seconds: float,
+        session: requests.Session | None = None,
+    ) -> None:
         shared = session or requests.Session()
         timeout = (2.0, float(timeout_seconds))
         self._clients = {
-            receiver: EnvelopeClient(gateway_url, ring, sender=CLOUD, receiver=receiver,
-                                     hospital_code=hospital_code, timeout=timeout,
-                                     session=shared)
+            receiver: EnvelopeClient(
+                gateway_url,
+                ring,
+                sender=CLOUD,
+                receiver=receiver,
+                hospital_code=hospital_code,
+                timeout=timeout,
+                session=shared,
+            )
             for receiver in (HIP, INSFE)
         }
 
-    def call(self, trade_code: str, body: dict[str, Any], *, trace_id: str,
-             operator: str = "system", channel: str = "APP") -> Reply:
+    def call(
+        self,
+        trade_code: str,
+        body: dict[str, Any],
+        *,
+        trace_id: str,
+        operator: str = "system",
+        channel: str = "APP",
+    ) -> Reply:
         """Send to the service that serves the trade code, through the gateway."""
         client = self._clients[lookup(trade_code).target]
-        return client.send(trade_code, body, channel=channel, operator=operator,
-                           trace_id=trace_id)
+        return client.send(trade_code, body, channel=channel, operator=operator, trace_id=trace_id)
 
 
 def require_ok(reply: Reply) -> dict[str, Any]:

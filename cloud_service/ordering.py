@@ -19,7 +19,7 @@ from envelope import clock, codes
 from servicekit.db import transaction
 
 PAY_MODES = ("INSURANCE", "SELF_PAY")
-CHANNELS = ("WECHAT",)
+CHANNELS = ("WECHAT", "ALIPAY")
 
 
 def new_order_no(kind: str) -> str:
@@ -28,19 +28,36 @@ def new_order_no(kind: str) -> str:
     return f"{prefix}{clock.now().strftime('%Y%m%d%H%M%S')}{secrets.randbelow(10**8):08d}"
 
 
-def create_registration(deps: Deps, user_id: str, *, mrn: str, schedule_id: str,
-                        slot_id: str | None, pay_mode: str, channel: str, trace_id: str
-                        ) -> Order:
+def create_registration(
+    deps: Deps,
+    user_id: str,
+    *,
+    mrn: str,
+    schedule_id: str,
+    slot_id: str | None,
+    pay_mode: str,
+    channel: str,
+    trace_id: str,
+) -> Order:
     """Create a registration order and lock (today) or book (future) its slot (2006)."""
     binding = binding_of(deps, user_id, mrn)
     if pay_mode not in PAY_MODES or channel not in CHANNELS:
-        raise CloudError(codes.BODY_INVALID, f"pay_mode must be one of {PAY_MODES}, "
-                                             f"channel one of {CHANNELS}")
+        raise CloudError(
+            codes.BODY_INVALID, f"pay_mode must be one of {PAY_MODES}, channel one of {CHANNELS}"
+        )
     if pay_mode == "INSURANCE" and not binding.insured:
         raise CloudError(codes.NOT_INSURED, "this patient is not insured; choose SELF_PAY")
-    order = Order(order_no=new_order_no("REG"), user_id=user_id, mrn=mrn, kind="REG",
-                  state=saga.CREATED, pay_mode=pay_mode, channel=channel,
-                  schedule_id=schedule_id, trace_id=trace_id)
+    order = Order(
+        order_no=new_order_no("REG"),
+        user_id=user_id,
+        mrn=mrn,
+        kind="REG",
+        state=saga.CREATED,
+        pay_mode=pay_mode,
+        channel=channel,
+        schedule_id=schedule_id,
+        trace_id=trace_id,
+    )
     with transaction(deps.sessions) as session:
         saga.record_created(session, order, "registration order created")
     body: dict[str, Any] = {"schedule_id": schedule_id, "mrn": mrn, "order_no": order.order_no}
@@ -53,8 +70,14 @@ def create_registration(deps: Deps, user_id: str, *, mrn: str, schedule_id: str,
         raise CloudError(codes.TIMED_OUT, f"booking of order {order.order_no} is being checked")
     if not reply.ok:
         with transaction(deps.sessions) as session:
-            saga.move(session, order.order_no, saga.CREATED, saga.CANCELLED,
-                      note=f"{reply.result_code} {reply.result_msg}", failure=reply.result_msg)
+            saga.move(
+                session,
+                order.order_no,
+                saga.CREATED,
+                saga.CANCELLED,
+                note=f"{reply.result_code} {reply.result_msg}",
+                failure=reply.result_msg,
+            )
         raise CloudError(reply.result_code, reply.result_msg)
     return _store_lock(deps, order.order_no, reply.body)
 
@@ -67,8 +90,9 @@ def _store_lock(deps: Deps, order_no: str, lock: dict[str, Any]) -> Order:
         order.lock_id = lock["lock_id"]
         order.total_fen = int(fees.get("total", lock.get("total", 0)))
         order.visit_date = lock.get("visit_date") or lock.get("date")
-        order.result_json = json.dumps({"lock_status": lock.get("status"),
-                                        "expires_at": lock.get("expires_at")})
+        order.result_json = json.dumps(
+            {"lock_status": lock.get("status"), "expires_at": lock.get("expires_at")}
+        )
         return order
 
 
@@ -78,8 +102,10 @@ def start_payment(deps: Deps, user_id: str, order_no: str, trace_id: str) -> Ord
     order = get_order(deps, user_id, order_no)
     if order.state == saga.CREATED:
         if order.visit_date and order.visit_date != clock.today().isoformat():
-            raise CloudError(codes.NOT_PAYABLE_TODAY,
-                             f"a booking for {order.visit_date} can be paid on that day only")
+            raise CloudError(
+                codes.NOT_PAYABLE_TODAY,
+                f"a booking for {order.visit_date} can be paid on that day only",
+            )
         if order.pay_mode == "INSURANCE":
             order = _presettle(deps, order, trace_id)
         else:
@@ -92,17 +118,27 @@ def start_payment(deps: Deps, user_id: str, order_no: str, trace_id: str) -> Ord
 
 
 def _presettle(deps: Deps, order: Order, trace_id: str) -> Order:
-    body = {"order_no": order.order_no, "mrn": order.mrn, "kind": order.kind,
-            "lock_id": order.lock_id, "acct_used": True}
-    answer = require_ok(deps.hospital.call("4004", body, trace_id=trace_id,
-                                           operator=order.user_id))
+    body = {
+        "order_no": order.order_no,
+        "mrn": order.mrn,
+        "kind": order.kind,
+        "lock_id": order.lock_id,
+        "acct_used": True,
+    }
+    answer = require_ok(deps.hospital.call("4004", body, trace_id=trace_id, operator=order.user_id))
     split = check_split(answer.get("split") or {}, order.total_fen)
     cash = split["psn_cash_pay"]
     with transaction(deps.sessions) as session:
-        saga.move(session, order.order_no, saga.CREATED, saga.PRESETTLED,
-                  note=f"insurance pre-settled, cash part {cash} fen",
-                  split_json=json.dumps(split), cash_fen=cash,
-                  step="settle" if cash == 0 else None)
+        saga.move(
+            session,
+            order.order_no,
+            saga.CREATED,
+            saga.PRESETTLED,
+            note=f"insurance pre-settled, cash part {cash} fen",
+            split_json=json.dumps(split),
+            cash_fen=cash,
+            step="settle" if cash == 0 else None,
+        )
     if cash == 0:
         return reload(deps, order.order_no)
     return _await_payment(deps, reload(deps, order.order_no), saga.PRESETTLED, cash)
@@ -111,10 +147,18 @@ def _presettle(deps: Deps, order: Order, trace_id: str) -> Order:
 def _await_payment(deps: Deps, order: Order, expected: str, cash_fen: int) -> Order:
     deadline = clock.now() + deps.payment_window
     with transaction(deps.sessions) as session:
-        saga.move(session, order.order_no, expected, saga.AWAITING_PAYMENT,
-                  note=f"awaiting {cash_fen} fen by {order.channel}", cash_fen=cash_fen,
-                  out_trade_no=order.order_no, pay_deadline=deadline,
-                  step="payment_deadline", step_due=deadline)
+        saga.move(
+            session,
+            order.order_no,
+            expected,
+            saga.AWAITING_PAYMENT,
+            note=f"awaiting {cash_fen} fen by {order.channel}",
+            cash_fen=cash_fen,
+            out_trade_no=order.order_no,
+            pay_deadline=deadline,
+            step="payment_deadline",
+            step_due=deadline,
+        )
     return reload(deps, order.order_no)
 
 
@@ -149,5 +193,8 @@ def get_order(deps: Deps, user_id: str, order_no: str) -> Order:
 def history(deps: Deps, order_no: str) -> list[OrderEvent]:
     """The order's state changes, oldest first."""
     with deps.sessions() as session:
-        return list(session.scalars(select(OrderEvent).where(OrderEvent.order_no == order_no)
-                                    .order_by(OrderEvent.id)))
+        return list(
+            session.scalars(
+                select(OrderEvent).where(OrderEvent.order_no == order_no).order_by(OrderEvent.id)
+            )
+        )

@@ -44,8 +44,17 @@ ALLOWED: dict[str, frozenset[str]] = {
 }
 
 
-def move(session: Session, order_no: str, expected: str, new: str, *, note: str = "",
-         step: str | None = None, step_due: datetime | None = None, **fields: Any) -> None:
+def move(
+    session: Session,
+    order_no: str,
+    expected: str,
+    new: str,
+    *,
+    note: str = "",
+    step: str | None = None,
+    step_due: datetime | None = None,
+    **fields: Any,
+) -> None:
     """Guarded transition with history and (optionally) the next outbox step.
 
     Raises 2014 when the order is no longer in ``expected`` (someone else moved it).
@@ -57,11 +66,11 @@ def move(session: Session, order_no: str, expected: str, new: str, *, note: str 
         update(Order)
         .where(Order.order_no == order_no, Order.state == expected)
         .values(state=new, updated_at=now, **fields)
-        .execution_options(synchronize_session=False))
+        .execution_options(synchronize_session=False)
+    )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise CloudError(codes.ORDER_STATE_CONFLICT, f"order is no longer {expected}")
-    session.add(OrderEvent(order_no=order_no, from_state=expected, to_state=new, note=note,
-                           at=now))
+    session.add(OrderEvent(order_no=order_no, from_state=expected, to_state=new, note=note, at=now))
     if step is not None:
         enqueue(session, order_no, step, step_due or now)
 
@@ -75,12 +84,16 @@ def record_created(session: Session, order: Order, note: str) -> None:
     """Insert a new order and the first line of its history."""
     session.add(order)
     session.flush()
-    session.add(OrderEvent(order_no=order.order_no, from_state="", to_state=order.state,
-                           note=note, at=clock.now()))
+    session.add(
+        OrderEvent(
+            order_no=order.order_no, from_state="", to_state=order.state, note=note, at=clock.now()
+        )
+    )
 
 
-def claim_due(session: Session, limit: int, lease_seconds: int = 30,
-              order_no: str | None = None) -> list[OutboxStep]:
+def claim_due(
+    session: Session, limit: int, lease_seconds: int = 30, order_no: str | None = None
+) -> list[OutboxStep]:
     """Lease up to ``limit`` due outbox rows (a row leased by another worker is skipped)."""
     now = clock.now()
     query = select(OutboxStep).where(OutboxStep.done_at.is_(None), OutboxStep.due_at <= now)
@@ -91,11 +104,17 @@ def claim_due(session: Session, limit: int, lease_seconds: int = 30,
     for row in candidates:
         result = session.execute(
             update(OutboxStep)
-            .where(OutboxStep.id == row.id, OutboxStep.done_at.is_(None),
-                   (OutboxStep.leased_until.is_(None)) | (OutboxStep.leased_until < now))
-            .values(leased_until=now + timedelta(seconds=lease_seconds),
-                    attempts=OutboxStep.attempts + 1)
-            .execution_options(synchronize_session=False))
+            .where(
+                OutboxStep.id == row.id,
+                OutboxStep.done_at.is_(None),
+                (OutboxStep.leased_until.is_(None)) | (OutboxStep.leased_until < now),
+            )
+            .values(
+                leased_until=now + timedelta(seconds=lease_seconds),
+                attempts=OutboxStep.attempts + 1,
+            )
+            .execution_options(synchronize_session=False)
+        )
         if result.rowcount == 1:  # type: ignore[attr-defined]
             claimed.append(row)
     return claimed
@@ -103,13 +122,20 @@ def claim_due(session: Session, limit: int, lease_seconds: int = 30,
 
 def finish_step(session: Session, step_id: int) -> None:
     """Mark an outbox row done."""
-    session.execute(update(OutboxStep).where(OutboxStep.id == step_id)
-                    .values(done_at=clock.now(), leased_until=None))
+    session.execute(
+        update(OutboxStep)
+        .where(OutboxStep.id == step_id)
+        .values(done_at=clock.now(), leased_until=None)
+    )
 
 
 def retry_step(session: Session, step_id: int, attempts: int, error: str) -> None:
     """Release an outbox row to run again after an exponential backoff (at most a minute)."""
     delay = min(2 ** max(attempts - 1, 0), 60)
-    session.execute(update(OutboxStep).where(OutboxStep.id == step_id).values(
-        due_at=clock.now() + timedelta(seconds=delay), leased_until=None,
-        last_error=error[:500]))
+    session.execute(
+        update(OutboxStep)
+        .where(OutboxStep.id == step_id)
+        .values(
+            due_at=clock.now() + timedelta(seconds=delay), leased_until=None, last_error=error[:500]
+        )
+    )

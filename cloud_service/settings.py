@@ -36,6 +36,16 @@ class WeChatSettings:
 
 
 @dataclass(frozen=True)
+class AlipaySettings:
+    """The application's Alipay open-API settings."""
+
+    api_url: str
+    app_id: str
+    app_private_key: str
+    alipay_public_key: str
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything cloud_service needs to start."""
 
@@ -47,6 +57,7 @@ class Settings:
     secret_key: str
     cloud_ring: KeyRing
     wechat: WeChatSettings
+    alipay: AlipaySettings
     payment_minutes: int = 15
     gateway_timeout_seconds: int = 15
     worker_interval_seconds: float = 1.0
@@ -65,6 +76,12 @@ class Settings:
             public_key_id=required(env, "WECHAT_PUBLIC_KEY_ID"),
             public_key=_read_path(env, "WECHAT_PUBLIC_KEY_PATH"),
         )
+        alipay = AlipaySettings(
+            api_url=required(env, "ALIPAY_API_URL"),
+            app_id=required(env, "ALIPAY_APP_ID"),
+            app_private_key=_read_path(env, "ALIPAY_APP_PRIVATE_KEY_PATH"),
+            alipay_public_key=_read_path(env, "ALIPAY_PUBLIC_KEY_PATH"),
+        )
         return cls(
             hospital_code=optional(env, "HOSPITAL_CODE", "H00001"),
             database_url=optional(env, "DATABASE_URL", f"sqlite:///{ROOT}/var/cloud_service.db"),
@@ -74,6 +91,7 @@ class Settings:
             secret_key=required(env, "CLOUD_SECRET_KEY"),
             cloud_ring=link_ring(env, "CLOUD"),
             wechat=wechat,
+            alipay=alipay,
             payment_minutes=integer(env, "PAYMENT_MINUTES", 15),
             gateway_timeout_seconds=integer(env, "GATEWAY_TIMEOUT_SECONDS", 15),
             worker_interval_seconds=integer(env, "WORKER_INTERVAL_MS", 1000) / 1000,

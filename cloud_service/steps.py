@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from cloud_service import saga
+from cloud_service.channels.base import ChannelError, TradeNotFound
 from cloud_service.deps import Deps
 from cloud_service.errors import CloudError
 from cloud_service.models import Order
@@ -35,8 +36,13 @@ def _load(deps: Deps, order_no: str) -> Order:
 
 
 def _settle_body(order: Order) -> dict[str, Any]:
-    return {"order_no": order.order_no, "mrn": order.mrn, "kind": order.kind,
-            "lock_id": order.lock_id, "acct_used": True}
+    return {
+        "order_no": order.order_no,
+        "mrn": order.mrn,
+        "kind": order.kind,
+        "lock_id": order.lock_id,
+        "acct_used": True,
+    }
 
 
 def settle(deps: Deps, order: Order) -> None:
@@ -54,10 +60,16 @@ def settle(deps: Deps, order: Order) -> None:
         _compensate(deps, order, "settled cash part differs from what the patient paid")
         return
     with transaction(deps.sessions) as session:
-        saga.move(session, order.order_no, order.state, saga.INSURANCE_SETTLED,
-                  note=f"insurance settled {reply.body.get('setl_id')}",
-                  setl_id=str(reply.body.get("setl_id")), split_json=json.dumps(split),
-                  step="confirm")
+        saga.move(
+            session,
+            order.order_no,
+            order.state,
+            saga.INSURANCE_SETTLED,
+            note=f"insurance settled {reply.body.get('setl_id')}",
+            setl_id=str(reply.body.get("setl_id")),
+            split_json=json.dumps(split),
+            step="confirm",
+        )
 
 
 def _settled_per_query(deps: Deps, order: Order) -> Reply:
@@ -71,9 +83,11 @@ def confirm(deps: Deps, order: Order) -> None:
     """Registration confirm (2008) with the settlement; on a lost reply, ask 2010."""
     if order.state not in (saga.PAID, saga.INSURANCE_SETTLED):
         return
-    reply = deps.hospital.call("2008", {"order_no": order.order_no, "lock_id": order.lock_id,
-                                        "settlement": settlement_of(order)},
-                               trace_id=order.trace_id)
+    reply = deps.hospital.call(
+        "2008",
+        {"order_no": order.order_no, "lock_id": order.lock_id, "settlement": settlement_of(order)},
+        trace_id=order.trace_id,
+    )
     if reply.outcome_unknown or reply.result_code.startswith("3"):
         reply = _confirmed_per_query(deps, order)
     if not reply.ok:
@@ -81,9 +95,14 @@ def confirm(deps: Deps, order: Order) -> None:
         return
     keep = {k: reply.body.get(k) for k in ("reg_no", "visit_no", "queue_no", "location")}
     with transaction(deps.sessions) as session:
-        saga.move(session, order.order_no, order.state, saga.CONFIRMED,
-                  note=f"registration confirmed {keep['reg_no']}",
-                  result_json=json.dumps(keep, ensure_ascii=False))
+        saga.move(
+            session,
+            order.order_no,
+            order.state,
+            saga.CONFIRMED,
+            note=f"registration confirmed {keep['reg_no']}",
+            result_json=json.dumps(keep, ensure_ascii=False),
+        )
 
 
 def _confirmed_per_query(deps: Deps, order: Order) -> Reply:
@@ -113,15 +132,28 @@ def payment_deadline(deps: Deps, order: Order) -> None:
     if order.state != saga.AWAITING_PAYMENT or order.out_trade_no is None:
         return
     channel = deps.channels[order.channel]
-    trade = channel.query(order.out_trade_no)
-    if trade.state == "SUCCESS":
-        record_payment(deps, PaidTrade(order.channel, order.out_trade_no, trade.amount_fen,
-                                       trade.transaction_id or ""))
+    try:
+        trade = channel.query(order.out_trade_no)
+    except TradeNotFound:
+        trade = None  # the channel order was never placed: nothing was paid, nothing to close
+    if trade is not None and trade.state == "SUCCESS":
+        record_payment(
+            deps,
+            PaidTrade(
+                order.channel, order.out_trade_no, trade.amount_fen, trade.transaction_id or ""
+            ),
+        )
         return
-    channel.close(order.out_trade_no)
+    if trade is not None:
+        channel.close(order.out_trade_no)
     with transaction(deps.sessions) as session:
-        saga.move(session, order.order_no, saga.AWAITING_PAYMENT, saga.CLOSED,
-                  note="payment deadline passed; channel order closed")
+        saga.move(
+            session,
+            order.order_no,
+            saga.AWAITING_PAYMENT,
+            saga.CLOSED,
+            note="payment deadline passed; channel order closed",
+        )
 
 
 def lock_query(deps: Deps, order: Order) -> None:
@@ -137,8 +169,13 @@ def lock_query(deps: Deps, order: Order) -> None:
         _store_lock(deps, order.order_no, status.body)
         return
     with transaction(deps.sessions) as session:
-        saga.move(session, order.order_no, saga.CREATED, saga.CANCELLED,
-                  note="the hospital holds no slot for this order")
+        saga.move(
+            session,
+            order.order_no,
+            saga.CREATED,
+            saga.CANCELLED,
+            note="the hospital holds no slot for this order",
+        )
 
 
 def _compensate(deps: Deps, order: Order, reason: str) -> None:
@@ -146,14 +183,29 @@ def _compensate(deps: Deps, order: Order, reason: str) -> None:
     log.error("order %s needs compensation: %s", order.order_no, reason)
     with transaction(deps.sessions) as session:
         if order.state == saga.PRESETTLED:
-            saga.move(session, order.order_no, order.state, saga.CANCELLED, note=reason,
-                      failure=reason)
+            saga.move(
+                session, order.order_no, order.state, saga.CANCELLED, note=reason, failure=reason
+            )
         elif order.state == saga.INSURANCE_SETTLED:
-            saga.move(session, order.order_no, order.state, saga.REVERSING, note=reason,
-                      failure=reason, step="reverse")
+            saga.move(
+                session,
+                order.order_no,
+                order.state,
+                saga.REVERSING,
+                note=reason,
+                failure=reason,
+                step="reverse",
+            )
         else:
-            saga.move(session, order.order_no, order.state, saga.REFUNDING, note=reason,
-                      failure=reason, step="refund")
+            saga.move(
+                session,
+                order.order_no,
+                order.state,
+                saga.REFUNDING,
+                note=reason,
+                failure=reason,
+                step="refund",
+            )
 
 
 STEPS: dict[str, Callable[[Deps, Order], None]] = {
@@ -171,6 +223,8 @@ def run_step(deps: Deps, step: str, order_no: str) -> None:
         raise RetryLater(f"step {step} needs a person (no automatic handler)")
     try:
         handler(deps, _load(deps, order_no))
+    except ChannelError as exc:  # unavailable or outcome unknown: never a failed payment
+        raise RetryLater(f"channel: {exc}") from exc
     except CloudError as exc:
         if exc.result_code == codes.ORDER_STATE_CONFLICT:
             return  # another worker moved the order on; nothing left to do here

@@ -64,8 +64,7 @@ def drive(deps: Deps, order_no: str, rounds: int = 5) -> None:
 def pending_steps(deps: Deps) -> int:
     """How many outbox steps are not done yet."""
     with deps.sessions() as session:
-        return len(session.scalars(select(OutboxStep.id).where(
-            OutboxStep.done_at.is_(None))).all())
+        return len(session.scalars(select(OutboxStep.id).where(OutboxStep.done_at.is_(None))).all())
 
 
 def run_forever(deps: Deps, interval_seconds: float, stop: threading.Event) -> None:

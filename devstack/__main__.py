@@ -19,14 +19,18 @@ def main() -> int:
     if busy:
         print("These ports are taken; stop what uses them first: " + ", ".join(busy))
         return 1
-    stack = Stack(ports=ports, var_dir=ROOT / "var", base_env=read_env_file(
-        ROOT / "deploy" / "dev.env"))
+    stack = Stack(
+        ports=ports, var_dir=ROOT / "var", base_env=read_env_file(ROOT / "deploy" / "dev.env")
+    )
     stop = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
-        print("Starting Redis, the insurance center and payment simulators, and the four "
-              "services ...", flush=True)
+        print(
+            "Starting Redis, the insurance center and payment simulators, and the four "
+            "services ...",
+            flush=True,
+        )
         stack.start()
         _print_where_to_look(stack)
         while not stop.is_set() and all(p.poll() is None for p in stack.processes.values()):
@@ -45,9 +49,9 @@ def _print_where_to_look(stack: Stack) -> None:
         ("hospital_gateway (DMZ)", "hospital_gateway", "/gateway"),
         ("integration_platform (intranet)", "integration_platform", "/envelope"),
         ("insurance_frontend (intranet)", "insurance_frontend", "/envelope"),
-        ("insurance center simulator", "insurance_center",
-         "/fsi/api/rsfComIfsService/callService"),
+        ("insurance center simulator", "insurance_center", "/fsi/api/rsfComIfsService/callService"),
         ("WeChat Pay simulator", "wechatpay", "/cashier/<prepay_id>"),
+        ("Alipay simulator", "alipay", "/gateway.do"),
     ]
     print("\nAll healthy. Where to look:")
     for label, name, path in rows:

@@ -18,10 +18,18 @@ from devstack.ports import wait_for_http
 from devstack.redis_server import start_redis
 
 ROOT = Path(__file__).resolve().parent.parent
+CALL_SERVICE_PATH = "/fsi/api/rsfComIfsService/callService"
 
-DEV_PORTS = {"cloud_service": 8000, "hospital_gateway": 8100, "integration_platform": 8200,
-             "insurance_frontend": 8300, "insurance_center": 8400, "wechatpay": 8500,
-             "alipay": 8600, "redis": 6380}
+DEV_PORTS = {
+    "cloud_service": 8000,
+    "hospital_gateway": 8100,
+    "integration_platform": 8200,
+    "insurance_frontend": 8300,
+    "insurance_center": 8400,
+    "wechatpay": 8500,
+    "alipay": 8600,
+    "redis": 6380,
+}
 
 
 @dataclass(frozen=True)
@@ -38,15 +46,18 @@ class Service:
 SERVICES = (
     Service("insurance_center", "simulators.insurance_center:create_app()", 1, 8),
     Service("wechatpay", "simulators.wechatpay:create_app()", 1, 8),
-    Service("integration_platform", "integration_platform:create_app()", 2, 4,
-            ("migrate", "seed")),
+    Service("alipay", "simulators.alipay:create_app()", 1, 8),
+    Service("integration_platform", "integration_platform:create_app()", 2, 4, ("migrate", "seed")),
     Service("insurance_frontend", "insurance_frontend:create_app()", 2, 4, ("migrate",)),
     Service("hospital_gateway", "hospital_gateway:create_app()", 2, 8, ("migrate",)),
     Service("cloud_service", "cloud_service:create_app()", 2, 4, ("migrate",)),
 )
-MIGRATE_MODULES = {"integration_platform": "integration_platform",
-                   "insurance_frontend": "insurance_frontend",
-                   "hospital_gateway": "hospital_gateway", "cloud_service": "cloud_service"}
+MIGRATE_MODULES = {
+    "integration_platform": "integration_platform",
+    "insurance_frontend": "insurance_frontend",
+    "hospital_gateway": "hospital_gateway",
+    "cloud_service": "cloud_service",
+}
 
 
 def read_env_file(path: Path) -> dict[str, str]:
@@ -60,24 +71,24 @@ def read_env_file(path: Path) -> dict[str, str]:
     return values
 
 
-def stack_env(base: Mapping[str, str], ports: Mapping[str, int], var_dir: Path
-              ) -> dict[str, str]:
+def stack_env(base: Mapping[str, str], ports: Mapping[str, int], var_dir: Path) -> dict[str, str]:
     """The settings every process of one stack shares: peer URLs from the ports, key paths
     made absolute under var_dir/keys."""
     env = dict(base)
     host = "http://127.0.0.1"
-    env.update({
-        "REDIS_URL": f"redis://127.0.0.1:{ports['redis']}/0",
-        "GATEWAY_URL": f"{host}:{ports['hospital_gateway']}/gateway",
-        "CLOUD_ENVELOPE_URL": f"{host}:{ports['cloud_service']}/envelope",
-        "CLOUD_PUBLIC_URL": f"{host}:{ports['cloud_service']}",
-        "HIP_ENVELOPE_URL": f"{host}:{ports['integration_platform']}/envelope",
-        "INSFE_ENVELOPE_URL": f"{host}:{ports['insurance_frontend']}/envelope",
-        "INSURANCE_CENTER_URL":
-            f"{host}:{ports['insurance_center']}/fsi/api/rsfComIfsService/callService",
-        "WECHAT_API_URL": f"{host}:{ports['wechatpay']}",
-        "ALIPAY_API_URL": f"{host}:{ports['alipay']}/gateway.do",
-    })
+    env.update(
+        {
+            "REDIS_URL": f"redis://127.0.0.1:{ports['redis']}/0",
+            "GATEWAY_URL": f"{host}:{ports['hospital_gateway']}/gateway",
+            "CLOUD_ENVELOPE_URL": f"{host}:{ports['cloud_service']}/envelope",
+            "CLOUD_PUBLIC_URL": f"{host}:{ports['cloud_service']}",
+            "HIP_ENVELOPE_URL": f"{host}:{ports['integration_platform']}/envelope",
+            "INSFE_ENVELOPE_URL": f"{host}:{ports['insurance_frontend']}/envelope",
+            "INSURANCE_CENTER_URL": f"{host}:{ports['insurance_center']}{CALL_SERVICE_PATH}",
+            "WECHAT_API_URL": f"{host}:{ports['wechatpay']}",
+            "ALIPAY_API_URL": f"{host}:{ports['alipay']}/gateway.do",
+        }
+    )
     for key, value in base.items():
         if key.endswith("_KEY_PATH") or key == "WECHAT_PUBLIC_KEY_PATH":
             env[key] = str(var_dir / "keys" / Path(value).name)
@@ -91,6 +102,7 @@ def service_env(env: Mapping[str, str], name: str, var_dir: Path) -> dict[str, s
     own["DATABASE_URL"] = env.get(f"{name.upper()}_DATABASE_URL", database)
     own["CENTER_DATABASE_URL"] = own["DATABASE_URL"]
     own["WECHATPAY_SIM_DATABASE_URL"] = own["DATABASE_URL"]
+    own["ALIPAY_SIM_DATABASE_URL"] = own["DATABASE_URL"]
     return own
 
 
@@ -121,8 +133,9 @@ class Stack:
         from devstack.keys import ensure_dev_keys
 
         ensure_dev_keys(ROOT, self.env)
-        self.processes["redis"] = start_redis(self.ports["redis"], self.var_dir / "redis",
-                                              self.log_path("redis"))
+        self.processes["redis"] = start_redis(
+            self.ports["redis"], self.var_dir / "redis", self.log_path("redis")
+        )
         for service in SERVICES:
             self.start_service(service)
 
@@ -130,21 +143,49 @@ class Stack:
         """Migrate (and seed) one service, start its gunicorn, wait for /healthz."""
         env = service_env(self.env, service.name, self.var_dir)
         for command in service.migrate:
-            subprocess.run([sys.executable, "-m", MIGRATE_MODULES[service.name], command],
-                           env=env, cwd=ROOT, check=True,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            subprocess.run(
+                [sys.executable, "-m", MIGRATE_MODULES[service.name], command],
+                env=env,
+                cwd=ROOT,
+                check=True,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
         log = open(self.log_path(service.name), "ab")  # noqa: SIM115
         self.processes[service.name] = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{self.ports[service.name]}",
-             "--workers", str(service.workers), "--threads", str(service.threads),
-             "--timeout", "60", "--graceful-timeout", "5", service.app],
-            env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "--bind",
+                f"127.0.0.1:{self.ports[service.name]}",
+                "--workers",
+                str(service.workers),
+                "--threads",
+                str(service.threads),
+                "--timeout",
+                "60",
+                "--graceful-timeout",
+                "5",
+                "--no-control-socket",
+                service.app,
+            ],
+            env=env,
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         wait_for_http(f"{self.url(service.name)}/healthz", 60)
         if service.name == "cloud_service":
             self.processes["cloud_worker"] = subprocess.Popen(
-                [sys.executable, "-m", "cloud_service", "worker"], env=env, cwd=ROOT,
+                [sys.executable, "-m", "cloud_service", "worker"],
+                env=env,
+                cwd=ROOT,
                 stdout=open(self.log_path("cloud_worker"), "ab"),  # noqa: SIM115
-                stderr=subprocess.STDOUT, start_new_session=True)
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
 
     def stop(self) -> None:
         """Stop every process (TERM, then KILL after a grace period)."""

@@ -37,55 +37,103 @@ class TradeCode:
     internal_only: bool = False  # never accepted from the Internet zone (4001, 4002)
 
 
-def _tc(code: str, title: str, target: str, internal_only: bool = False, /,
-        **fields: str) -> TradeCode:
+def _tc(
+    code: str, title: str, target: str, internal_only: bool = False, /, **fields: str
+) -> TradeCode:
     return TradeCode(code, title, target, dict(fields), internal_only)
 
 
-_SETTLE = {"order_no": "str", "mrn": "str", "kind": "str", "lock_id": "str?",
-           "bill_nos": "list?", "bills_digest": "str?", "acct_used": "bool?"}
+_SETTLE = {
+    "order_no": "str",
+    "mrn": "str",
+    "kind": "str",
+    "lock_id": "str?",
+    "bill_nos": "list?",
+    "bills_digest": "str?",
+    "acct_used": "bool?",
+}
 
-CATALOGUE: dict[str, TradeCode] = {t.code: t for t in (
-    _tc("1001", "patient query", HIP, id_card_no="str", name="str"),
-    _tc("1002", "patient create", HIP, id_card_no="str", name="str", phone="str",
-        gender="str", birth_date="date"),
-    _tc("1003", "patient info", HIP, mrn="str"),
-    _tc("2001", "department list", HIP),
-    _tc("2002", "doctor list", HIP, dept_code="str?"),
-    _tc("2003", "schedule list", HIP, dept_code="str?", doctor_code="str?",
-        start_date="date", end_date="date"),
-    _tc("2004", "remaining slots", HIP, dept_code="str?", doctor_code="str?",
-        start_date="date", end_date="date"),
-    _tc("2005", "slot detail", HIP, schedule_id="str"),
-    _tc("2006", "slot lock / book", HIP, schedule_id="str", slot_id="str?", mrn="str",
-        order_no="str"),
-    _tc("2007", "unlock / cancel booking", HIP, lock_id="str", mrn="str"),
-    _tc("2008", "registration confirm", HIP, order_no="str", lock_id="str", settlement="dict"),
-    _tc("2009", "registration records", HIP, mrn="str", start_date="date", end_date="date"),
-    _tc("2010", "registration query", HIP, order_no="str"),
-    _tc("3001", "unpaid bill list", HIP, mrn="str"),
-    _tc("3002", "bill detail", HIP, bill_no="str", mrn="str"),
-    _tc("3003", "charge confirm", HIP, order_no="str", mrn="str", bill_nos="list",
-        bills_digest="str", settlement="dict"),
-    _tc("3004", "charge records", HIP, mrn="str", start_date="date", end_date="date"),
-    _tc("3005", "charge query", HIP, order_no="str"),
-    _tc("4001", "insurance sign-in", INSFE, True, operator="str"),
-    _tc("4002", "insurance sign-out", INSFE, True, sign_no="str"),
-    _tc("4003", "insured person info", INSFE, id_card_no="str", name="str"),
-    _tc("4004", "pre-settle", INSFE, **_SETTLE),
-    _tc("4005", "settle", INSFE, **_SETTLE),
-    _tc("4006", "settle reversal", INSFE, order_no="str", reason="str"),
-    _tc("4007", "settle query", INSFE, order_no="str"),
-    _tc("4008", "reconcile totals", INSFE, date="date"),
-    _tc("4009", "reconcile detail", INSFE, date="date"),
-    _tc("5001", "lab report list", HIP, mrn="str", start_date="date", end_date="date"),
-    _tc("5002", "exam report list", HIP, mrn="str", start_date="date", end_date="date"),
-    _tc("5003", "lab report detail", HIP, report_id="str", mrn="str"),
-    _tc("5004", "exam report detail", HIP, report_id="str", mrn="str"),
-    _tc("6001", "report ready", CLOUD, mrn="str", report_id="str", kind="str"),
-    _tc("6002", "clinic stopped", CLOUD, schedule_id="str", reason="str"),
-    _tc("6003", "window refund done", CLOUD, order_no="str"),
-)}
+CATALOGUE: dict[str, TradeCode] = {
+    t.code: t
+    for t in (
+        _tc("1001", "patient query", HIP, id_card_no="str", name="str"),
+        _tc(
+            "1002",
+            "patient create",
+            HIP,
+            id_card_no="str",
+            name="str",
+            phone="str",
+            gender="str",
+            birth_date="date",
+        ),
+        _tc("1003", "patient info", HIP, mrn="str"),
+        _tc("2001", "department list", HIP),
+        _tc("2002", "doctor list", HIP, dept_code="str?"),
+        _tc(
+            "2003",
+            "schedule list",
+            HIP,
+            dept_code="str?",
+            doctor_code="str?",
+            start_date="date",
+            end_date="date",
+        ),
+        _tc(
+            "2004",
+            "remaining slots",
+            HIP,
+            dept_code="str?",
+            doctor_code="str?",
+            start_date="date",
+            end_date="date",
+        ),
+        _tc("2005", "slot detail", HIP, schedule_id="str"),
+        _tc(
+            "2006",
+            "slot lock / book",
+            HIP,
+            schedule_id="str",
+            slot_id="str?",
+            mrn="str",
+            order_no="str",
+        ),
+        _tc("2007", "unlock / cancel booking", HIP, lock_id="str", mrn="str"),
+        _tc("2008", "registration confirm", HIP, order_no="str", lock_id="str", settlement="dict"),
+        _tc("2009", "registration records", HIP, mrn="str", start_date="date", end_date="date"),
+        _tc("2010", "registration query", HIP, order_no="str"),
+        _tc("3001", "unpaid bill list", HIP, mrn="str"),
+        _tc("3002", "bill detail", HIP, bill_no="str", mrn="str"),
+        _tc(
+            "3003",
+            "charge confirm",
+            HIP,
+            order_no="str",
+            mrn="str",
+            bill_nos="list",
+            bills_digest="str",
+            settlement="dict",
+        ),
+        _tc("3004", "charge records", HIP, mrn="str", start_date="date", end_date="date"),
+        _tc("3005", "charge query", HIP, order_no="str"),
+        _tc("4001", "insurance sign-in", INSFE, True, operator="str"),
+        _tc("4002", "insurance sign-out", INSFE, True, sign_no="str"),
+        _tc("4003", "insured person info", INSFE, id_card_no="str", name="str"),
+        _tc("4004", "pre-settle", INSFE, **_SETTLE),
+        _tc("4005", "settle", INSFE, **_SETTLE),
+        _tc("4006", "settle reversal", INSFE, order_no="str", reason="str"),
+        _tc("4007", "settle query", INSFE, order_no="str"),
+        _tc("4008", "reconcile totals", INSFE, date="date"),
+        _tc("4009", "reconcile detail", INSFE, date="date"),
+        _tc("5001", "lab report list", HIP, mrn="str", start_date="date", end_date="date"),
+        _tc("5002", "exam report list", HIP, mrn="str", start_date="date", end_date="date"),
+        _tc("5003", "lab report detail", HIP, report_id="str", mrn="str"),
+        _tc("5004", "exam report detail", HIP, report_id="str", mrn="str"),
+        _tc("6001", "report ready", CLOUD, mrn="str", report_id="str", kind="str"),
+        _tc("6002", "clinic stopped", CLOUD, schedule_id="str", reason="str"),
+        _tc("6003", "window refund done", CLOUD, order_no="str"),
+    )
+}
 
 
 def lookup(trade_code: str) -> TradeCode:

@@ -54,9 +54,17 @@ def _never_sent(exc: requests.RequestException) -> bool:
 class EnvelopeClient:
     """Sends signed envelopes over one link to one URL."""
 
-    def __init__(self, url: str, ring: KeyRing, *, sender: str, receiver: str,
-                 hospital_code: str, timeout: tuple[float, float] = (2.0, 15.0),
-                 session: requests.Session | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        ring: KeyRing,
+        *,
+        sender: str,
+        receiver: str,
+        hospital_code: str,
+        timeout: tuple[float, float] = (2.0, 15.0),
+        session: requests.Session | None = None,
+    ) -> None:
         self.url = url
         self.ring = ring
         self.sender = sender
@@ -65,21 +73,41 @@ class EnvelopeClient:
         self.timeout = timeout
         self.session = session or requests.Session()
 
-    def build(self, trade_code: str, body: dict[str, Any], *, channel: str = "SYSTEM",
-              operator: str = "system", trace_id: str | None = None) -> dict[str, Any]:
+    def build(
+        self,
+        trade_code: str,
+        body: dict[str, Any],
+        *,
+        channel: str = "SYSTEM",
+        operator: str = "system",
+        trace_id: str | None = None,
+    ) -> dict[str, Any]:
         """A signed envelope ready to send."""
         head = headers.request_header(
-            trade_code=trade_code, sender=self.sender, receiver=self.receiver,
-            hospital_code=self.hospital_code, channel=channel, operator=operator,
-            trace_id=trace_id)
+            trade_code=trade_code,
+            sender=self.sender,
+            receiver=self.receiver,
+            hospital_code=self.hospital_code,
+            channel=channel,
+            operator=operator,
+            trace_id=trace_id,
+        )
         signed = sign_envelope(head, body, self.ring.active_key_id, self.ring.active_key)
         return {"header": signed, "body": body}
 
-    def send(self, trade_code: str, body: dict[str, Any], *, channel: str = "SYSTEM",
-             operator: str = "system", trace_id: str | None = None) -> Reply:
+    def send(
+        self,
+        trade_code: str,
+        body: dict[str, Any],
+        *,
+        channel: str = "SYSTEM",
+        operator: str = "system",
+        trace_id: str | None = None,
+    ) -> Reply:
         """Send one request and return its verified reply."""
-        return self.post(self.build(trade_code, body, channel=channel, operator=operator,
-                                    trace_id=trace_id))
+        return self.post(
+            self.build(trade_code, body, channel=channel, operator=operator, trace_id=trace_id)
+        )
 
     def post(self, envelope: dict[str, Any]) -> Reply:
         """POST an already signed envelope; map transport faults to 3xxx replies."""
@@ -87,8 +115,11 @@ class EnvelopeClient:
         data = json.dumps(envelope, ensure_ascii=False).encode("utf-8")
         try:
             response = self.session.post(
-                self.url, data=data, timeout=self.timeout,
-                headers={"Content-Type": "application/json; charset=utf-8"})
+                self.url,
+                data=data,
+                timeout=self.timeout,
+                headers={"Content-Type": "application/json; charset=utf-8"},
+            )
         except requests.RequestException as exc:
             if _never_sent(exc):
                 code = _UNAVAILABLE.get(self.receiver, codes.PEER_UNAVAILABLE)

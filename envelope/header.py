@@ -11,11 +11,35 @@ from envelope.catalogue import CHANNELS, PARTIES
 
 VERSION = "1.0"
 
-REQUEST_FIELDS = ("version", "trade_code", "msg_id", "sender", "receiver", "hospital_code",
-                  "channel", "operator", "timestamp", "nonce", "trace_id", "sign_type",
-                  "key_id", "sign")
-RESPONSE_FIELDS = ("version", "trade_code", "msg_id", "ref_msg_id", "result_code",
-                   "result_msg", "timestamp", "trace_id", "sign_type", "key_id", "sign")
+REQUEST_FIELDS = (
+    "version",
+    "trade_code",
+    "msg_id",
+    "sender",
+    "receiver",
+    "hospital_code",
+    "channel",
+    "operator",
+    "timestamp",
+    "nonce",
+    "trace_id",
+    "sign_type",
+    "key_id",
+    "sign",
+)
+RESPONSE_FIELDS = (
+    "version",
+    "trade_code",
+    "msg_id",
+    "ref_msg_id",
+    "result_code",
+    "result_msg",
+    "timestamp",
+    "trace_id",
+    "sign_type",
+    "key_id",
+    "sign",
+)
 
 _TRADE_CODE = re.compile(r"^\d{4}$")
 _MSG_ID = re.compile(r"^[A-Z]{2,8}\d{14}[0-9A-Za-z]{4,32}$")
@@ -39,8 +63,16 @@ def new_trace_id() -> str:
     return secrets.token_hex(16)
 
 
-def request_header(*, trade_code: str, sender: str, receiver: str, hospital_code: str,
-                   channel: str, operator: str, trace_id: str | None = None) -> dict[str, Any]:
+def request_header(
+    *,
+    trade_code: str,
+    sender: str,
+    receiver: str,
+    hospital_code: str,
+    channel: str,
+    operator: str,
+    trace_id: str | None = None,
+) -> dict[str, Any]:
     """A request header without its signature fields."""
     return {
         "version": VERSION,
@@ -57,8 +89,15 @@ def request_header(*, trade_code: str, sender: str, receiver: str, hospital_code
     }
 
 
-def response_header(*, trade_code: str, ref_msg_id: str, result_code: str, result_msg: str,
-                    trace_id: str, sender: str) -> dict[str, Any]:
+def response_header(
+    *,
+    trade_code: str,
+    ref_msg_id: str,
+    result_code: str,
+    result_msg: str,
+    trace_id: str,
+    sender: str,
+) -> dict[str, Any]:
     """A response header without its signature fields."""
     return {
         "version": VERSION,

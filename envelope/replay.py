@@ -42,8 +42,9 @@ class MemoryNonceStore:
         return True
 
 
-def check_timestamp(timestamp: str, at: datetime | None = None,
-                    window_seconds: int = WINDOW_SECONDS) -> None:
+def check_timestamp(
+    timestamp: str, at: datetime | None = None, window_seconds: int = WINDOW_SECONDS
+) -> None:
     """Refuse (1004) a timestamp more than the window away from now, or one with no offset."""
     try:
         moment = clock.parse_iso(timestamp)

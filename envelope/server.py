@@ -36,31 +36,54 @@ class Incoming:
 Handler = Callable[[Incoming], dict[str, Any]]
 
 
-def signed_reply(ring: KeyRing, *, party: str, trade_code: str, ref_msg_id: str, trace_id: str,
-                 result_code: str, result_msg: str, body: dict[str, Any] | None = None
-                 ) -> dict[str, Any]:
+def signed_reply(
+    ring: KeyRing,
+    *,
+    party: str,
+    trade_code: str,
+    ref_msg_id: str,
+    trace_id: str,
+    result_code: str,
+    result_msg: str,
+    body: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """A complete signed response envelope."""
     out_body = body or {}
-    head = response_header(trade_code=trade_code, ref_msg_id=ref_msg_id,
-                           result_code=result_code, result_msg=result_msg,
-                           trace_id=trace_id, sender=party)
-    return {"header": sign_envelope(head, out_body, ring.active_key_id, ring.active_key),
-            "body": out_body}
+    head = response_header(
+        trade_code=trade_code,
+        ref_msg_id=ref_msg_id,
+        result_code=result_code,
+        result_msg=result_msg,
+        trace_id=trace_id,
+        sender=party,
+    )
+    return {
+        "header": sign_envelope(head, out_body, ring.active_key_id, ring.active_key),
+        "body": out_body,
+    }
 
 
 def json_response(envelope: dict[str, Any], result_code: str) -> Response:
     """The HTTP response carrying an envelope, its status mirroring the result code."""
     from envelope.canonical import canonical_bytes
 
-    return Response(canonical_bytes(envelope), status=codes.http_status(result_code),
-                    content_type="application/json; charset=utf-8")
+    return Response(
+        canonical_bytes(envelope),
+        status=codes.http_status(result_code),
+        content_type="application/json; charset=utf-8",
+    )
 
 
 class EnvelopeEndpoint:
     """Verify, check the route, validate the body, dispatch, sign the answer."""
 
-    def __init__(self, party: str, verifier: Verifier, handlers: Mapping[str, Handler],
-                 on_result: Callable[[dict[str, Any], str, float], None] | None = None) -> None:
+    def __init__(
+        self,
+        party: str,
+        verifier: Verifier,
+        handlers: Mapping[str, Handler],
+        on_result: Callable[[dict[str, Any], str, float], None] | None = None,
+    ) -> None:
         self.party = party
         self.verifier = verifier
         self.handlers = dict(handlers)
@@ -78,12 +101,14 @@ class EnvelopeEndpoint:
             ring = self.verifier.verify(head, body)
             entry = catalogue.lookup(head["trade_code"])
             if entry.target != self.party:
-                raise codes.EnvelopeError(codes.ROUTE_NOT_ALLOWED,
-                                          f"{entry.code} is not served by {self.party}")
+                raise codes.EnvelopeError(
+                    codes.ROUTE_NOT_ALLOWED, f"{entry.code} is not served by {self.party}"
+                )
             handler = self.handlers.get(entry.code)
             if handler is None:
-                raise codes.EnvelopeError(codes.UNKNOWN_TRADE_CODE,
-                                          f"{entry.code} is not implemented by {self.party}")
+                raise codes.EnvelopeError(
+                    codes.UNKNOWN_TRADE_CODE, f"{entry.code} is not implemented by {self.party}"
+                )
             catalogue.validate_body(entry, body)
             out_body = handler(Incoming(head, body))
         except codes.EnvelopeError as exc:
@@ -92,9 +117,15 @@ class EnvelopeEndpoint:
             log.exception("handler failed for trade code %s", head.get("trade_code"))
             result_code, result_msg = codes.INTERNAL, codes.message(codes.INTERNAL)
         reply = signed_reply(
-            ring, party=self.party, trade_code=str(head.get("trade_code", "")),
-            ref_msg_id=str(head.get("msg_id", "")), trace_id=str(head.get("trace_id", "")),
-            result_code=result_code, result_msg=result_msg, body=out_body)
+            ring,
+            party=self.party,
+            trade_code=str(head.get("trade_code", "")),
+            ref_msg_id=str(head.get("msg_id", "")),
+            trace_id=str(head.get("trace_id", "")),
+            result_code=result_code,
+            result_msg=result_msg,
+            body=out_body,
+        )
         if self.on_result is not None:
             self.on_result(head, result_code, time.perf_counter() - started)
         log.info("envelope %s %s -> %s", head.get("trade_code"), head.get("msg_id"), result_code)

@@ -17,7 +17,7 @@ from flask import Blueprint, Response, abort, jsonify, request
 from sqlalchemy import Column, Engine, Index, Integer, MetaData, String, Table, func, insert, select
 
 from envelope import clock
-from servicekit.masking import mask_text
+from servicekit.masking import mask_untrusted
 
 metadata = MetaData()
 
@@ -52,7 +52,7 @@ def clean(value: Any, width: int, *, verified: bool) -> str:
     if not isinstance(value, str) or not _TOKEN.match(value):
         return "" if value in (None, "") else UNREADABLE
     text = value[:width]
-    return text if verified else mask_text(text)
+    return text if verified else mask_untrusted(text)
 
 
 @dataclass(frozen=True)

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import re
 
-_ID_CARD = re.compile(r"(?<![0-9])([1-9][0-9]{5})[0-9]{8}([0-9]{3}[0-9Xx])(?![0-9])")
+# In our own text an ID number stands alone; letters around digits are a msg_id or a token.
+_ID_CARD = re.compile(r"(?<![0-9A-Za-z])([1-9][0-9]{5})[0-9]{8}([0-9]{3}[0-9Xx])(?![0-9A-Za-z])")
+# Anywhere at all, for text a stranger wrote (an unverified header may hide one in a token).
+_ID_CARD_ANYWHERE = re.compile(r"(?<![0-9])([1-9][0-9]{5})[0-9]{8}([0-9]{3}[0-9Xx])(?![0-9])")
 # Common Chinese personal names: 2-4 Han characters after a name-like key.
-_NAME_FIELD = re.compile(r"""(["']?(?:name|psn_name|patient_name)["']?\s*[:=]\s*["']?)"""
-                         r"""([^"',}\s]+)""")
+_NAME_FIELD = re.compile(
+    r"""(["']?(?:name|psn_name|patient_name)["']?\s*[:=]\s*["']?)"""
+    r"""([^"',}\s]+)"""
+)
 
 
 def mask_id_card(id_card_no: str) -> str:
@@ -28,3 +33,10 @@ def mask_text(text: str) -> str:
     """Mask every ID card number and every name-field value in free text."""
     text = _ID_CARD.sub(lambda m: m.group(1) + "********" + m.group(2)[-4:], text)
     return _NAME_FIELD.sub(lambda m: m.group(1) + mask_name(m.group(2)), text)
+
+
+def mask_untrusted(text: str) -> str:
+    """Mask ID-number-shaped digit runs even inside tokens: for text nobody vouched for."""
+    return mask_text(
+        _ID_CARD_ANYWHERE.sub(lambda m: m.group(1) + "********" + m.group(2)[-4:], text)
+    )

@@ -7,5 +7,6 @@ import redis
 
 def connect(url: str) -> redis.Redis:
     """A Redis client with short timeouts, so a dead Redis fails fast instead of hanging."""
-    return redis.Redis.from_url(url, socket_timeout=2.0, socket_connect_timeout=2.0,
-                                health_check_interval=30)
+    return redis.Redis.from_url(
+        url, socket_timeout=2.0, socket_connect_timeout=2.0, health_check_interval=30
+    )

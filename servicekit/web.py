@@ -11,15 +11,17 @@ from werkzeug.exceptions import HTTPException
 log = logging.getLogger("servicekit.web")
 
 
-def install_common(app: Flask, service: str, health_check: Callable[[], bool] | None = None
-                   ) -> None:
+def install_common(
+    app: Flask, service: str, health_check: Callable[[], bool] | None = None
+) -> None:
     """Add ``GET /healthz`` and turn every unhandled error into a JSON answer with a code."""
 
     @app.get("/healthz")
     def healthz():  # type: ignore[no-untyped-def]
         healthy = health_check() if health_check else True
         return jsonify(service=service, status="ok" if healthy else "degraded"), (
-            200 if healthy else 503)
+            200 if healthy else 503
+        )
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):  # type: ignore[no-untyped-def]

@@ -22,7 +22,8 @@ def current_user_id() -> str:
         raise Unauthorized()
     try:
         user_id = URLSafeSerializer(current_app.config["SECRET_KEY"], salt=_SALT).loads(
-            header[len("Bearer "):])
+            header[len("Bearer ") :]
+        )
     except BadSignature as exc:
         raise Unauthorized() from exc
     return str(user_id)

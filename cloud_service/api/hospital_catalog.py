@@ -23,11 +23,18 @@ def departments() -> DepartmentList:
 
 
 @bp.get("/schedules")
-@spec.validate(query=ScheduleQuery, resp=Response(HTTP_200=ScheduleList, HTTP_400=ErrorOut),
-               tags=["booking"])
+@spec.validate(
+    query=ScheduleQuery, resp=Response(HTTP_200=ScheduleList, HTTP_400=ErrorOut), tags=["booking"]
+)
 def schedules(query: ScheduleQuery) -> ScheduleList:
     """Schedules between two dates, optionally of one department."""
     current_user_id()
-    return ScheduleList(schedules=catalog.schedules(
-        deps(), trace_id(), dept_code=query.dept_code, start_date=query.start_date,
-        end_date=query.end_date))
+    return ScheduleList(
+        schedules=catalog.schedules(
+            deps(),
+            trace_id(),
+            dept_code=query.dept_code,
+            start_date=query.start_date,
+            end_date=query.end_date,
+        )
+    )

@@ -17,19 +17,29 @@ from envelope import clock
 
 bp = Blueprint("orders", __name__, url_prefix="/api/v1")
 
-_REFUSALS = {"HTTP_400": ErrorOut, "HTTP_404": ErrorOut, "HTTP_409": ErrorOut,
-             "HTTP_502": ErrorOut, "HTTP_504": ErrorOut}
+_REFUSALS = {
+    "HTTP_400": ErrorOut,
+    "HTTP_404": ErrorOut,
+    "HTTP_409": ErrorOut,
+    "HTTP_502": ErrorOut,
+    "HTTP_504": ErrorOut,
+}
 
 
 @bp.post("/registrations")
-@spec.validate(json=RegistrationIn, resp=Response(HTTP_200=OrderOut, **_REFUSALS),
-               tags=["orders"])
+@spec.validate(json=RegistrationIn, resp=Response(HTTP_200=OrderOut, **_REFUSALS), tags=["orders"])
 def create_registration(json: RegistrationIn) -> OrderOut:
     """Lock today's slot (or book a future one) and open a registration order."""
     order = ordering.create_registration(
-        deps(), current_user_id(), mrn=json.mrn, schedule_id=json.schedule_id,
-        slot_id=json.slot_id, pay_mode=json.pay_mode, channel=json.channel,
-        trace_id=trace_id())
+        deps(),
+        current_user_id(),
+        mrn=json.mrn,
+        schedule_id=json.schedule_id,
+        slot_id=json.slot_id,
+        pay_mode=json.pay_mode,
+        channel=json.channel,
+        trace_id=trace_id(),
+    )
     return order_view(order)
 
 
@@ -51,13 +61,29 @@ def order_view(order: Order) -> OrderOut:
     """The API shape of an order with its history."""
     events = ordering.history(deps(), order.order_no)
     return OrderOut(
-        order_no=order.order_no, kind=order.kind, state=order.state, pay_mode=order.pay_mode,
-        channel=order.channel, mrn=order.mrn, schedule_id=order.schedule_id,
-        lock_id=order.lock_id, visit_date=order.visit_date, total_fen=order.total_fen,
-        cash_fen=order.cash_fen, split=json.loads(order.split_json) if order.split_json else None,
-        setl_id=order.setl_id, out_trade_no=order.out_trade_no,
-        channel_trade_no=order.channel_trade_no, cashier_url=order.cashier_url,
+        order_no=order.order_no,
+        kind=order.kind,
+        state=order.state,
+        pay_mode=order.pay_mode,
+        channel=order.channel,
+        mrn=order.mrn,
+        schedule_id=order.schedule_id,
+        lock_id=order.lock_id,
+        visit_date=order.visit_date,
+        total_fen=order.total_fen,
+        cash_fen=order.cash_fen,
+        split=json.loads(order.split_json) if order.split_json else None,
+        setl_id=order.setl_id,
+        out_trade_no=order.out_trade_no,
+        channel_trade_no=order.channel_trade_no,
+        cashier_url=order.cashier_url,
         result=json.loads(order.result_json) if order.result_json else None,
-        failure=order.failure, trace_id=order.trace_id,
-        history=[OrderEventOut(from_state=e.from_state, to_state=e.to_state, note=e.note,
-                               at=clock.iso(e.at)) for e in events])
+        failure=order.failure,
+        trace_id=order.trace_id,
+        history=[
+            OrderEventOut(
+                from_state=e.from_state, to_state=e.to_state, note=e.note, at=clock.iso(e.at)
+            )
+            for e in events
+        ],
+    )

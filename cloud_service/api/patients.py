@@ -16,8 +16,9 @@ bp = Blueprint("patients", __name__, url_prefix="/api/v1")
 
 
 @bp.post("/users")
-@spec.validate(json=UserIn, resp=Response(HTTP_200=UserOut, HTTP_400=ErrorOut),
-               tags=["patients"], security={})
+@spec.validate(
+    json=UserIn, resp=Response(HTTP_200=UserOut, HTTP_400=ErrorOut), tags=["patients"], security={}
+)
 def sign_in(json: UserIn) -> UserOut:
     """Sign in with a phone number; the user is created the first time."""
     user_id = accounts.register_user(deps(), json.phone)
@@ -25,12 +26,16 @@ def sign_in(json: UserIn) -> UserOut:
 
 
 @bp.post("/patients")
-@spec.validate(json=BindIn, resp=Response(HTTP_200=PatientOut, HTTP_400=ErrorOut,
-                                          HTTP_409=ErrorOut), tags=["patients"])
+@spec.validate(
+    json=BindIn,
+    resp=Response(HTTP_200=PatientOut, HTTP_400=ErrorOut, HTTP_409=ErrorOut),
+    tags=["patients"],
+)
 def bind(json: BindIn) -> PatientOut:
     """Bind a hospital record by ID card number and name (created in the HIS if absent)."""
-    binding = accounts.bind_record(deps(), current_user_id(), json.id_card_no, json.name,
-                                   json.phone, trace_id())
+    binding = accounts.bind_record(
+        deps(), current_user_id(), json.id_card_no, json.name, json.phone, trace_id()
+    )
     return _patient(binding)
 
 
@@ -38,11 +43,16 @@ def bind(json: BindIn) -> PatientOut:
 @spec.validate(resp=Response(HTTP_200=PatientList), tags=["patients"])
 def list_patients() -> PatientList:
     """The hospital records bound to this user."""
-    return PatientList(patients=[_patient(b) for b in accounts.list_bindings(
-        deps(), current_user_id())])
+    return PatientList(
+        patients=[_patient(b) for b in accounts.list_bindings(deps(), current_user_id())]
+    )
 
 
 def _patient(binding: Binding) -> PatientOut:
-    return PatientOut(mrn=binding.mrn, name=binding.patient_name,
-                      id_card_no=binding.id_card_masked, patient_type=binding.patient_type,
-                      insured=binding.insured)
+    return PatientOut(
+        mrn=binding.mrn,
+        name=binding.patient_name,
+        id_card_no=binding.id_card_masked,
+        patient_type=binding.patient_type,
+        insured=binding.insured,
+    )

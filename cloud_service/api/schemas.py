@@ -71,7 +71,7 @@ class RegistrationIn(BaseModel):
     schedule_id: str
     slot_id: str | None = None
     pay_mode: Literal["INSURANCE", "SELF_PAY"]
-    channel: Literal["WECHAT"]
+    channel: Literal["WECHAT", "ALIPAY"]
 
 
 class OrderEventOut(BaseModel):

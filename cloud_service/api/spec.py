@@ -9,20 +9,21 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from spectree import SecurityScheme, SecuritySchemeData, SecureType, SpecTree
+from spectree import SecurityScheme, SecuritySchemeData, SpecTree
+from spectree.models import SecureType
 
 from envelope import codes
 
 
-def _as_result_code(req: Any, resp: Any, req_validation_error: Any, instance: Any,
-                    *_: Any) -> None:
+def _as_result_code(req: Any, resp: Any, req_validation_error: Any, instance: Any, *_: Any) -> None:
     if req_validation_error is None or resp is None:
         return
     first = req_validation_error.errors()[0] if req_validation_error.errors() else {}
     where = ".".join(str(part) for part in first.get("loc", ())) or "body"
     message = f"{where}: {first.get('msg', 'invalid')}"
-    resp.set_data(json.dumps({"result_code": codes.BODY_INVALID, "result_msg": message},
-                             ensure_ascii=False))
+    resp.set_data(
+        json.dumps({"result_code": codes.BODY_INVALID, "result_msg": message}, ensure_ascii=False)
+    )
     resp.status_code = 400
     resp.content_type = "application/json; charset=utf-8"
 
@@ -30,10 +31,17 @@ def _as_result_code(req: Any, resp: Any, req_validation_error: Any, instance: An
 def make_spec() -> SpecTree:
     """A SpecTree for one app: document at /api/v1/docs/openapi.json."""
     return SpecTree(
-        "flask", title="Hospital payment patient API", version="v1", path="api/v1/docs",
-        before=_as_result_code, validation_error_status=400,
-        security_schemes=[SecurityScheme(
-            name="bearer", data=SecuritySchemeData(type=SecureType.HTTP, scheme="bearer"))],
+        "flask",
+        title="Hospital payment patient API",
+        version="v1",
+        path="api/v1/docs",
+        before=_as_result_code,
+        validation_error_status=400,
+        security_schemes=[
+            SecurityScheme(
+                name="bearer", data=SecuritySchemeData(type=SecureType.HTTP, scheme="bearer")
+            )
+        ],
         security={"bearer": []},
     )
 

@@ -14,8 +14,11 @@ def run_migrations_online() -> None:
     engine = make_engine(url)
     try:
         with engine.connect() as connection:
-            context.configure(connection=connection, target_metadata=target_metadata,
-                              render_as_batch=url.startswith("sqlite"))
+            context.configure(
+                connection=connection,
+                target_metadata=target_metadata,
+                render_as_batch=url.startswith("sqlite"),
+            )
             with context.begin_transaction():
                 context.run_migrations()
     finally:

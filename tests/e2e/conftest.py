@@ -16,8 +16,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """Redis, both simulators and the four services, started as `make run` starts them."""
     ports = {name: free_port() for name in DEV_PORTS}
     var_dir: Path = tmp_path_factory.mktemp("stack")
-    running = Stack(ports=ports, var_dir=var_dir,
-                    base_env=read_env_file(ROOT / "deploy" / "dev.env"))
+    running = Stack(
+        ports=ports, var_dir=var_dir, base_env=read_env_file(ROOT / "deploy" / "dev.env")
+    )
     try:
         running.start()
         yield running

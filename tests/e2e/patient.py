@@ -21,15 +21,15 @@ class Patient:
 
     def sign_in(self) -> None:
         """POST /users and keep the token."""
-        answer = self.session.post(f"{self.base_url}/api/v1/users", json={"phone": self.phone},
-                                   timeout=10)
+        answer = self.session.post(
+            f"{self.base_url}/api/v1/users", json={"phone": self.phone}, timeout=10
+        )
         answer.raise_for_status()
         self.session.headers["Authorization"] = f"Bearer {answer.json()['token']}"
 
     def call(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         """Any API call with the token."""
-        return self.session.request(method, f"{self.base_url}/api/v1{path}", timeout=30,
-                                    **kwargs)
+        return self.session.request(method, f"{self.base_url}/api/v1{path}", timeout=30, **kwargs)
 
     def bind(self, id_card_no: str, name: str) -> dict[str, Any]:
         """Bind a hospital record; returns the patient."""
@@ -46,10 +46,20 @@ class Patient:
         assert free, "the seed has no schedule with a free slot today"
         return dict(free[0])
 
-    def register(self, mrn: str, schedule_id: str, pay_mode: str) -> dict[str, Any]:
+    def register(
+        self, mrn: str, schedule_id: str, pay_mode: str, channel: str = "WECHAT"
+    ) -> dict[str, Any]:
         """Lock the slot and open the order."""
-        answer = self.call("POST", "/registrations", json={
-            "mrn": mrn, "schedule_id": schedule_id, "pay_mode": pay_mode, "channel": "WECHAT"})
+        answer = self.call(
+            "POST",
+            "/registrations",
+            json={
+                "mrn": mrn,
+                "schedule_id": schedule_id,
+                "pay_mode": pay_mode,
+                "channel": channel,
+            },
+        )
         assert answer.status_code == 200, answer.text
         return dict(answer.json())
 
@@ -72,6 +82,8 @@ class Patient:
 
 
 def pay_at_cashier(cashier_url: str) -> None:
-    """What the patient does on the channel's cashier page: confirm the payment."""
-    answer = requests.post(f"{cashier_url}/pay", timeout=10)
+    """What the patient does on the channel's cashier page: open it, confirm the payment."""
+    page = requests.get(cashier_url, timeout=10)  # Alipay's wap.pay link redirects to it
+    assert page.status_code == 200, page.text
+    answer = requests.post(f"{page.url.split('?')[0]}/pay", timeout=10)
     assert answer.status_code == 200, answer.text

@@ -14,15 +14,22 @@ from envelope.signing import sign_envelope
 
 
 def _client(stack: Stack, secret: str | None = None) -> EnvelopeClient:
-    ring = KeyRing.from_settings("CLOUD", stack.env["ENVELOPE_KEY_ID_CLOUD"],
-                                 secret or stack.env["ENVELOPE_KEY_CLOUD"])
-    return EnvelopeClient(stack.env["GATEWAY_URL"], ring, sender=CLOUD, receiver="HIP",
-                          hospital_code=stack.env["HOSPITAL_CODE"])
+    ring = KeyRing.from_settings(
+        "CLOUD", stack.env["ENVELOPE_KEY_ID_CLOUD"], secret or stack.env["ENVELOPE_KEY_CLOUD"]
+    )
+    return EnvelopeClient(
+        stack.env["GATEWAY_URL"],
+        ring,
+        sender=CLOUD,
+        receiver="HIP",
+        hospital_code=stack.env["HOSPITAL_CODE"],
+    )
 
 
 def _post(stack: Stack, envelope: dict) -> str:  # type: ignore[type-arg]
-    answer = requests.post(stack.env["GATEWAY_URL"], timeout=10,
-                           data=json.dumps(envelope, ensure_ascii=False).encode())
+    answer = requests.post(
+        stack.env["GATEWAY_URL"], timeout=10, data=json.dumps(envelope, ensure_ascii=False).encode()
+    )
     return str(answer.json()["header"]["result_code"])
 
 
@@ -43,13 +50,20 @@ def test_every_forgery_is_refused_with_its_code_and_reaches_nothing(stack: Stack
     sign_in = _client(stack).build("4001", {"operator": "attacker"})
 
     assert _post(stack, replayed) == "0000"  # the first time it is a good message
-    cases = [(tampered, "1003"), (wrong_key, "1003"), (stale, "1004"), (replayed, "1005"),
-             (unknown, "1006"), (sign_in, "1007")]
+    cases = [
+        (tampered, "1003"),
+        (wrong_key, "1003"),
+        (stale, "1004"),
+        (replayed, "1005"),
+        (unknown, "1006"),
+        (sign_in, "1007"),
+    ]
     results = [(_post(stack, envelope), expected) for envelope, expected in cases]
     assert [got for got, _ in results] == [expected for _, expected in results]
 
-    behind = (stack.log_path("integration_platform").read_text(errors="replace")
-              + stack.log_path("insurance_frontend").read_text(errors="replace"))
+    behind = stack.log_path("integration_platform").read_text(errors="replace") + stack.log_path(
+        "insurance_frontend"
+    ).read_text(errors="replace")
     assert replayed["header"]["msg_id"] in behind  # proof the logs do show what arrives
     for envelope, expected in cases:
         if expected != "1005":  # the replay's msg_id did arrive once, the first time
@@ -57,6 +71,13 @@ def test_every_forgery_is_refused_with_its_code_and_reaches_nothing(stack: Stack
 
 
 def test_every_service_answers_its_health_check(stack: Stack) -> None:
-    for name in ("cloud_service", "hospital_gateway", "integration_platform",
-                 "insurance_frontend", "insurance_center", "wechatpay"):
+    for name in (
+        "cloud_service",
+        "hospital_gateway",
+        "integration_platform",
+        "insurance_frontend",
+        "insurance_center",
+        "wechatpay",
+        "alipay",
+    ):
         assert requests.get(f"{stack.url(name)}/healthz", timeout=5).status_code == 200

@@ -11,13 +11,20 @@ from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
-from gateway_support import AUDIT_TOKEN, HOSPITAL, RINGS, Backend, patient_query, slow_patient_info
 from werkzeug.serving import make_server
 
 from envelope import CLOUD, HIP, INSFE
 from hospital_gateway import MIGRATIONS, create_app
 from hospital_gateway.settings import Settings
 from servicekit.db import migrate
+from tests.integration.hospital_gateway.gateway_support import (
+    AUDIT_TOKEN,
+    HOSPITAL,
+    RINGS,
+    Backend,
+    patient_query,
+    slow_patient_info,
+)
 
 
 def _serve(backend: Backend, stack: list[Callable[[], None]]) -> None:

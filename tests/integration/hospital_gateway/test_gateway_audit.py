@@ -6,13 +6,21 @@ from collections.abc import Callable
 from pathlib import Path
 
 from flask.testing import FlaskClient
-from gateway_support import AUDIT_TOKEN, ID_CARD_NO, NAME, Backend, audit_of, post, sender
 from sqlalchemy import select
 
 from devstack.ports import free_port
 from envelope import CLOUD, HIP, INSFE
 from hospital_gateway import SERVICE
 from hospital_gateway.audit import audit_table
+from tests.integration.hospital_gateway.gateway_support import (
+    AUDIT_TOKEN,
+    ID_CARD_NO,
+    NAME,
+    Backend,
+    audit_of,
+    post,
+    sender,
+)
 
 BEARER = {"Authorization": f"Bearer {AUDIT_TOKEN}"}
 

@@ -9,10 +9,18 @@ from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
-from gateway_support import ID_CARD_NO, NAME, RINGS, Backend, audit_of, post, sender
 
 from envelope import CLOUD, HIP, INSFE, KeyRing, sign_envelope, sign_matches
 from envelope.clock import iso, now
+from tests.integration.hospital_gateway.gateway_support import (
+    ID_CARD_NO,
+    NAME,
+    RINGS,
+    Backend,
+    audit_of,
+    post,
+    sender,
+)
 
 Envelope = dict[str, Any]
 

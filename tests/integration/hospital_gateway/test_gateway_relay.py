@@ -7,10 +7,19 @@ from collections.abc import Callable
 from typing import Any
 
 from flask.testing import FlaskClient
-from gateway_support import ID_CARD_NO, NAME, RINGS, SLOW_SECONDS, Backend, audit_of, post, sender
 
 from devstack.ports import free_port
 from envelope import CLOUD, HIP, INSFE, KeyRing, sign_matches
+from tests.integration.hospital_gateway.gateway_support import (
+    ID_CARD_NO,
+    NAME,
+    RINGS,
+    SLOW_SECONDS,
+    Backend,
+    audit_of,
+    post,
+    sender,
+)
 
 SIGNED_FIELDS = ("msg_id", "nonce", "trace_id", "sender", "receiver", "timestamp", "trade_code")
 

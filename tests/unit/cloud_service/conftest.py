@@ -28,5 +28,6 @@ def deps(tmp_path: Path, hospital: FakeHospital, channel: FakeChannel) -> Deps:
     """Deps over a migrated SQLite file."""
     url = f"sqlite:///{tmp_path / 'cloud.db'}"
     migrate(url, Path(__file__).resolve().parents[3] / "cloud_service" / "migrations")
-    return Deps(sessions=session_factory(make_engine(url)), hospital=hospital,
-                channels={"WECHAT": channel})  # type: ignore[dict-item]
+    return Deps(
+        sessions=session_factory(make_engine(url)), hospital=hospital, channels={"WECHAT": channel}
+    )  # type: ignore[dict-item]

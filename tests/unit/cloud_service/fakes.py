@@ -10,8 +10,15 @@ from envelope import Reply
 
 Answer = Reply | Callable[[dict[str, Any]], Reply]
 
-SPLIT = {"medfee_sumamt": 1100, "fulamt_ownpay_amt": 100, "preselfpay_amt": 0,
-         "inscp_scp_amt": 1000, "hifp_pay": 700, "acct_pay": 300, "psn_cash_pay": 100}
+SPLIT = {
+    "medfee_sumamt": 1100,
+    "fulamt_ownpay_amt": 100,
+    "preselfpay_amt": 0,
+    "inscp_scp_amt": 1000,
+    "hifp_pay": 700,
+    "acct_pay": 300,
+    "psn_cash_pay": 100,
+}
 
 
 def ok(**body: Any) -> Reply:
@@ -28,13 +35,17 @@ class FakeHospital:
 
     def __post_init__(self) -> None:
         defaults: dict[str, Answer] = {
-            "1001": ok(exists=True, patient_id="P1", mrn="M0001", patient_type="EMPLOYEE",
-                       insured=True),
+            "1001": ok(
+                exists=True, patient_id="P1", mrn="M0001", patient_type="EMPLOYEE", insured=True
+            ),
             "2001": ok(departments=[{"dept_code": "D01", "name": "内科"}]),
             "2003": ok(schedules=[{"schedule_id": "S1", "remaining": 3, "total": 1100}]),
-            "2006": lambda body: ok(lock_id="L1", status="LOCKED",
-                                    expires_at="2099-01-01T00:00:00+08:00",
-                                    fees={"reg_fee": 100, "diag_fee": 1000, "total": 1100}),
+            "2006": lambda body: ok(
+                lock_id="L1",
+                status="LOCKED",
+                expires_at="2099-01-01T00:00:00+08:00",
+                fees={"reg_fee": 100, "diag_fee": 1000, "total": 1100},
+            ),
             "4004": ok(split=SPLIT),
             "4005": ok(setl_id="SETL1", split=SPLIT),
             "4007": ok(status="SETTLED", setl_id="SETL1", split=SPLIT),
@@ -48,8 +59,15 @@ class FakeHospital:
         """Queue answers for a code; the last one repeats."""
         self.answers[code] = list(answers)
 
-    def call(self, trade_code: str, body: dict[str, Any], *, trace_id: str,
-             operator: str = "system", channel: str = "APP") -> Reply:
+    def call(
+        self,
+        trade_code: str,
+        body: dict[str, Any],
+        *,
+        trace_id: str,
+        operator: str = "system",
+        channel: str = "APP",
+    ) -> Reply:
         """Answer like the gateway would."""
         self.calls.append((trade_code, body))
         queue = self.answers[trade_code]

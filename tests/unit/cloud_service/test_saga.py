@@ -19,13 +19,19 @@ TIMEOUT = Reply(codes.TIMED_OUT, "timed out")
 def _paid_order(deps: Deps, pay_mode: str = "INSURANCE") -> str:
     user = accounts.register_user(deps, "13800000001")
     accounts.bind_record(deps, user, "110105198001010016", "张伟", "", "t1")
-    order = ordering.create_registration(deps, user, mrn="M0001", schedule_id="S1",
-                                         slot_id=None, pay_mode=pay_mode, channel="WECHAT",
-                                         trace_id="t1")
+    order = ordering.create_registration(
+        deps,
+        user,
+        mrn="M0001",
+        schedule_id="S1",
+        slot_id=None,
+        pay_mode=pay_mode,
+        channel="WECHAT",
+        trace_id="t1",
+    )
     paying = ordering.start_payment(deps, user, order.order_no, "t1")
     assert paying.state == saga.AWAITING_PAYMENT
-    taken = record_payment(deps, PaidTrade("WECHAT", paying.order_no, paying.cash_fen, "WX1",
-                                           "n1"))
+    taken = record_payment(deps, PaidTrade("WECHAT", paying.order_no, paying.cash_fen, "WX1", "n1"))
     assert taken == paying.order_no
     return paying.order_no
 
@@ -35,20 +41,26 @@ def _run_all(deps: Deps) -> None:
         pass
 
 
-def test_insured_order_walks_every_state_to_confirmed(deps: Deps, hospital: FakeHospital
-                                                      ) -> None:
+def test_insured_order_walks_every_state_to_confirmed(deps: Deps, hospital: FakeHospital) -> None:
     order_no = _paid_order(deps)
     _run_all(deps)
     order = ordering.reload(deps, order_no)
     assert order.state == saga.CONFIRMED and order.setl_id == "SETL1"
     assert [e.to_state for e in ordering.history(deps, order_no)] == [
-        "CREATED", "PRESETTLED", "AWAITING_PAYMENT", "PAID", "INSURANCE_SETTLED", "CONFIRMED"]
+        "CREATED",
+        "PRESETTLED",
+        "AWAITING_PAYMENT",
+        "PAID",
+        "INSURANCE_SETTLED",
+        "CONFIRMED",
+    ]
     settlement = hospital.calls[-1][1]["settlement"]
     assert settlement["cash"] == 100 and settlement["setl_id"] == "SETL1"
 
 
-def test_a_timed_out_settle_is_queried_before_anything_else(deps: Deps,
-                                                            hospital: FakeHospital) -> None:
+def test_a_timed_out_settle_is_queried_before_anything_else(
+    deps: Deps, hospital: FakeHospital
+) -> None:
     hospital.then("4005", TIMEOUT)
     order_no = _paid_order(deps)
     _run_all(deps)
@@ -58,7 +70,8 @@ def test_a_timed_out_settle_is_queried_before_anything_else(deps: Deps,
 
 
 def test_an_unknown_settle_outcome_is_retried_later_not_assumed_failed(
-        deps: Deps, hospital: FakeHospital) -> None:
+    deps: Deps, hospital: FakeHospital
+) -> None:
     hospital.then("4005", TIMEOUT)
     hospital.then("4007", Reply(codes.TIMED_OUT, "timed out"))
     order_no = _paid_order(deps)
@@ -74,8 +87,9 @@ def test_a_timed_out_confirm_is_queried_with_2010(deps: Deps, hospital: FakeHosp
     assert ordering.reload(deps, order_no).state == saga.CONFIRMED
 
 
-def test_a_hospital_refusal_after_payment_starts_compensation(deps: Deps,
-                                                              hospital: FakeHospital) -> None:
+def test_a_hospital_refusal_after_payment_starts_compensation(
+    deps: Deps, hospital: FakeHospital
+) -> None:
     hospital.then("2008", Reply(codes.LOCK_EXPIRED, "slot lock expired"))
     order_no = _paid_order(deps, "SELF_PAY")
     _run_all(deps)
@@ -93,9 +107,16 @@ def test_a_duplicate_notification_changes_nothing(deps: Deps) -> None:
 def test_a_wrong_amount_is_refused_and_the_order_stays_unpaid(deps: Deps) -> None:
     user = accounts.register_user(deps, "13800000002")
     accounts.bind_record(deps, user, "110105198001010016", "张伟", "", "t")
-    order = ordering.create_registration(deps, user, mrn="M0001", schedule_id="S1",
-                                         slot_id=None, pay_mode="SELF_PAY", channel="WECHAT",
-                                         trace_id="t")
+    order = ordering.create_registration(
+        deps,
+        user,
+        mrn="M0001",
+        schedule_id="S1",
+        slot_id=None,
+        pay_mode="SELF_PAY",
+        channel="WECHAT",
+        trace_id="t",
+    )
     ordering.start_payment(deps, user, order.order_no, "t")
     with pytest.raises(CloudError) as caught:
         record_payment(deps, PaidTrade("WECHAT", order.order_no, 1, "WX9", "n9"))
@@ -113,30 +134,53 @@ def test_guarded_transition_refuses_a_stale_expected_state(deps: Deps) -> None:
 def test_payment_deadline_closes_an_unpaid_order(deps: Deps, channel: FakeChannel) -> None:
     from datetime import timedelta
 
-    quick = Deps(sessions=deps.sessions, hospital=deps.hospital, channels=deps.channels,
-                 payment_window=timedelta(seconds=-1))
+    quick = Deps(
+        sessions=deps.sessions,
+        hospital=deps.hospital,
+        channels=deps.channels,
+        payment_window=timedelta(seconds=-1),
+    )
     user = accounts.register_user(quick, "13800000004")
     accounts.bind_record(quick, user, "110105198001010016", "张伟", "", "t")
-    order = ordering.create_registration(quick, user, mrn="M0001", schedule_id="S1",
-                                         slot_id=None, pay_mode="SELF_PAY", channel="WECHAT",
-                                         trace_id="t")
+    order = ordering.create_registration(
+        quick,
+        user,
+        mrn="M0001",
+        schedule_id="S1",
+        slot_id=None,
+        pay_mode="SELF_PAY",
+        channel="WECHAT",
+        trace_id="t",
+    )
     ordering.start_payment(quick, user, order.order_no, "t")
     _run_all(quick)
     assert ordering.reload(quick, order.order_no).state == saga.CLOSED
     assert channel.closed == [order.order_no]
 
 
-def test_a_lost_notification_is_found_by_the_deadline_query(deps: Deps,
-                                                            channel: FakeChannel) -> None:
+def test_a_lost_notification_is_found_by_the_deadline_query(
+    deps: Deps, channel: FakeChannel
+) -> None:
     from datetime import timedelta
 
-    quick = Deps(sessions=deps.sessions, hospital=deps.hospital, channels=deps.channels,
-                 payment_window=timedelta(seconds=-1))
+    quick = Deps(
+        sessions=deps.sessions,
+        hospital=deps.hospital,
+        channels=deps.channels,
+        payment_window=timedelta(seconds=-1),
+    )
     user = accounts.register_user(quick, "13800000005")
     accounts.bind_record(quick, user, "110105198001010016", "张伟", "", "t")
-    order = ordering.create_registration(quick, user, mrn="M0001", schedule_id="S1",
-                                         slot_id=None, pay_mode="SELF_PAY", channel="WECHAT",
-                                         trace_id="t")
+    order = ordering.create_registration(
+        quick,
+        user,
+        mrn="M0001",
+        schedule_id="S1",
+        slot_id=None,
+        pay_mode="SELF_PAY",
+        channel="WECHAT",
+        trace_id="t",
+    )
     ordering.start_payment(quick, user, order.order_no, "t")
     channel.trades[order.order_no].state = "SUCCESS"
     _run_all(quick)
@@ -148,29 +192,59 @@ def test_a_refused_lock_cancels_the_order(deps: Deps, hospital: FakeHospital) ->
     user = accounts.register_user(deps, "13800000006")
     accounts.bind_record(deps, user, "110105198001010016", "张伟", "", "t")
     with pytest.raises(CloudError) as caught:
-        ordering.create_registration(deps, user, mrn="M0001", schedule_id="S1", slot_id=None,
-                                     pay_mode="SELF_PAY", channel="WECHAT", trace_id="t")
+        ordering.create_registration(
+            deps,
+            user,
+            mrn="M0001",
+            schedule_id="S1",
+            slot_id=None,
+            pay_mode="SELF_PAY",
+            channel="WECHAT",
+            trace_id="t",
+        )
     assert caught.value.result_code == codes.SLOT_SOLD_OUT
 
 
 def test_another_users_record_cannot_be_booked(deps: Deps) -> None:
     user = accounts.register_user(deps, "13800000007")
     with pytest.raises(CloudError) as caught:
-        ordering.create_registration(deps, user, mrn="M0001", schedule_id="S1", slot_id=None,
-                                     pay_mode="SELF_PAY", channel="WECHAT", trace_id="t")
+        ordering.create_registration(
+            deps,
+            user,
+            mrn="M0001",
+            schedule_id="S1",
+            slot_id=None,
+            pay_mode="SELF_PAY",
+            channel="WECHAT",
+            trace_id="t",
+        )
     assert caught.value.result_code == codes.PATIENT_MISMATCH
 
 
 def test_zero_cash_insured_order_skips_payment(deps: Deps, hospital: FakeHospital) -> None:
-    free = {"medfee_sumamt": 1100, "fulamt_ownpay_amt": 0, "preselfpay_amt": 0,
-            "inscp_scp_amt": 1100, "hifp_pay": 800, "acct_pay": 300, "psn_cash_pay": 0}
+    free = {
+        "medfee_sumamt": 1100,
+        "fulamt_ownpay_amt": 0,
+        "preselfpay_amt": 0,
+        "inscp_scp_amt": 1100,
+        "hifp_pay": 800,
+        "acct_pay": 300,
+        "psn_cash_pay": 0,
+    }
     hospital.then("4004", ok(split=free))
     hospital.then("4005", ok(setl_id="SETL0", split=free))
     user = accounts.register_user(deps, "13800000008")
     accounts.bind_record(deps, user, "110105198001010016", "张伟", "", "t")
-    order = ordering.create_registration(deps, user, mrn="M0001", schedule_id="S1",
-                                         slot_id=None, pay_mode="INSURANCE", channel="WECHAT",
-                                         trace_id="t")
+    order = ordering.create_registration(
+        deps,
+        user,
+        mrn="M0001",
+        schedule_id="S1",
+        slot_id=None,
+        pay_mode="INSURANCE",
+        channel="WECHAT",
+        trace_id="t",
+    )
     ordering.start_payment(deps, user, order.order_no, "t")
     _run_all(deps)
     states = [e.to_state for e in ordering.history(deps, order.order_no)]

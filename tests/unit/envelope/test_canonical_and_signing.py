@@ -9,7 +9,8 @@ from envelope import NonCanonicalValue, canonical_bytes, compute_sign, sign_enve
 
 def test_canonical_bytes_sort_keys_and_keep_chinese_unescaped() -> None:
     assert canonical_bytes({"b": 1, "a": ["张伟", True, None]}) == (
-        '{"a":["张伟",true,null],"b":1}'.encode())
+        '{"a":["张伟",true,null],"b":1}'.encode()
+    )
 
 
 def test_canonical_bytes_sort_nested_objects() -> None:
@@ -28,9 +29,16 @@ def test_known_vector_matches_the_documented_recipe() -> None:
 
     header = {"trade_code": "1001", "msg_id": "CLOUD20261126120000abcd"}
     body = {"name": "张伟", "id_card_no": "110105198001010016"}
-    expected = hmac.new(b"k", json.dumps({"header": header, "body": body}, sort_keys=True,
-                                         separators=(",", ":"), ensure_ascii=False).encode(),
-                        hashlib.sha256).hexdigest()
+    expected = hmac.new(
+        b"k",
+        json.dumps(
+            {"header": header, "body": body},
+            sort_keys=True,
+            separators=(",", ":"),
+            ensure_ascii=False,
+        ).encode(),
+        hashlib.sha256,
+    ).hexdigest()
     assert compute_sign(header, body, b"k") == expected
 
 

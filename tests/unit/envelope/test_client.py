@@ -37,17 +37,20 @@ def slow_server() -> Iterator[str]:
 @pytest.fixture()
 def echo_server() -> Iterator[str]:
     """A real envelope endpoint answering 1003 (patient info)."""
-    endpoint = EnvelopeEndpoint("HIP", Verifier([Link(RING, frozenset({"CLOUD"}))],
-                                                MemoryNonceStore()),
-                                {"1003": lambda incoming: {"mrn": incoming.body["mrn"]}})
+    endpoint = EnvelopeEndpoint(
+        "HIP",
+        Verifier([Link(RING, frozenset({"CLOUD"}))], MemoryNonceStore()),
+        {"1003": lambda incoming: {"mrn": incoming.body["mrn"]}},
+    )
 
     @Request.application
     def app(request: Request) -> Response:
         reply, code = endpoint.handle(request.get_data())
         import json
 
-        return Response(json.dumps(reply), status=codes.http_status(code),
-                        content_type="application/json")
+        return Response(
+            json.dumps(reply), status=codes.http_status(code), content_type="application/json"
+        )
 
     server = make_server("127.0.0.1", 0, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -56,8 +59,9 @@ def echo_server() -> Iterator[str]:
 
 
 def _client(url: str, timeout: tuple[float, float] = (1.0, 5.0)) -> EnvelopeClient:
-    return EnvelopeClient(url, RING, sender="CLOUD", receiver="HIP", hospital_code="H00001",
-                          timeout=timeout)
+    return EnvelopeClient(
+        url, RING, sender="CLOUD", receiver="HIP", hospital_code="H00001", timeout=timeout
+    )
 
 
 def test_a_verified_answer_comes_back(echo_server: str) -> None:
@@ -73,7 +77,8 @@ def test_a_refusal_is_signed_and_carries_its_code(echo_server: str) -> None:
 
 def test_an_unimplemented_code_is_1006(echo_server: str) -> None:
     assert _client(echo_server).send("1001", {"id_card_no": "x", "name": "y"}).result_code == (
-        codes.UNKNOWN_TRADE_CODE)
+        codes.UNKNOWN_TRADE_CODE
+    )
 
 
 def test_a_lost_reply_is_3003_outcome_unknown(slow_server: str) -> None:

@@ -25,8 +25,9 @@ RING = KeyRing.from_settings("CLOUD", "k1", "secret-one")
 
 
 def _client(ring: KeyRing = RING) -> EnvelopeClient:
-    return EnvelopeClient("http://unused", ring, sender="CLOUD", receiver="HIP",
-                          hospital_code="H00001")
+    return EnvelopeClient(
+        "http://unused", ring, sender="CLOUD", receiver="HIP", hospital_code="H00001"
+    )
 
 
 def _verifier() -> Verifier:
@@ -110,10 +111,25 @@ def test_the_catalogue_has_all_34_codes() -> None:
     assert len(catalogue.CATALOGUE) == 34
 
 
-@pytest.mark.parametrize(("code", "status"), [
-    ("0000", 200), ("2002", 200), ("1001", 400), ("1002", 400), ("1006", 400), ("1009", 400),
-    ("1003", 401), ("1004", 401), ("1005", 401), ("1007", 403), ("1008", 429),
-    ("3001", 502), ("3003", 504), ("9999", 500)])
+@pytest.mark.parametrize(
+    ("code", "status"),
+    [
+        ("0000", 200),
+        ("2002", 200),
+        ("1001", 400),
+        ("1002", 400),
+        ("1006", 400),
+        ("1009", 400),
+        ("1003", 401),
+        ("1004", 401),
+        ("1005", 401),
+        ("1007", 403),
+        ("1008", 429),
+        ("3001", 502),
+        ("3003", 504),
+        ("9999", 500),
+    ],
+)
 def test_http_status_mirrors_the_result_code(code: str, status: int) -> None:
     assert codes.http_status(code) == status
 

@@ -13,8 +13,10 @@ from servicekit.logs import JsonFormatter, bind_trace_id
 from servicekit.masking import mask_id_card, mask_name, mask_text
 
 
-@pytest.mark.parametrize("number", ["110105198001010016", "310101199206150027",
-                                    "440304197503200035", "110108201008080010"])
+@pytest.mark.parametrize(
+    "number",
+    ["110105198001010016", "310101199206150027", "440304197503200035", "110108201008080010"],
+)
 def test_demo_patients_have_valid_numbers(number: str) -> None:
     assert parse_id_card(number).number == number
 
@@ -24,9 +26,15 @@ def test_gender_and_birth_come_from_the_number() -> None:
     assert card.gender == "F" and card.birth_date == date(1992, 6, 15)
 
 
-@pytest.mark.parametrize(("number", "reason"), [
-    ("110105198001010017", "check digit"), ("11010519800101001", "17 digits"),
-    ("990105198001010016", "region"), ("110105198002300016", "birth date")])
+@pytest.mark.parametrize(
+    ("number", "reason"),
+    [
+        ("110105198001010017", "check digit"),
+        ("11010519800101001", "17 digits"),
+        ("990105198001010016", "region"),
+        ("110105198002300016", "birth date"),
+    ],
+)
 def test_bad_numbers_are_refused_with_the_reason(number: str, reason: str) -> None:
     with pytest.raises(InvalidIdCard, match=reason):
         parse_id_card(number)
@@ -45,8 +53,9 @@ def test_masks() -> None:
 
 def test_json_log_line_masks_and_carries_the_trace_id() -> None:
     bind_trace_id("trace-abc")
-    record = logging.LogRecord("x", logging.INFO, __file__, 1,
-                               "bound 110105198001010016 name=张伟", None, None)
+    record = logging.LogRecord(
+        "x", logging.INFO, __file__, 1, "bound 110105198001010016 name=张伟", None, None
+    )
     line = json.loads(JsonFormatter("svc").format(record))
     assert line["trace_id"] == "trace-abc"
     assert "110105198001010016" not in line["message"] and "张伟" not in line["message"]

@@ -1,0 +1,22 @@
+"""Payment channels the cloud pays through: one adapter per channel, one shared vocabulary
+(``ChannelTrade`` and the channel exceptions in ``base``)."""
+
+from cloud_service.channels.base import (
+    ChannelError,
+    ChannelOutcomeUnknown,
+    ChannelRejected,
+    ChannelTrade,
+    ChannelUnavailable,
+    NotificationRejected,
+    TradeNotFound,
+)
+
+__all__ = [
+    "ChannelError",
+    "ChannelOutcomeUnknown",
+    "ChannelRejected",
+    "ChannelTrade",
+    "ChannelUnavailable",
+    "NotificationRejected",
+    "TradeNotFound",
+]

@@ -1,0 +1,58 @@
+"""What every payment channel adapter answers and raises, whatever the channel.
+
+The exceptions separate what the saga must treat differently: a definite refusal, a call
+that surely never arrived (safe to retry), and a call whose outcome is unknown (query
+before doing anything else; never treat it as failed)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ChannelTrade:
+    """A trade as the channel reports it; amounts in fen."""
+
+    out_trade_no: str
+    state: str  # the channel's state: SUCCESS, NOTPAY, CLOSED, REFUND, USERPAYING, PAYERROR
+    amount_fen: int
+    transaction_id: str
+    mchid: str
+    appid: str
+    success_time: str | None  # ISO 8601 with offset (+08:00) when paid
+
+    @property
+    def paid(self) -> bool:
+        """True when the channel holds the payer's money for this trade."""
+        return self.state == "SUCCESS"
+
+
+class ChannelError(Exception):
+    """Something went wrong talking to a payment channel."""
+
+
+class ChannelRejected(ChannelError):
+    """The channel answered and refused: a definite outcome, with its code and message."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(f"{status} {code}: {message}")
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+class TradeNotFound(ChannelRejected):
+    """The channel has no trade with this out_trade_no (it was never created)."""
+
+
+class ChannelUnavailable(ChannelError):
+    """The request never reached the channel (connection refused or connect timeout)."""
+
+
+class ChannelOutcomeUnknown(ChannelError):
+    """The request may have been processed: read timeout, cut connection, a server error
+    or an answer whose signature does not verify. Query the trade to learn the outcome."""
+
+
+class NotificationRejected(ChannelError):
+    """A notification failed its signature, decryption or merchant checks."""

@@ -1,0 +1,211 @@
+"""The WeChat Pay API v3 channel, through the wechatpayv3 library (public-key mode)."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import requests
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
+from wechatpayv3 import WeChatPay, WeChatPayType
+
+from cloud_service.channels.base import (
+    ChannelOutcomeUnknown,
+    ChannelRejected,
+    ChannelTrade,
+    ChannelUnavailable,
+    NotificationRejected,
+    TradeNotFound,
+)
+
+NOTIFY_HEADERS = (
+    "Wechatpay-Signature",
+    "Wechatpay-Timestamp",
+    "Wechatpay-Nonce",
+    "Wechatpay-Serial",
+    "Wechatpay-Signature-Type",
+)
+MAX_NOTIFY_SKEW_SECONDS = 300
+Timeout = float | tuple[float, float]
+
+
+def _never_connected(exc: requests.ConnectionError) -> bool:
+    """True when the connection was never made, so the request cannot have arrived."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(reason, NewConnectionError | ConnectTimeoutError)
+
+
+def _call(action: Callable[[], tuple[int, Any]]) -> tuple[int, Any]:
+    """Run one library call, mapping transport failures onto the channel exceptions."""
+    try:
+        return action()
+    except requests.ConnectionError as exc:
+        if _never_connected(exc):
+            raise ChannelUnavailable(f"WeChat Pay unreachable: {exc}") from exc
+        raise ChannelOutcomeUnknown(f"WeChat Pay connection cut: {exc}") from exc
+    except requests.Timeout as exc:
+        raise ChannelOutcomeUnknown(f"WeChat Pay answer timed out: {exc}") from exc
+    except requests.RequestException as exc:
+        raise ChannelOutcomeUnknown(f"WeChat Pay call failed: {exc}") from exc
+    except Exception as exc:
+        # wechatpayv3 raises a bare Exception when a 2xx answer's signature does not verify.
+        raise ChannelOutcomeUnknown(f"WeChat Pay answer not trusted: {exc}") from exc
+
+
+def _answer(status: int, text: Any) -> dict[str, Any]:
+    """The JSON of a 2xx answer; a refusal or a server error as an exception."""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    try:
+        data = json.loads(text) if text else {}
+    except ValueError:
+        data = {}
+    if not isinstance(data, dict):
+        data = {}
+    if 200 <= status < 300:
+        return data
+    code, message = str(data.get("code", "")), str(data.get("message", text))
+    if status >= 500:
+        raise ChannelOutcomeUnknown(f"WeChat Pay {status} {code}: {message}")
+    if code == "ORDER_NOT_EXIST":
+        raise TradeNotFound(status, code, message)
+    raise ChannelRejected(status, code, message)
+
+
+def _trade(data: Mapping[str, Any]) -> ChannelTrade:
+    amount = data.get("amount") or {}
+    return ChannelTrade(
+        out_trade_no=str(data.get("out_trade_no", "")),
+        state=str(data.get("trade_state", "")),
+        amount_fen=int(amount.get("total", 0)),
+        transaction_id=str(data.get("transaction_id", "")),
+        mchid=str(data.get("mchid", "")),
+        appid=str(data.get("appid", "")),
+        success_time=data.get("success_time") or None,
+    )
+
+
+class WeChatPayChannel:
+    """Place, query and close WeChat Pay orders and read their notifications."""
+
+    def __init__(
+        self,
+        *,
+        api_url: str,
+        mchid: str,
+        appid: str,
+        apiv3_key: str,
+        merchant_serial_no: str,
+        merchant_private_key: str,
+        public_key_id: str,
+        public_key: str,
+        notify_url: str,
+        timeout: Timeout = (3.0, 10.0),
+    ) -> None:
+        self.mchid = mchid
+        self.appid = appid
+        self.notify_url = notify_url
+        self._pay = WeChatPay(
+            wechatpay_type=WeChatPayType.H5,
+            mchid=mchid,
+            private_key=merchant_private_key,
+            cert_serial_no=merchant_serial_no,
+            appid=appid,
+            apiv3_key=apiv3_key,
+            notify_url=notify_url,
+            timeout=timeout,
+            public_key=public_key,
+            public_key_id=public_key_id,
+        )
+        # wechatpayv3 hard-codes https://api.mch.weixin.qq.com and has no option for another
+        # host; the simulator (and api2.mch.weixin.qq.com, the backup host) need one.
+        self._pay._core._gate_way = api_url.rstrip("/")
+
+    def create_h5(
+        self,
+        out_trade_no: str,
+        amount_fen: int,
+        description: str,
+        payer_client_ip: str = "127.0.0.1",
+    ) -> dict[str, str]:
+        """Place an H5 order: {"out_trade_no", "h5_url"} (the cashier the payer opens)."""
+        status, text = _call(
+            lambda: self._pay.pay(
+                description=description,
+                out_trade_no=out_trade_no,
+                amount={"total": amount_fen, "currency": "CNY"},
+                scene_info={"payer_client_ip": payer_client_ip, "h5_info": {"type": "Wap"}},
+                pay_type=WeChatPayType.H5,
+            )
+        )
+        return {"out_trade_no": out_trade_no, "h5_url": str(_answer(status, text)["h5_url"])}
+
+    def create_jsapi(
+        self, out_trade_no: str, amount_fen: int, description: str, openid: str
+    ) -> dict[str, Any]:
+        """Place a JSAPI order: {"out_trade_no", "prepay_id", "pay_params"} where pay_params
+        is what WeixinJSBridge.invoke('getBrandWCPayRequest', ...) takes, signed."""
+        status, text = _call(
+            lambda: self._pay.pay(
+                description=description,
+                out_trade_no=out_trade_no,
+                amount={"total": amount_fen, "currency": "CNY"},
+                payer={"openid": openid},
+                pay_type=WeChatPayType.JSAPI,
+            )
+        )
+        prepay_id = str(_answer(status, text)["prepay_id"])
+        timestamp, nonce = str(int(time.time())), secrets.token_hex(16)
+        package = f"prepay_id={prepay_id}"
+        pay_sign = self._pay.sign([self.appid, timestamp, nonce, package])
+        return {
+            "out_trade_no": out_trade_no,
+            "prepay_id": prepay_id,
+            "pay_params": {
+                "appId": self.appid,
+                "timeStamp": timestamp,
+                "nonceStr": nonce,
+                "package": package,
+                "signType": "RSA",
+                "paySign": pay_sign,
+            },
+        }
+
+    def query(self, out_trade_no: str) -> ChannelTrade:
+        """The trade by our order number; TradeNotFound when WeChat Pay never got it."""
+        status, text = _call(lambda: self._pay.query(out_trade_no=out_trade_no))
+        return _trade(_answer(status, text))
+
+    def close(self, out_trade_no: str) -> None:
+        """Close an unpaid trade (WeChat Pay answers 204; closing twice is harmless)."""
+        status, text = _call(lambda: self._pay.close(out_trade_no=out_trade_no))
+        _answer(status, text)
+
+    def parse_notification(self, headers: Mapping[str, str], body: bytes) -> ChannelTrade:
+        """Verify, decrypt and check a payment notification; NotificationRejected if not ours."""
+        lowered = {key.lower(): value for key, value in headers.items()}
+        # wechatpayv3 looks the headers up by exact name; hand them over spelled its way.
+        canonical = {name: lowered.get(name.lower(), "") for name in NOTIFY_HEADERS}
+        try:
+            sent_at = int(canonical["Wechatpay-Timestamp"])
+        except ValueError as exc:
+            raise NotificationRejected("notification has no valid Wechatpay-Timestamp") from exc
+        if abs(time.time() - sent_at) > MAX_NOTIFY_SKEW_SECONDS:
+            raise NotificationRejected("notification timestamp is more than 5 minutes off")
+        try:
+            event = self._pay.callback(canonical, body)
+        except Exception as exc:
+            raise NotificationRejected(f"notification not readable: {exc}") from exc
+        if not event or not isinstance(event.get("resource"), dict):
+            raise NotificationRejected("notification signature or decryption failed")
+        if event.get("event_type") != "TRANSACTION.SUCCESS":
+            raise NotificationRejected(f"unexpected event type {event.get('event_type')}")
+        trade = _trade(event["resource"])
+        if trade.mchid != self.mchid or trade.appid != self.appid:
+            raise NotificationRejected("notification is for another merchant or app")
+        return trade

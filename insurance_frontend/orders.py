@@ -1,0 +1,54 @@
+"""Orders on the insurance path, one row per order_no, changed by guarded updates."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from envelope import clock, codes
+from envelope.codes import EnvelopeError
+from insurance_frontend.models import InsuranceOrder
+from servicekit.db import transaction
+
+OPEN, PRESETTLED, SETTLED, REVERSED = "OPEN", "PRESETTLED", "SETTLED", "REVERSED"
+
+
+class Orders:
+    """Reads and writes insurance_orders."""
+
+    def __init__(self, factory: sessionmaker[Session]) -> None:
+        self.factory = factory
+
+    def get(self, order_no: str) -> InsuranceOrder | None:
+        """The order, or None."""
+        with self.factory() as session:
+            return session.scalars(
+                select(InsuranceOrder).where(InsuranceOrder.order_no == order_no)
+            ).first()
+
+    def open(self, **values: Any) -> InsuranceOrder:
+        """Insert a new order in state OPEN (its visit is registered at the center)."""
+        now = clock.now()
+        order = InsuranceOrder(status=OPEN, created_at=now, updated_at=now, **values)
+        with transaction(self.factory) as session:
+            session.add(order)
+        return order
+
+    def update(self, order_no: str, expected: Iterable[str], **values: Any) -> InsuranceOrder:
+        """Change an order that is in one of the expected states, else 2014."""
+        allowed = tuple(expected)
+        with transaction(self.factory) as session:
+            order = session.scalars(
+                select(InsuranceOrder).where(InsuranceOrder.order_no == order_no).with_for_update()
+            ).first()
+            if order is None or order.status not in allowed:
+                raise EnvelopeError(
+                    codes.ORDER_STATE_CONFLICT, f"order is {order.status if order else 'unknown'}"
+                )
+            for name, value in values.items():
+                setattr(order, name, value)
+            order.updated_at = clock.now()
+        return order

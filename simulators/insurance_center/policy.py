@@ -1,0 +1,147 @@
+"""The center's policy engine: item scope (class A/B/C), deductible, pool ratio, annual cap,
+personal account. Every amount is integer fen; ratios are Decimal; rounding is half-up.
+
+Parameters live in policy.json beside this module so a reader can change them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+POLICY_FILE = Path(__file__).with_name("policy.json")
+
+CLASS_A, CLASS_B, CLASS_C = "01", "02", "03"
+
+
+def yuan_text_to_fen(text: str) -> int:
+    """'12.30' -> 1230 (used for the readable parameter file)."""
+    return int((Decimal(text) * 100).to_integral_value(ROUND_HALF_UP))
+
+
+def ratio_of(amount_fen: int, ratio: Decimal) -> int:
+    """amount x ratio, rounded half-up to whole fen."""
+    return int((Decimal(amount_fen) * ratio).to_integral_value(ROUND_HALF_UP))
+
+
+@dataclass(frozen=True)
+class InsuType:
+    """Parameters of one insurance type (310 employee, 390 resident)."""
+
+    code: str
+    deductible_fen: int
+    pool_ratio: Decimal
+    annual_cap_fen: int
+    fund_pay_type: str
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The whole rule set."""
+
+    class_b_selfpay_ratio: Decimal
+    insutypes: dict[str, InsuType]
+    # The city's rule: may the personal account pay for class C (out-of-catalogue) items?
+    account_pays_class_c: bool = False
+
+
+def load_policy(path: Path = POLICY_FILE) -> Policy:
+    """Read policy.json (yuan and ratio strings) into fen and Decimal."""
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    types = {
+        code: InsuType(
+            code,
+            yuan_text_to_fen(p["deductible"]),
+            Decimal(p["pool_ratio"]),
+            yuan_text_to_fen(p["annual_cap"]),
+            p["fund_pay_type"],
+        )
+        for code, p in raw["insutypes"].items()
+    }
+    return Policy(
+        Decimal(raw["class_b_selfpay_ratio"]), types, bool(raw.get("account_pays_class_c", False))
+    )
+
+
+@dataclass(frozen=True)
+class ItemScope:
+    """How one fee item splits into out-of-scope, pre-self-pay and in-scope parts."""
+
+    amount_fen: int
+    chrgitm_lv: str
+    fulamt_ownpay_fen: int
+    preselfpay_fen: int
+    inscp_fen: int
+
+
+def classify(policy: Policy, amount_fen: int, chrgitm_lv: str) -> ItemScope:
+    """Class A fully in scope, class B in scope after the self-pay ratio, class C out."""
+    if chrgitm_lv == CLASS_A:
+        return ItemScope(amount_fen, chrgitm_lv, 0, 0, amount_fen)
+    if chrgitm_lv == CLASS_B:
+        selfpay = ratio_of(amount_fen, policy.class_b_selfpay_ratio)
+        return ItemScope(amount_fen, chrgitm_lv, 0, selfpay, amount_fen - selfpay)
+    return ItemScope(amount_fen, CLASS_C, amount_fen, 0, 0)
+
+
+@dataclass(frozen=True)
+class YearUsage:
+    """What a person has used this year: deductible paid and pool fund received."""
+
+    dedc_fen: int = 0
+    hifp_fen: int = 0
+
+
+@dataclass(frozen=True)
+class Split:
+    """A settlement's amounts, all fen; medfee = hifp + acct + cash exactly."""
+
+    medfee_sumamt: int
+    fulamt_ownpay_amt: int
+    preselfpay_amt: int
+    inscp_scp_amt: int
+    act_pay_dedc: int
+    hifp_pay: int
+    fund_pay_sumamt: int
+    psn_part_amt: int
+    acct_pay: int
+    psn_cash_pay: int
+    balc: int
+
+
+def settle(
+    policy: Policy,
+    insutype: str,
+    items: Iterable[ItemScope],
+    usage: YearUsage,
+    balance_fen: int,
+    acct_used: bool,
+) -> Split:
+    """Compute the split of one settlement from its items and the person's state."""
+    params = policy.insutypes[insutype]
+    items = list(items)
+    medfee = sum(i.amount_fen for i in items)
+    inscp = sum(i.inscp_fen for i in items)
+    dedc = min(inscp, max(0, params.deductible_fen - usage.dedc_fen))
+    cap_left = max(0, params.annual_cap_fen - usage.hifp_fen)
+    hifp = min(ratio_of(inscp - dedc, params.pool_ratio), cap_left)
+    psn_part = medfee - hifp
+    fulamt = sum(i.fulamt_ownpay_fen for i in items)
+    acct_payable = psn_part if policy.account_pays_class_c else psn_part - fulamt
+    acct = min(acct_payable, max(0, balance_fen)) if acct_used else 0
+    return Split(
+        medfee_sumamt=medfee,
+        fulamt_ownpay_amt=fulamt,
+        preselfpay_amt=sum(i.preselfpay_fen for i in items),
+        inscp_scp_amt=inscp,
+        act_pay_dedc=dedc,
+        hifp_pay=hifp,
+        fund_pay_sumamt=hifp,
+        psn_part_amt=psn_part,
+        acct_pay=acct,
+        psn_cash_pay=psn_part - acct,
+        balc=balance_fen - acct,
+    )

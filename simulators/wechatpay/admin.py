@@ -1,0 +1,62 @@
+"""Test and operator helpers, unsigned: stored trades, notifications and fault injection."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, abort, jsonify, request
+from sqlalchemy import delete, select
+
+from servicekit.db import transaction
+from simulators.wechatpay.models import Fault, Notification, Trade
+from simulators.wechatpay.state import current
+
+bp = Blueprint("sim", __name__, url_prefix="/sim")
+FAULT_MODES = ("delay", "error", "drop")
+
+
+def _columns(row: Any) -> dict[str, Any]:
+    return {column.name: getattr(row, column.name) for column in row.__table__.columns}
+
+
+@bp.get("/trades/<out_trade_no>")
+def stored_trade(out_trade_no: str) -> Response:
+    """The stored trade with its notifications and their delivery state."""
+    with current().factory() as session:
+        trade = session.get(Trade, out_trade_no)
+        if trade is None:
+            abort(404, "no such trade")
+        notes = session.scalars(
+            select(Notification).where(Notification.out_trade_no == out_trade_no)
+        ).all()
+        answer = _columns(trade)
+        answer["notifications"] = [
+            {k: v for k, v in _columns(n).items() if k != "body"} for n in notes
+        ]
+    return jsonify(answer)
+
+
+@bp.post("/faults")
+def add_fault() -> tuple[Response, int]:
+    """Inject a fault: {"mode": delay|error|drop, "seconds", "count", "path_prefix"}."""
+    body = request.get_json(silent=True) or {}
+    mode = body.get("mode")
+    if mode not in FAULT_MODES:
+        abort(400, f"mode must be one of {FAULT_MODES}")
+    fault = Fault(
+        path_prefix=str(body.get("path_prefix") or "/v3/"),
+        mode=mode,
+        seconds=float(body.get("seconds") or 0.0),
+        remaining=int(body.get("count") or 1),
+    )
+    with transaction(current().factory) as session:
+        session.add(fault)
+    return jsonify(_columns(fault)), 201
+
+
+@bp.delete("/faults")
+def clear_faults() -> tuple[str, int]:
+    """Remove every injected fault."""
+    with transaction(current().factory) as session:
+        session.execute(delete(Fault))
+    return "", 204

@@ -1,0 +1,120 @@
+"""The merchant-facing API v3: place, query and close orders. Every request is verified
+against the merchant's key and every answer is signed with the platform's key."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from flask import Blueprint, Response, g, request, url_for
+from sqlalchemy import select
+
+from servicekit.db import transaction
+from simulators.wechatpay import trades
+from simulators.wechatpay.models import Fault
+from simulators.wechatpay.signing import SignatureRejected, verify_request
+from simulators.wechatpay.state import current, error_answer, signed_answer
+
+bp = Blueprint("api", __name__, url_prefix="/v3")
+
+
+def _request_uri() -> str:
+    """The path and query exactly as sent, which is what the merchant signed."""
+    raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI")
+    if raw:
+        return str(raw)
+    query = request.query_string.decode()
+    return request.path + (f"?{query}" if query else "")
+
+
+def _take_fault(path: str) -> Fault | None:
+    with transaction(current().factory) as session:
+        for fault in session.scalars(select(Fault).order_by(Fault.id)):
+            if path.startswith(fault.path_prefix) and fault.remaining > 0:
+                fault.remaining -= 1
+                return fault
+    return None
+
+
+@bp.before_request
+def inject_fault_and_verify() -> Response | None:
+    """Apply an injected fault, then refuse a request whose signature does not verify."""
+    sim = current()
+    fault = _take_fault(request.path)
+    g.drop_seconds = 0.0
+    if fault is not None:
+        if fault.mode == "error":
+            return error_answer(sim.platform, 500, "SYSTEM_ERROR", "系统异常，请稍后重试")
+        if fault.mode == "delay":
+            time.sleep(fault.seconds)
+        if fault.mode == "drop":
+            g.drop_seconds = fault.seconds
+    try:
+        verify_request(
+            sim.platform,
+            request.method,
+            _request_uri(),
+            request.get_data(),
+            request.headers.get("Authorization", ""),
+        )
+    except SignatureRejected as exc:
+        return error_answer(sim.platform, 401, "SIGN_ERROR", str(exc))
+    return None
+
+
+@bp.after_request
+def late_reply(response: Response) -> Response:
+    """The "drop" fault: the work is committed, the answer comes too late for the caller."""
+    if getattr(g, "drop_seconds", 0.0):
+        time.sleep(g.drop_seconds)
+    return response
+
+
+@bp.errorhandler(trades.TradeError)
+def trade_error(exc: trades.TradeError) -> Response:
+    """Answer a refusal in the real API's shape."""
+    return error_answer(current().platform, exc.status, exc.code, exc.message)
+
+
+def _json_body() -> dict[str, Any]:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise trades.TradeError(400, "PARAM_ERROR", "请求体不是合法的JSON对象")
+    return body
+
+
+@bp.post("/pay/transactions/<any(jsapi, h5, native):kind>")
+def place_order(kind: str) -> Response:
+    """JSAPI answers prepay_id, H5 h5_url and Native code_url (both the cashier page)."""
+    sim = current()
+    order = trades.parse_order(kind, _json_body(), sim.settings.mchid, sim.settings.appid)
+    trade = trades.place_order(sim.factory, order)
+    cashier = url_for("cashier.page", prepay_id=trade.prepay_id, _external=True)
+    answer = {
+        "jsapi": {"prepay_id": trade.prepay_id},
+        "h5": {"h5_url": cashier},
+        "native": {"code_url": cashier},
+    }[kind]
+    return signed_answer(sim.platform, 200, answer)
+
+
+def _mchid_param(value: Any) -> str:
+    if not isinstance(value, str) or not value:
+        raise trades.TradeError(400, "PARAM_ERROR", "mchid 为必填项")
+    return value
+
+
+@bp.get("/pay/transactions/out-trade-no/<out_trade_no>")
+def query_order(out_trade_no: str) -> Response:
+    """The transaction by the merchant's order number."""
+    sim = current()
+    trade = trades.find_trade(sim.factory, out_trade_no, _mchid_param(request.args.get("mchid")))
+    return signed_answer(sim.platform, 200, trades.transaction_view(trade))
+
+
+@bp.post("/pay/transactions/out-trade-no/<out_trade_no>/close")
+def close_order(out_trade_no: str) -> Response:
+    """Close an unpaid order: 204 with no body."""
+    sim = current()
+    trades.close_order(sim.factory, out_trade_no, _mchid_param(_json_body().get("mchid")))
+    return signed_answer(sim.platform, 204, None)

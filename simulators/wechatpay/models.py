@@ -1,0 +1,62 @@
+"""The simulator's tables: trades, pending notifications and injected faults (SQLite by
+default, so several gunicorn workers see one state)."""
+
+from __future__ import annotations
+
+from sqlalchemy import Float, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    """Declarative base of the simulator's tables."""
+
+
+class Trade(Base):
+    """One order as WeChat Pay keeps it, keyed by the merchant's out_trade_no."""
+
+    __tablename__ = "wxsim_trade"
+
+    out_trade_no: Mapped[str] = mapped_column(String(32), primary_key=True)
+    mchid: Mapped[str] = mapped_column(String(32))
+    appid: Mapped[str] = mapped_column(String(32))
+    trade_type: Mapped[str] = mapped_column(String(16))
+    description: Mapped[str] = mapped_column(String(127))
+    notify_url: Mapped[str] = mapped_column(String(256))
+    amount_fen: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(8), default="CNY")
+    attach: Mapped[str] = mapped_column(String(128), default="")
+    payer_openid: Mapped[str] = mapped_column(String(128), default="")
+    request_digest: Mapped[str] = mapped_column(String(64))
+    prepay_id: Mapped[str] = mapped_column(String(64), unique=True)
+    trade_state: Mapped[str] = mapped_column(String(16), default="NOTPAY")
+    transaction_id: Mapped[str] = mapped_column(String(32), default="")
+    success_time: Mapped[str] = mapped_column(String(32), default="")
+    create_time: Mapped[str] = mapped_column(String(32))
+
+
+class Notification(Base):
+    """A payment notification and where its delivery stands on the retry schedule."""
+
+    __tablename__ = "wxsim_notification"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    out_trade_no: Mapped[str] = mapped_column(String(32), index=True)
+    notify_url: Mapped[str] = mapped_column(String(256))
+    body: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(16), default="PENDING", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[float] = mapped_column(Float, index=True)
+    lease_until: Mapped[float] = mapped_column(Float, default=0.0)
+    last_status: Mapped[str] = mapped_column(String(64), default="")
+
+
+class Fault(Base):
+    """A fault to inject into the next ``remaining`` API calls under ``path_prefix``."""
+
+    __tablename__ = "wxsim_fault"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    path_prefix: Mapped[str] = mapped_column(String(256))
+    mode: Mapped[str] = mapped_column(String(16))
+    seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    remaining: Mapped[int] = mapped_column(Integer, default=1)

@@ -1,0 +1,114 @@
+"""The patient API through Flask's test client: real ledger, neighbours faked at the edge."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from cloud_service import create_app
+from cloud_service.deps import Deps
+from cloud_service.settings import Settings
+from devstack.keys import ensure_dev_keys
+from devstack.stack import ROOT, read_env_file
+from servicekit.db import make_engine, migrate, session_factory
+from tests.unit.cloud_service.fakes import FakeChannel, FakeHospital
+
+
+@pytest.fixture()
+def app(tmp_path: Path, redis_url: str) -> Iterator[Flask]:
+    """The cloud app over a migrated SQLite ledger, with a fake hospital and channel."""
+    env = read_env_file(ROOT / "deploy" / "dev.env")
+    for key in list(env):
+        if key.endswith("_KEY_PATH"):
+            env[key] = str(tmp_path / "keys" / Path(env[key]).name)
+    ensure_dev_keys(ROOT, env)
+    url = f"sqlite:///{tmp_path / 'cloud.db'}"
+    env.update(REDIS_URL=redis_url, DATABASE_URL=url)
+    migrate(url, ROOT / "cloud_service" / "migrations")
+    flask_app = create_app(Settings.from_env(env))
+    flask_app.extensions["cloud_deps"] = Deps(
+        sessions=session_factory(make_engine(url)),
+        hospital=FakeHospital(),
+        channels={"WECHAT": FakeChannel()},
+    )  # type: ignore[dict-item]
+    yield flask_app
+
+
+@pytest.fixture()
+def client(app: Flask) -> FlaskClient:
+    """A signed-in patient's client."""
+    client = app.test_client()
+    token = client.post("/api/v1/users", json={"phone": "13800000001"}).get_json()["token"]
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+    return client
+
+
+def test_openapi_document_lists_the_patient_api(app: Flask) -> None:
+    doc = app.test_client().get("/api/v1/docs/openapi.json").get_json()
+    assert doc["openapi"].startswith("3.")
+    for path in ("/api/v1/patients", "/api/v1/registrations", "/api/v1/orders/{order_no}/pay"):
+        assert path in doc["paths"]
+
+
+def test_bind_register_and_pay_answer_with_the_order(client: FlaskClient) -> None:
+    bound = client.post(
+        "/api/v1/patients", json={"id_card_no": "110105198001010016", "name": "张伟"}
+    )
+    assert bound.status_code == 200 and bound.get_json()["id_card_no"] == "110105********0016"
+    order = client.post(
+        "/api/v1/registrations",
+        json={"mrn": "M0001", "schedule_id": "S1", "pay_mode": "INSURANCE", "channel": "WECHAT"},
+    )
+    assert order.status_code == 200, order.get_json()
+    paying = client.post(f"/api/v1/orders/{order.get_json()['order_no']}/pay").get_json()
+    assert paying["state"] == "AWAITING_PAYMENT" and paying["cash_fen"] == 100
+    assert paying["cashier_url"].startswith("http://cashier/")
+    assert [e["to_state"] for e in paying["history"]][-1] == "AWAITING_PAYMENT"
+    assert paying["history"][0]["at"].endswith("+08:00")
+
+
+def test_a_bad_body_gets_1009_naming_the_field(client: FlaskClient) -> None:
+    answer = client.post("/api/v1/registrations", json={"mrn": "M0001", "pay_mode": "CASH"})
+    assert answer.status_code == 400
+    assert answer.get_json()["result_code"] == "1009"
+    assert (
+        "schedule_id" in answer.get_json()["result_msg"]
+        or "pay_mode" in (answer.get_json()["result_msg"])
+    )
+
+
+def test_a_bad_id_card_number_is_refused_with_2010(client: FlaskClient) -> None:
+    answer = client.post(
+        "/api/v1/patients", json={"id_card_no": "110105198001010017", "name": "张伟"}
+    )
+    assert answer.status_code == 409 and answer.get_json()["result_code"] == "2010"
+
+
+def test_no_token_is_401_with_a_result_code(app: Flask) -> None:
+    answer = app.test_client().get("/api/v1/patients")
+    assert answer.status_code == 401 and answer.get_json()["result_code"] == "1003"
+
+
+def test_another_users_order_is_not_found(app: Flask, client: FlaskClient) -> None:
+    client.post("/api/v1/patients", json={"id_card_no": "110105198001010016", "name": "张伟"})
+    order = client.post(
+        "/api/v1/registrations",
+        json={"mrn": "M0001", "schedule_id": "S1", "pay_mode": "SELF_PAY", "channel": "WECHAT"},
+    )
+    stranger = app.test_client()
+    token = stranger.post("/api/v1/users", json={"phone": "13900000000"}).get_json()["token"]
+    answer = stranger.get(
+        f"/api/v1/orders/{order.get_json()['order_no']}",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert answer.status_code == 404 and answer.get_json()["result_code"] == "2008"
+
+
+def test_unknown_path_and_not_json_get_a_result_code_not_a_stack_trace(client: FlaskClient) -> None:
+    assert client.get("/api/v1/nowhere").get_json()["result_code"] == "1002"
+    answer = client.post("/api/v1/patients", data=b"{broken", content_type="application/json")
+    assert answer.status_code == 400 and answer.get_json()["result_code"] == "1009"

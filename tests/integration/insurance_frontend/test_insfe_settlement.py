@@ -1,0 +1,216 @@
+"""insurance_frontend through its test client, with real Redis and SQLite, the insurance
+center simulator over real HTTP, and a fake integration_platform over real HTTP."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from flask import Flask
+
+from devstack.ports import free_port
+from envelope import CLOUD, INSFE, EnvelopeClient
+from insurance_frontend import Settings, create_app
+from insurance_frontend.__main__ import MIGRATIONS
+from insurance_frontend.app import Components
+from servicekit.db import migrate
+from tests.integration.insurance_frontend.insfe_neighbours import (
+    FIXMEDINS_CODE,
+    INSFE_HIP_RING,
+    INSFE_RING,
+    PAAS_ID,
+    PAAS_TOKEN,
+    FakeHis,
+    center_app,
+    center_url,
+    serving,
+)
+
+ZHANG_WEI_ID = "110105198001010016"
+
+
+@pytest.fixture()
+def his() -> FakeHis:
+    return FakeHis()
+
+
+@pytest.fixture()
+def center(tmp_path: Path) -> Iterator[str]:
+    with serving(center_app(tmp_path)) as base:
+        yield base
+
+
+@pytest.fixture()
+def settings(tmp_path: Path, redis_url: str, center: str, his: FakeHis) -> Iterator[Settings]:
+    with serving(his.app()) as hip_base:
+        database_url = f"sqlite:///{tmp_path / 'insfe.db'}"
+        migrate(database_url, MIGRATIONS)
+        yield Settings(
+            redis_url=redis_url,
+            hospital_code="H00001",
+            center_url=center_url(center),
+            paas_id=PAAS_ID,
+            paas_token=PAAS_TOKEN,
+            fixmedins_code=FIXMEDINS_CODE,
+            fixmedins_name="示范医院",
+            mdtrtarea_admvs="110105",
+            hip_envelope_url=f"{hip_base}/envelope",
+            insfe_ring=INSFE_RING,
+            insfe_hip_ring=INSFE_HIP_RING,
+            database_url=database_url,
+            center_connect_timeout=2.0,
+            center_read_timeout=5.0,
+        )
+
+
+@pytest.fixture()
+def app(settings: Settings) -> Flask:
+    return create_app(settings)
+
+
+def send(app: Flask, trade_code: str, body: dict[str, Any]) -> tuple[str, str, dict[str, Any]]:
+    """Post a CLOUD envelope to /envelope; return (result_code, result_msg, body)."""
+    client = EnvelopeClient(
+        "unused", INSFE_RING, sender=CLOUD, receiver=INSFE, hospital_code="H00001"
+    )
+    envelope = client.build(trade_code, body, channel="APP", operator="user-1")
+    response = app.test_client().post("/envelope", data=json.dumps(envelope, ensure_ascii=False))
+    document = response.get_json()
+    return document["header"]["result_code"], document["header"]["result_msg"], document["body"]
+
+
+def parts(app: Flask) -> Components:
+    return app.extensions["insurance_frontend"]  # type: ignore[no-any-return]
+
+
+def reg_body(his: FakeHis, mrn: str = "M-ZW", acct_used: bool = True) -> dict[str, Any]:
+    order_no = f"R{uuid.uuid4().hex[:20]}"
+    return {
+        "order_no": order_no,
+        "mrn": mrn,
+        "kind": "REG",
+        "lock_id": his.lock(order_no, mrn),
+        "acct_used": acct_used,
+    }
+
+
+def adds_up(split: dict[str, int]) -> bool:
+    return split["medfee_sumamt"] == split["hifp_pay"] + split["acct_pay"] + split["psn_cash_pay"]
+
+
+def test_insured_person_info_answers_balance_in_fen(app: Flask) -> None:
+    code, _msg, body = send(app, "4003", {"id_card_no": ZHANG_WEI_ID, "name": "张伟"})
+    assert code == "0000"
+    assert (body["insutype"], body["acct_balance"], body["status"]) == ("310", 80000, "INSURED")
+
+
+def test_presettle_settle_query_gives_one_consistent_split(
+    app: Flask, his: FakeHis, center: str
+) -> None:
+    body = reg_body(his)
+    pre = send(app, "4004", body)
+    assert pre[0] == "0000", pre
+    split = pre[2]["split"]
+    # A 5.00 + B 20.00 (18.00 in scope) + C 3.00; deductible 10.00; pool 70% of 13.00;
+    # the personal account pays the in-scope share, never class C (policy.json)
+    assert split == {
+        "medfee_sumamt": 2800,
+        "fulamt_ownpay_amt": 300,
+        "preselfpay_amt": 200,
+        "inscp_scp_amt": 2300,
+        "hifp_pay": 910,
+        "acct_pay": 1590,
+        "psn_cash_pay": 300,
+    }
+    settled = send(app, "4005", body)
+    assert settled[0] == "0000", settled
+    assert settled[2]["split"] == split and adds_up(settled[2]["split"])
+    setl_id = settled[2]["setl_id"]
+    queried = send(app, "4007", {"order_no": body["order_no"]})
+    assert queried[2]["status"] == "SETTLED" and queried[2]["setl_id"] == setl_id
+    assert queried[2]["split"] == split
+    at_center = requests.get(f"{center}/sim/settlements?setl_id={setl_id}", timeout=5).json()
+    assert at_center["settlements"][0]["split"]["acct_pay"] == 1590
+
+
+def test_every_message_is_in_the_ledger_before_it_is_sent(app: Flask, his: FakeHis) -> None:
+    national = parts(app).services.center.national
+    ledger, real_post = parts(app).ledger, national.session.post
+    seen: list[tuple[str, str]] = []
+
+    def checking_post(url: str, **kwargs: Any) -> requests.Response:
+        msgid = json.loads(kwargs["data"])["msgid"]
+        row = next(r for r in ledger.rows() if r.msgid == msgid)
+        seen.append((row.infno, row.outcome))
+        return real_post(url, **kwargs)
+
+    national.session.post = checking_post  # type: ignore[method-assign]
+    body = reg_body(his)
+    assert send(app, "4004", body)[0] == "0000"
+    assert send(app, "4005", body)[0] == "0000"
+    assert ("2207", "PENDING") in seen and all(outcome == "PENDING" for _, outcome in seen)
+    rows = [r for r in ledger.rows(body["order_no"]) if r.infno == "2207"]
+    assert len(rows) == 1 and rows[0].outcome == "OK"
+    assert rows[0].msgid is not None and len(rows[0].msgid) == 30
+    assert rows[0].msgid.startswith(FIXMEDINS_CODE) and rows[0].request is not None
+    assert rows[0].request["msgid"] == rows[0].msgid and rows[0].sign_no
+
+
+def test_settle_twice_answers_the_same_settlement(app: Flask, his: FakeHis, center: str) -> None:
+    body = reg_body(his)
+    send(app, "4004", body)
+    first, second = send(app, "4005", body), send(app, "4005", body)
+    assert first[0] == second[0] == "0000"
+    assert first[2] == second[2]
+    psn_no = first[2]["psn_no"]
+    listed = requests.get(f"{center}/sim/settlements?psn_no={psn_no}", timeout=5).json()
+    assert len(listed["settlements"]) == 1
+
+
+def test_person_who_is_not_insured_gets_2012(app: Flask, his: FakeHis) -> None:
+    code, msg, _ = send(app, "4004", reg_body(his, mrn="M-WQ"))
+    assert code == "2012" and msg
+    assert send(app, "4003", {"id_card_no": "440304197503200035", "name": "王强"})[0] == "2012"
+
+
+def test_fees_changed_since_presettle_are_refused_with_2006(app: Flask, his: FakeHis) -> None:
+    body = reg_body(his)
+    assert send(app, "4004", body)[0] == "0000"
+    his.registrations[body["order_no"]]["fees"]["total"] = 2900
+    his.registrations[body["order_no"]]["items"][0]["amount"] = 600
+    assert send(app, "4005", body)[0] == "2006"
+
+
+def test_lost_settle_reply_is_3003_and_the_ledger_row_unknown(
+    settings: Settings, his: FakeHis, center: str
+) -> None:
+    app = create_app(dataclasses.replace(settings, center_read_timeout=1.0))
+    body = reg_body(his)
+    assert send(app, "4004", body)[0] == "0000"
+    requests.post(
+        f"{center}/sim/faults", json={"infno": "2207", "mode": "drop", "seconds": 2}, timeout=5
+    )
+    assert send(app, "4005", body)[0] == "3003"
+    rows = [r for r in parts(app).ledger.rows(body["order_no"]) if r.infno == "2207"]
+    assert [r.outcome for r in rows] == ["UNKNOWN"]
+    assert send(app, "4007", {"order_no": body["order_no"]})[2]["status"] == "UNKNOWN"
+    assert send(app, "4005", body)[0] == "3003"  # never settled twice blindly
+
+
+def test_center_down_at_start_is_signed_in_on_first_use(settings: Settings, tmp_path: Path) -> None:
+    port = free_port()
+    app = create_app(
+        dataclasses.replace(settings, center_url=center_url(f"http://127.0.0.1:{port}"))
+    )
+    assert send(app, "4003", {"id_card_no": ZHANG_WEI_ID, "name": "张伟"})[0] == "3002"
+    center_dir = tmp_path / "late"
+    center_dir.mkdir()
+    with serving(center_app(center_dir), port):
+        assert send(app, "4003", {"id_card_no": ZHANG_WEI_ID, "name": "张伟"})[0] == "0000"
+    assert parts(app).signins.current() is not None
