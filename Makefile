@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PYTEST := $(BIN)/python -m pytest -p no:cacheprovider
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run test lint fmt unit integration e2e clean
+.PHONY: help venv run test lint fmt unit integration e2e bench clean
 
 help: ## Show this list
 	@grep -E '^[a-z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -27,7 +27,7 @@ lint: venv ## ruff (lint and format check) and mypy
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy envelope servicekit devstack cloud_service hospital_gateway \
-		integration_platform insurance_frontend simulators
+		integration_platform insurance_frontend simulators bench
 
 fmt: venv ## Format the code with ruff
 	$(BIN)/ruff check --fix .
@@ -41,6 +41,9 @@ integration: venv ## Integration tests (one app, real Redis and databases)
 
 e2e: venv ## End-to-end tests (every service a real gunicorn process)
 	$(PYTEST) tests/e2e -q
+
+bench: venv ## Benchmarks on this machine (starts its own stack on free ports); prints a table
+	$(BIN)/python -m bench
 
 clean: ## Remove the virtual environment and local state (var/)
 	rm -rf $(VENV) var

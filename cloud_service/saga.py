@@ -39,6 +39,9 @@ ALLOWED: dict[str, frozenset[str]] = {
     AWAITING_PAYMENT: frozenset({PAID, CLOSED}),
     PAID: frozenset({INSURANCE_SETTLED, CONFIRMED, REFUNDING}),
     INSURANCE_SETTLED: frozenset({CONFIRMED, REVERSING}),
+    # A confirmed order is done; money goes back only by a refund recorded at the window (6003)
+    # or, where the hospital's policy allows, one the patient asks for by the original route.
+    CONFIRMED: frozenset({REFUNDED, REFUNDING}),
     REVERSING: frozenset({REFUNDING, REFUNDED}),
     REFUNDING: frozenset({REFUNDED}),
 }

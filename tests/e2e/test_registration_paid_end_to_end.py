@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import sqlite3
 from typing import Any
 
 import requests
@@ -23,6 +25,18 @@ def _hospital(stack: Stack, receiver: str) -> EnvelopeClient:
         receiver=receiver,
         hospital_code=stack.env["HOSPITAL_CODE"],
     )
+
+
+def _ledger_2207(stack: Stack, order_no: str) -> tuple[str, str]:
+    """The 2207 row of the insurance ledger: its outcome and the setl_id in its reply."""
+    with sqlite3.connect(stack.var_dir / "insurance_frontend.db") as db:
+        outcome, msgid, reply = db.execute(
+            "SELECT outcome, msgid, reply FROM insurance_ledger WHERE infno = '2207' "
+            "AND order_no = ?",
+            (order_no,),
+        ).fetchone()
+    assert len(msgid) == 30 and msgid.startswith(stack.env["FIXMEDINS_CODE"])
+    return outcome, json.loads(reply)["output"]["setlinfo"]["setl_id"]
 
 
 def _book_and_pay(
@@ -68,6 +82,8 @@ def test_insured_employee_pays_a_registration_split_between_insurance_and_wechat
     assert insurance.ok and insurance.body["status"] == "SETTLED"
     assert insurance.body["setl_id"] == order["setl_id"]
     assert insurance.body["split"] == split
+
+    assert _ledger_2207(stack, order["order_no"]) == ("OK", insurance.body["setl_id"])
 
     trade = requests.get(
         f"{stack.url('wechatpay')}/sim/trades/{order['out_trade_no']}", timeout=10

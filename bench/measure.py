@@ -1,0 +1,54 @@
+"""Timing helpers: run a call many times from a thread pool and summarise the latencies."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Result:
+    """Throughput and latency of one benchmark."""
+
+    name: str
+    count: int
+    seconds: float
+    p50_ms: float
+    p99_ms: float
+    failures: int
+
+    @property
+    def per_second(self) -> float:
+        """Completed calls per second of wall time."""
+        return self.count / self.seconds if self.seconds else 0.0
+
+    def row(self) -> str:
+        """A Markdown table row."""
+        return (
+            f"| {self.name} | {self.per_second:,.0f}/s | {self.p50_ms:.1f} ms | "
+            f"{self.p99_ms:.1f} ms | {self.count} | {self.failures} |"
+        )
+
+
+def run(name: str, call: Callable[[int], bool], count: int, concurrency: int) -> Result:
+    """Call ``call(i)`` ``count`` times on ``concurrency`` threads; it returns success."""
+    latencies: list[float] = []
+    failures = 0
+
+    def one(i: int) -> tuple[float, bool]:
+        started = time.perf_counter()
+        ok = call(i)
+        return time.perf_counter() - started, ok
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(concurrency) as pool:
+        for latency, ok in pool.map(one, range(count)):
+            latencies.append(latency)
+            failures += 0 if ok else 1
+    elapsed = time.perf_counter() - started
+    latencies.sort()
+    p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
+    return Result(name, count, elapsed, statistics.median(latencies) * 1000, p99 * 1000, failures)
