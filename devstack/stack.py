@@ -41,6 +41,8 @@ class Service:
     workers: int = 2
     threads: int = 4
     migrate: tuple[str, ...] = ()  # commands run before start, e.g. ("migrate", "seed")
+    # processes started beside it once it is healthy: (name, python -m arguments)
+    companions: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 SERVICES = (
@@ -48,16 +50,24 @@ SERVICES = (
     Service("wechatpay", "simulators.wechatpay:create_app()", 1, 8),
     Service("alipay", "simulators.alipay:create_app()", 1, 8),
     Service("integration_platform", "integration_platform:create_app()", 2, 4, ("migrate", "seed")),
-    Service("insurance_frontend", "insurance_frontend:create_app()", 2, 4, ("migrate",)),
+    Service(
+        "insurance_frontend",
+        "insurance_frontend:create_app()",
+        2,
+        4,
+        ("migrate",),
+        (("insurance_scheduler", ("insurance_frontend", "scheduler")),),
+    ),
     Service("hospital_gateway", "hospital_gateway:create_app()", 2, 8, ("migrate",)),
-    Service("cloud_service", "cloud_service:create_app()", 2, 4, ("migrate",)),
+    Service(
+        "cloud_service",
+        "cloud_service:create_app()",
+        2,
+        4,
+        ("migrate",),
+        (("cloud_worker", ("cloud_service", "worker")),),
+    ),
 )
-MIGRATE_MODULES = {
-    "integration_platform": "integration_platform",
-    "insurance_frontend": "insurance_frontend",
-    "hospital_gateway": "hospital_gateway",
-    "cloud_service": "cloud_service",
-}
 
 
 def read_env_file(path: Path) -> dict[str, str]:
@@ -142,9 +152,9 @@ class Stack:
     def start_service(self, service: Service) -> None:
         """Migrate (and seed) one service, start its gunicorn, wait for /healthz."""
         env = service_env(self.env, service.name, self.var_dir)
-        for command in service.migrate:
+        for step in service.migrate:
             subprocess.run(
-                [sys.executable, "-m", MIGRATE_MODULES[service.name], command],
+                [sys.executable, "-m", service.name, step],
                 env=env,
                 cwd=ROOT,
                 check=True,
@@ -177,12 +187,12 @@ class Stack:
             start_new_session=True,
         )
         wait_for_http(f"{self.url(service.name)}/healthz", 60)
-        if service.name == "cloud_service":
-            self.processes["cloud_worker"] = subprocess.Popen(
-                [sys.executable, "-m", "cloud_service", "worker"],
+        for companion, command in service.companions:
+            self.processes[companion] = subprocess.Popen(
+                [sys.executable, "-m", *command],
                 env=env,
                 cwd=ROOT,
-                stdout=open(self.log_path("cloud_worker"), "ab"),  # noqa: SIM115
+                stdout=open(self.log_path(companion), "ab"),  # noqa: SIM115
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
