@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PYTEST := $(BIN)/python -m pytest -p no:cacheprovider
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run test lint fmt unit integration e2e bench clean
+.PHONY: help venv run test lint fmt unit integration e2e zones fuzz deploy-check bench clean
 
 help: ## Show this list
 	@grep -E '^[a-z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -21,13 +21,14 @@ venv: $(BIN)/.installed ## Create the virtual environment and install the pinned
 run: venv ## Run the whole system on 127.0.0.1 (ports 8000-8600, Redis 6380) until Ctrl-C
 	$(BIN)/python -m devstack
 
-test: lint unit integration e2e ## Lint, then unit, integration and end-to-end tests
+test: lint unit integration e2e zones fuzz deploy-check ## Lint and every test tier
 
 lint: venv ## ruff (lint and format check) and mypy
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy envelope servicekit devstack cloud_service hospital_gateway \
 		integration_platform insurance_frontend simulators bench
+	$(BIN)/mypy deploy/gunicorn
 
 fmt: venv ## Format the code with ruff
 	$(BIN)/ruff check --fix .
@@ -41,6 +42,15 @@ integration: venv ## Integration tests (one app, real Redis and databases)
 
 e2e: venv ## End-to-end tests (every service a real gunicorn process)
 	$(PYTEST) tests/e2e -q
+
+zones: venv ## The zones in network namespaces (needs root and `ip netns`; skipped otherwise)
+	$(PYTEST) tests/zones -q -rs
+
+fuzz: venv ## hypothesis over envelopes, schemathesis over the patient API
+	$(PYTEST) tests/fuzz -q
+
+deploy-check: venv ## docker-compose config, and the compose file's commands run as local processes
+	$(PYTEST) tests/deploy -q
 
 bench: venv ## Benchmarks on this machine (starts its own stack on free ports); prints a table
 	$(BIN)/python -m bench

@@ -8,15 +8,18 @@ from datetime import timedelta
 import requests
 from flask import Flask, jsonify
 
-from cloud_service.api import hospital_catalog, notify, orders, patients
+from cloud_service.api import bills, hospital_catalog, notify, orders, patients
+from cloud_service.api import registrations as registrations_api
+from cloud_service.api import reports as reports_api
 from cloud_service.api.spec import spec
 from cloud_service.channels.alipay import AlipayChannel
 from cloud_service.channels.wechat import WeChatPayChannel
 from cloud_service.deps import Deps
 from cloud_service.errors import CloudError, api_status
 from cloud_service.hospital import GatewayHospital
+from cloud_service.notices import notices_blueprint
 from cloud_service.settings import Settings
-from servicekit import logs
+from servicekit import logs, redis_client
 from servicekit.db import make_engine, session_factory
 from servicekit.web import install_common
 
@@ -44,6 +47,7 @@ def build_deps(settings: Settings) -> Deps:
         app_private_key=settings.alipay.app_private_key,
         alipay_public_key=settings.alipay.alipay_public_key,
         notify_url=f"{settings.public_url}/api/v1/notify/alipay",
+        seller_id=settings.alipay.seller_id,
     )
     return Deps(
         sessions=session_factory(make_engine(settings.database_url)),
@@ -69,8 +73,24 @@ def create_app(config: Settings | None = None) -> Flask:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.extensions["cloud_deps"] = build_deps(settings)
     app.extensions["cloud_settings"] = settings
-    for blueprint in (patients.bp, hospital_catalog.bp, orders.bp, notify.bp):
+    for blueprint in (
+        patients.bp,
+        hospital_catalog.bp,
+        orders.bp,
+        registrations_api.bp,
+        bills.bp,
+        reports_api.bp,
+        notify.bp,
+    ):
         app.register_blueprint(blueprint)
+    # 6xxx notices the intranet sends out through the gateway (6003 window refunds, ...)
+    app.register_blueprint(
+        notices_blueprint(
+            settings.cloud_ring,
+            redis_client.connect(settings.redis_url),
+            lambda: app.extensions["cloud_deps"],
+        )
+    )
     spec.register(app)
     install_common(app, "cloud_service")
 

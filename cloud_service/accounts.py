@@ -5,7 +5,8 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 
 from cloud_service.deps import Deps
 from cloud_service.errors import CloudError
@@ -44,7 +45,7 @@ def bind_record(
                 "1002",
                 {
                     **query,
-                    "phone": phone,
+                    "phone": phone or _phone_of(deps, user_id),
                     "gender": card.gender,
                     "birth_date": card.birth_date.isoformat(),
                 },
@@ -56,7 +57,24 @@ def bind_record(
     return _save_binding(deps, user_id, patient, card.number, name)
 
 
+def _phone_of(deps: Deps, user_id: str) -> str:
+    """The app user's own phone: the contact the HIS gets when the form left it empty."""
+    with deps.sessions() as session:
+        user = session.get(AppUser, user_id)
+    return user.phone if user else ""
+
+
 def _save_binding(
+    deps: Deps, user_id: str, patient: dict[str, Any], id_card_no: str, name: str
+) -> Binding:
+    try:
+        return _insert_binding(deps, user_id, patient, id_card_no, name)
+    except IntegrityError:
+        # The same user bound the same record in a concurrent request: that binding stands.
+        return binding_of(deps, user_id, patient["mrn"])
+
+
+def _insert_binding(
     deps: Deps, user_id: str, patient: dict[str, Any], id_card_no: str, name: str
 ) -> Binding:
     with transaction(deps.sessions) as session:
@@ -82,6 +100,16 @@ def list_bindings(deps: Deps, user_id: str) -> list[Binding]:
         return list(
             session.scalars(select(Binding).where(Binding.user_id == user_id).order_by(Binding.id))
         )
+
+
+def unbind(deps: Deps, user_id: str, mrn: str) -> None:
+    """Remove the user's binding of ``mrn`` (2011 when it is not bound to this user)."""
+    with transaction(deps.sessions) as session:
+        removed = session.execute(
+            delete(Binding).where(Binding.user_id == user_id, Binding.mrn == mrn)
+        )
+        if removed.rowcount != 1:  # type: ignore[attr-defined]
+            raise CloudError(codes.PATIENT_MISMATCH, "this record is not bound to your account")
 
 
 def binding_of(deps: Deps, user_id: str, mrn: str) -> Binding:

@@ -57,6 +57,8 @@ class Order(Base):
     channel: Mapped[str] = mapped_column(String(10))  # WECHAT, ALIPAY, NONE
     schedule_id: Mapped[str | None] = mapped_column(String(32))
     lock_id: Mapped[str | None] = mapped_column(String(40))
+    bill_nos: Mapped[str | None] = mapped_column(Text)  # CHARGE: JSON list of the bills paid
+    bills_digest: Mapped[str | None] = mapped_column(String(64))  # CHARGE: as 3001 gave it
     visit_date: Mapped[str | None] = mapped_column(String(10))
     total_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     cash_fen: Mapped[int] = mapped_column(BigInteger, default=0)
@@ -110,7 +112,7 @@ class ChannelNotice(Base):
 
 
 class CatalogCache(Base):
-    """The daily copy of departments and schedules fetched from the HIS."""
+    """The daily copy of departments, doctors and each day's schedules fetched from the HIS."""
 
     __tablename__ = "catalog_cache"
     kind: Mapped[str] = mapped_column(String(20), primary_key=True)

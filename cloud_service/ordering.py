@@ -15,6 +15,7 @@ from cloud_service.errors import CloudError
 from cloud_service.hospital import require_ok
 from cloud_service.models import Order, OrderEvent
 from cloud_service.split import check_split
+from cloud_service.steps import settle_body
 from envelope import clock, codes
 from servicekit.db import transaction
 
@@ -106,6 +107,8 @@ def start_payment(deps: Deps, user_id: str, order_no: str, trace_id: str) -> Ord
                 codes.NOT_PAYABLE_TODAY,
                 f"a booking for {order.visit_date} can be paid on that day only",
             )
+        if order.kind == "CHARGE":
+            _check_bills_unchanged(deps, order, trace_id)
         if order.pay_mode == "INSURANCE":
             order = _presettle(deps, order, trace_id)
         else:
@@ -117,14 +120,24 @@ def start_payment(deps: Deps, user_id: str, order_no: str, trace_id: str) -> Ord
     raise CloudError(codes.ORDER_STATE_CONFLICT, f"order is {order.state}; it cannot be paid")
 
 
+def _check_bills_unchanged(deps: Deps, order: Order, trace_id: str) -> None:
+    """Before any money moves: the unpaid bills must still be exactly the ones ordered."""
+    listed = require_ok(deps.hospital.call("3001", {"mrn": order.mrn}, trace_id=trace_id))
+    same = listed.get("bills_digest") == order.bills_digest and sorted(
+        b["bill_no"] for b in listed.get("bills", [])
+    ) == json.loads(order.bill_nos or "[]")
+    if same:
+        return
+    reason = "the unpaid bills changed since they were listed; list them again"
+    with transaction(deps.sessions) as session:
+        saga.move(
+            session, order.order_no, saga.CREATED, saga.CANCELLED, note=reason, failure=reason
+        )
+    raise CloudError(codes.BILLS_CHANGED, reason)
+
+
 def _presettle(deps: Deps, order: Order, trace_id: str) -> Order:
-    body = {
-        "order_no": order.order_no,
-        "mrn": order.mrn,
-        "kind": order.kind,
-        "lock_id": order.lock_id,
-        "acct_used": True,
-    }
+    body = settle_body(order)
     answer = require_ok(deps.hospital.call("4004", body, trace_id=trace_id, operator=order.user_id))
     split = check_split(answer.get("split") or {}, order.total_fen)
     cash = split["psn_cash_pay"]
@@ -165,7 +178,8 @@ def _await_payment(deps: Deps, order: Order, expected: str, cash_fen: int) -> Or
 def _open_cashier(deps: Deps, order: Order) -> Order:
     channel = deps.channels[order.channel]
     assert order.out_trade_no is not None
-    prepay = channel.create_h5(order.out_trade_no, order.cash_fen, "挂号费")
+    description = "门诊缴费" if order.kind == "CHARGE" else "挂号费"
+    prepay = channel.create_h5(order.out_trade_no, order.cash_fen, description)
     with transaction(deps.sessions) as session:
         stored = session.get(Order, order.order_no)
         assert stored is not None

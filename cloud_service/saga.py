@@ -29,6 +29,11 @@ REFUNDING = "REFUNDING"
 REFUNDED = "REFUNDED"
 REVERSING = "REVERSING"
 
+
+class RetryLater(Exception):
+    """A step could not finish now (outcome unknown or a peer down); run it again later."""
+
+
 FINAL = frozenset({CONFIRMED, CANCELLED, CLOSED, REFUNDED})
 
 # Which state may follow which. Self-pay skips the insurance states; a zero-cash insured

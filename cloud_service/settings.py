@@ -43,6 +43,7 @@ class AlipaySettings:
     app_id: str
     app_private_key: str
     alipay_public_key: str
+    seller_id: str = ""  # when set, notifications for another seller are refused
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,7 @@ class Settings:
     payment_minutes: int = 15
     gateway_timeout_seconds: int = 15
     worker_interval_seconds: float = 1.0
+    catalog_refresh_at: str = "06:00"  # Asia/Shanghai, daily, in the saga worker
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -81,6 +83,7 @@ class Settings:
             app_id=required(env, "ALIPAY_APP_ID"),
             app_private_key=_read_path(env, "ALIPAY_APP_PRIVATE_KEY_PATH"),
             alipay_public_key=_read_path(env, "ALIPAY_PUBLIC_KEY_PATH"),
+            seller_id=optional(env, "ALIPAY_SELLER_ID", ""),
         )
         return cls(
             hospital_code=optional(env, "HOSPITAL_CODE", "H00001"),
@@ -95,4 +98,14 @@ class Settings:
             payment_minutes=integer(env, "PAYMENT_MINUTES", 15),
             gateway_timeout_seconds=integer(env, "GATEWAY_TIMEOUT_SECONDS", 15),
             worker_interval_seconds=integer(env, "WORKER_INTERVAL_MS", 1000) / 1000,
+            catalog_refresh_at=_clock_time(env, "CATALOG_REFRESH_AT", "06:00"),
         )
+
+
+def _clock_time(environ: Mapping[str, str], name: str, default: str) -> str:
+    """An HH:MM setting, refused at start-up when it is not a time of day."""
+    value = optional(environ, name, default)
+    hours, _, minutes = value.partition(":")
+    if not (hours.isdigit() and minutes.isdigit() and int(hours) < 24 and int(minutes) < 60):
+        raise ValueError(f"{name} must be a time of day HH:MM, not {value!r}")
+    return f"{int(hours):02d}:{int(minutes):02d}"

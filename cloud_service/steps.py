@@ -17,15 +17,14 @@ from cloud_service.deps import Deps
 from cloud_service.errors import CloudError
 from cloud_service.models import Order
 from cloud_service.payment import PaidTrade, record_payment
+from cloud_service.refunds import refund_order
+from cloud_service.reversal import reverse_settlement
+from cloud_service.saga import RetryLater
 from cloud_service.split import check_split
 from envelope import Reply, codes
 from servicekit.db import transaction
 
 log = logging.getLogger(__name__)
-
-
-class RetryLater(Exception):
-    """The step could not finish now (outcome unknown or a peer down); run it again."""
 
 
 def _load(deps: Deps, order_no: str) -> Order:
@@ -35,21 +34,27 @@ def _load(deps: Deps, order_no: str) -> Order:
     return order
 
 
-def _settle_body(order: Order) -> dict[str, Any]:
-    return {
+def settle_body(order: Order) -> dict[str, Any]:
+    """The body of 4004/4005: the order's lock (REG) or its listed bills (CHARGE)."""
+    body: dict[str, Any] = {
         "order_no": order.order_no,
         "mrn": order.mrn,
         "kind": order.kind,
-        "lock_id": order.lock_id,
         "acct_used": True,
     }
+    if order.kind == "CHARGE":
+        body["bill_nos"] = json.loads(order.bill_nos or "[]")
+        body["bills_digest"] = order.bills_digest
+    else:
+        body["lock_id"] = order.lock_id
+    return body
 
 
 def settle(deps: Deps, order: Order) -> None:
     """Insurance settle (4005) after the cash part is in; on a lost reply, ask 4007."""
     if order.state not in (saga.PAID, saga.PRESETTLED):
         return
-    reply = deps.hospital.call("4005", _settle_body(order), trace_id=order.trace_id)
+    reply = deps.hospital.call("4005", settle_body(order), trace_id=order.trace_id)
     if reply.outcome_unknown or reply.result_code.startswith("3"):
         reply = _settled_per_query(deps, order)
     if not reply.ok:
@@ -80,29 +85,58 @@ def _settled_per_query(deps: Deps, order: Order) -> Reply:
 
 
 def confirm(deps: Deps, order: Order) -> None:
-    """Registration confirm (2008) with the settlement; on a lost reply, ask 2010."""
+    """Tell the HIS what was paid: 2008 for a registration, 3003 for bills; a lost reply is
+    asked again with 2010 or 3005."""
     if order.state not in (saga.PAID, saga.INSURANCE_SETTLED):
         return
-    reply = deps.hospital.call(
-        "2008",
-        {"order_no": order.order_no, "lock_id": order.lock_id, "settlement": settlement_of(order)},
-        trace_id=order.trace_id,
-    )
+    if order.kind == "CHARGE":
+        body = {
+            "order_no": order.order_no,
+            "mrn": order.mrn,
+            "bill_nos": json.loads(order.bill_nos or "[]"),
+            "bills_digest": order.bills_digest,
+            "settlement": settlement_of(order),
+        }
+        reply = deps.hospital.call("3003", body, trace_id=order.trace_id)
+        if reply.outcome_unknown or reply.result_code.startswith("3"):
+            reply = _charged_per_query(deps, order)
+        _record_confirm(deps, order, reply, ("receipt_no", "invoice_no"), "bills charged")
+        return
+    body = {
+        "order_no": order.order_no,
+        "lock_id": order.lock_id,
+        "settlement": settlement_of(order),
+    }
+    reply = deps.hospital.call("2008", body, trace_id=order.trace_id)
     if reply.outcome_unknown or reply.result_code.startswith("3"):
         reply = _confirmed_per_query(deps, order)
+    keys = ("reg_no", "visit_no", "queue_no", "location")
+    _record_confirm(deps, order, reply, keys, "registration confirmed")
+
+
+def _record_confirm(
+    deps: Deps, order: Order, reply: Reply, keys: tuple[str, ...], what: str
+) -> None:
     if not reply.ok:
         _compensate(deps, order, f"hospital refused: {reply.result_code} {reply.result_msg}")
         return
-    keep = {k: reply.body.get(k) for k in ("reg_no", "visit_no", "queue_no", "location")}
+    keep = {k: reply.body.get(k) for k in keys}
     with transaction(deps.sessions) as session:
         saga.move(
             session,
             order.order_no,
             order.state,
             saga.CONFIRMED,
-            note=f"registration confirmed {keep['reg_no']}",
+            note=f"{what} {keep[keys[0]]}",
             result_json=json.dumps(keep, ensure_ascii=False),
         )
+
+
+def _charged_per_query(deps: Deps, order: Order) -> Reply:
+    status = deps.hospital.call("3005", {"order_no": order.order_no}, trace_id=order.trace_id)
+    if status.ok and status.body.get("status") == "PAID":
+        return status
+    raise RetryLater(f"charge outcome unknown ({status.result_code} {status.body.get('status')})")
 
 
 def _confirmed_per_query(deps: Deps, order: Order) -> Reply:
@@ -213,7 +247,12 @@ STEPS: dict[str, Callable[[Deps, Order], None]] = {
     "confirm": confirm,
     "payment_deadline": payment_deadline,
     "lock_query": lock_query,
+    "reverse": reverse_settlement,
+    "refund": refund_order,
 }
+
+
+__all__ = ["STEPS", "RetryLater", "run_step", "settle_body", "settlement_of"]
 
 
 def run_step(deps: Deps, step: str, order_no: str) -> None:

@@ -16,6 +16,7 @@ from envelope.client import EnvelopeClient
 from envelope.replay import RedisNonceStore
 from envelope.verify import Link, Verifier
 from hospital_gateway.audit import AuditLog, audit_blueprint
+from hospital_gateway.ratelimit import Limit, RateLimiter
 from hospital_gateway.relay import Relay, relay_blueprint
 from hospital_gateway.settings import Settings
 from servicekit import logs, redis_client, web
@@ -23,7 +24,6 @@ from servicekit.db import make_engine
 
 SERVICE = "hospital_gateway"
 MIGRATIONS = Path(__file__).parent / "migrations"
-MAX_ENVELOPE_BYTES = 1024 * 1024
 
 __all__ = ["MIGRATIONS", "SERVICE", "GatewayParts", "Settings", "create_app"]
 
@@ -74,6 +74,12 @@ def build_relay(settings: Settings, audit: AuditLog, redis: Redis) -> Relay:
         clients=clients,
         audit=audit,
         hospital_code=settings.hospital_code,
+        limiter=RateLimiter(
+            redis,
+            per_sender=Limit(settings.rate_per_sender, 1),
+            per_patient=Limit(settings.rate_per_patient, 60),
+            patient_key=settings.patient_key(),
+        ),
     )
 
 
@@ -90,11 +96,11 @@ def create_app(config: Settings | None = None) -> Flask:
     settings = config or Settings.from_env()
     logs.configure(SERVICE)
     app = Flask(SERVICE)
-    app.config["MAX_CONTENT_LENGTH"] = MAX_ENVELOPE_BYTES
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_envelope_bytes
     audit = AuditLog(make_engine(settings.database_url))
     redis = redis_client.connect(settings.redis_url)
     relay = build_relay(settings, audit, redis)
-    app.register_blueprint(relay_blueprint(relay))
+    app.register_blueprint(relay_blueprint(relay, settings.max_envelope_bytes))
     app.register_blueprint(audit_blueprint(audit, settings.audit_token))
     web.install_common(app, SERVICE, health_check=lambda: _redis_answers(redis))
     app.extensions[SERVICE] = GatewayParts(settings, relay, audit)

@@ -3,6 +3,10 @@
 A row holds only routing facts (trade code, message ids, trace id, parties, result code,
 latency). Header values are stored only when they are well-formed tokens, and those of a
 message whose signature did not verify have ID numbers masked too.
+
+Rows are hash-chained (hospital_gateway.chain): an append locks the one-row head table
+(``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite's ``BEGIN IMMEDIATE`` takes the database
+lock), so the gateway's workers append one at a time and the chain never forks.
 """
 
 from __future__ import annotations
@@ -14,9 +18,22 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from flask import Blueprint, Response, abort, jsonify, request
-from sqlalchemy import Column, Engine, Index, Integer, MetaData, String, Table, func, insert, select
+from sqlalchemy import (
+    Column,
+    Engine,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    func,
+    insert,
+    select,
+    update,
+)
 
 from envelope import clock
+from hospital_gateway.chain import Verdict, entry_hash, verify_chain
 from servicekit.masking import mask_untrusted
 
 metadata = MetaData()
@@ -35,8 +52,19 @@ audit_table = Table(
     Column("receiver", String(16), nullable=False),
     Column("result_code", String(4), nullable=False),
     Column("latency_ms", Integer, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("row_hash", String(64), nullable=False),
     Index("ix_gateway_audit_trace_id", "trace_id"),
     Index("ix_gateway_audit_msg_id", "msg_id"),
+)
+
+HEAD_ID = 1
+head_table = Table(
+    "gateway_audit_head",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("last_id", Integer, nullable=False),
+    Column("last_hash", String(64), nullable=False),
 )
 
 _TOKEN = re.compile(r"^[0-9A-Za-z_\-]{1,64}$")
@@ -106,10 +134,39 @@ class AuditLog:
         self._engine = engine
 
     def write(self, entries: Sequence[AuditEntry]) -> None:
-        """Insert the rows of one exchange in one short transaction."""
+        """Append the rows of one exchange to the chain in one short transaction."""
         at = clock.now().isoformat(timespec="milliseconds")
         with self._engine.begin() as conn:
-            conn.execute(insert(audit_table), [entry.row(at) for entry in entries])
+            head = conn.execute(
+                select(head_table.c.last_id, head_table.c.last_hash)
+                .where(head_table.c.id == HEAD_ID)
+                .with_for_update()
+            ).one()
+            last_id, last_hash = int(head.last_id), str(head.last_hash)
+            rows = []
+            for entry in entries:
+                last_id += 1
+                row = {**entry.row(at), "id": last_id, "prev_hash": last_hash}
+                last_hash = row["row_hash"] = entry_hash(row)
+                rows.append(row)
+            conn.execute(insert(audit_table), rows)
+            conn.execute(
+                update(head_table)
+                .where(head_table.c.id == HEAD_ID)
+                .values(last_id=last_id, last_hash=last_hash)
+            )
+
+    def verify(self) -> Verdict:
+        """Walk the whole chain in id order; the first edited, inserted or deleted entry."""
+        with self._engine.connect() as conn:
+            head = conn.execute(select(head_table).where(head_table.c.id == HEAD_ID)).first()
+            rows = conn.execution_options(yield_per=1000).execute(
+                select(audit_table).order_by(audit_table.c.id)
+            )
+            return verify_chain(
+                (dict(row._mapping) for row in rows),
+                dict(head._mapping) if head is not None else None,
+            )
 
     def find(
         self, *, trace_id: str | None = None, msg_id: str | None = None, limit: int = 200

@@ -25,6 +25,7 @@ from envelope.signing import sign_envelope, sign_matches
 from envelope.verify import Verifier, parse
 from hospital_gateway import routes
 from hospital_gateway.audit import AuditEntry, AuditLog, clean
+from hospital_gateway.ratelimit import RateLimiter
 from servicekit.logs import bind_trace_id
 
 log = logging.getLogger("hospital_gateway.relay")
@@ -50,8 +51,10 @@ class Relay:
         clients: Mapping[str, EnvelopeClient],
         audit: AuditLog,
         hospital_code: str,
+        limiter: RateLimiter | None = None,
     ) -> None:
         self.verifier = verifier
+        self.limiter = limiter
         self.rings = dict(rings)
         self.clients = dict(clients)
         self.audit = audit
@@ -70,6 +73,8 @@ class Relay:
             verified = True
             bind_trace_id(head["trace_id"])
             route = self.admit(head, body)
+            if self.limiter is not None:
+                self.limiter.check(head, body)
         except codes.EnvelopeError as exc:
             return self._refuse(head, body, exc.result_code, exc.result_msg, started, verified)
         except Exception:
@@ -226,8 +231,8 @@ class Relay:
         return received
 
 
-def relay_blueprint(relay: Relay) -> Blueprint:
-    """The single ``POST /gateway`` route."""
+def relay_blueprint(relay: Relay, max_bytes: int) -> Blueprint:
+    """The single ``POST /gateway`` route; a request over ``max_bytes`` is refused (1001)."""
     bp = Blueprint("relay", __name__)
 
     @bp.post("/gateway")
@@ -235,7 +240,9 @@ def relay_blueprint(relay: Relay) -> Blueprint:
         try:
             raw = request.get_data(cache=False)
         except RequestEntityTooLarge:
-            reply, result_code = relay.refuse_raw(codes.NOT_JSON, "envelope too large")
+            reply, result_code = relay.refuse_raw(
+                codes.NOT_JSON, f"envelope too large: at most {max_bytes} bytes"
+            )
         else:
             reply, result_code = relay.handle(raw)
         return json_response(reply, result_code)

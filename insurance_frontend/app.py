@@ -19,6 +19,7 @@ from insurance_frontend.insured import CenterCalls
 from insurance_frontend.ledger import Ledger
 from insurance_frontend.national import NationalClient
 from insurance_frontend.orders import Orders
+from insurance_frontend.reconcile import Reconciliation
 from insurance_frontend.settings import Settings
 from insurance_frontend.settlement import InsuranceSettlement
 from insurance_frontend.signin import SignIns
@@ -59,7 +60,9 @@ def build(settings: Settings, hip: HipPort | None = None) -> Components:
     )
     center = CenterCalls(national, signins)
     settlement = InsuranceSettlement(center, hip, Orders(factory), ledger, redis)
-    return Components(settings, redis, ledger, signins, Services(center, settlement))
+    reconciliation = Reconciliation(factory, ledger, center, settings.mdtrtarea_admvs)
+    services = Services(center, settlement, reconciliation)
+    return Components(settings, redis, ledger, signins, services)
 
 
 def sign_in_at_start(signins: SignIns) -> None:
@@ -71,7 +74,7 @@ def sign_in_at_start(signins: SignIns) -> None:
 
 
 def create_app(config: Settings | None = None) -> Flask:
-    """The insurance_frontend app: POST /envelope (4003, 4004, 4005, 4007) and GET /healthz."""
+    """The insurance_frontend app: POST /envelope (4003-4009; 4001/4002 refused) and /healthz."""
     settings = config or Settings.from_env()
     configure("insurance_frontend")
     parts = build(settings)

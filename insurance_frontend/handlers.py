@@ -1,4 +1,9 @@
-"""The dispatch table of insurance_frontend: trade code -> handler."""
+"""The dispatch table of insurance_frontend: trade code -> handler.
+
+4001 sign-in and 4002 sign-out are not served by envelope: they run inside the hospital, by the
+scheduler (``python -m insurance_frontend scheduler``) or a staff command
+(``python -m insurance_frontend signin|signout``). An envelope asking for them gets 1007.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +12,13 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+from envelope import codes
+from envelope.codes import EnvelopeError
 from envelope.server import Handler, Incoming
 from insurance_frontend.fees import SettleRequest
 from insurance_frontend.insured import CenterCalls, person_info_body
 from insurance_frontend.national import OPTER_MOBILE, OPTER_STAFF, Operator
+from insurance_frontend.reconcile import Reconciliation, parse_day
 from insurance_frontend.settlement import InsuranceSettlement
 
 MOBILE_CHANNELS = ("APP", "ALIPAY", "WECHAT")
@@ -22,6 +30,7 @@ class Services:
 
     center: CenterCalls
     settlement: InsuranceSettlement
+    reconciliation: Reconciliation
 
 
 def operator_of(incoming: Incoming) -> Operator:
@@ -29,6 +38,14 @@ def operator_of(incoming: Incoming) -> Operator:
     channel = str(incoming.header.get("channel", ""))
     opter_type = OPTER_MOBILE if channel in MOBILE_CHANNELS else OPTER_STAFF
     return Operator(opter_type, str(incoming.header.get("operator", ""))[:30], channel)
+
+
+def staff_only(services: Services, incoming: Incoming) -> dict[str, Any]:
+    """4001 / 4002: refused by envelope (1007); the scheduler and staff commands sign."""
+    raise EnvelopeError(
+        codes.ROUTE_NOT_ALLOWED,
+        "insurance sign-in and sign-out run inside the hospital (scheduler or staff command)",
+    )
 
 
 def insured_person(services: Services, incoming: Incoming) -> dict[str, Any]:
@@ -56,16 +73,47 @@ def settle(services: Services, incoming: Incoming) -> dict[str, Any]:
     )
 
 
+def settle_reversal(services: Services, incoming: Incoming) -> dict[str, Any]:
+    """4006 settle reversal, idempotent on order_no."""
+    return services.settlement.reverse(
+        incoming.body["order_no"],
+        str(incoming.body.get("reason") or ""),
+        incoming.trace_id,
+        operator_of(incoming),
+    )
+
+
 def settle_query(services: Services, incoming: Incoming) -> dict[str, Any]:
-    """4007 settle query."""
-    return services.settlement.query(incoming.body["order_no"])
+    """4007 settle query (a lost settle is resolved first)."""
+    return services.settlement.query(
+        incoming.body["order_no"], incoming.trace_id, operator_of(incoming)
+    )
+
+
+def reconcile_totals(services: Services, incoming: Incoming) -> dict[str, Any]:
+    """4008 reconcile totals for a date (3201, then 3202 when they disagree)."""
+    return services.reconciliation.totals(
+        parse_day(incoming.body["date"]), incoming.trace_id, operator_of(incoming)
+    )
+
+
+def reconcile_detail(services: Services, incoming: Incoming) -> dict[str, Any]:
+    """4009 reconcile detail for a date (3202)."""
+    return services.reconciliation.detail(
+        parse_day(incoming.body["date"]), incoming.trace_id, operator_of(incoming)
+    )
 
 
 HANDLERS: dict[str, Callable[[Services, Incoming], dict[str, Any]]] = {
+    "4001": staff_only,
+    "4002": staff_only,
     "4003": insured_person,
     "4004": pre_settle,
     "4005": settle,
+    "4006": settle_reversal,
     "4007": settle_query,
+    "4008": reconcile_totals,
+    "4009": reconcile_detail,
 }
 
 

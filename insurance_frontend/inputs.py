@@ -100,3 +100,15 @@ def settle_node(
 def reverse_node(order: InsuranceOrder, setl_id: str) -> dict[str, Any]:
     """2208: reverse a known settlement."""
     return {"data": {"setl_id": setl_id, "mdtrt_id": order.mdtrt_id, "psn_no": order.psn_no}}
+
+
+def reverse_by_message_node(order: InsuranceOrder, omsgid: str, oinfno: str) -> dict[str, Any]:
+    """2601: reverse whatever the message omsgid did (its reply was lost)."""
+    return {"data": {"psn_no": order.psn_no, "omsgid": omsgid, "oinfno": oinfno}}
+
+
+def cancel_visit_node(order: InsuranceOrder) -> dict[str, Any]:
+    """2202: cancel the outpatient visit of the order."""
+    return {
+        "data": {"psn_no": order.psn_no, "mdtrt_id": order.mdtrt_id, "ipt_otp_no": order.order_no}
+    }

@@ -99,3 +99,8 @@ class Ledger:
             if order_no is not None:
                 query = query.where(LedgerRow.order_no == order_no)
             return list(session.scalars(query))
+
+    def by_msgid(self, msgid: str) -> LedgerRow | None:
+        """The row of one message, or None."""
+        with self.factory() as session:
+            return session.scalars(select(LedgerRow).where(LedgerRow.msgid == msgid)).first()

@@ -26,7 +26,7 @@ class LedgerRow(Base):
     trace_id: Mapped[str] = mapped_column(String(64), default="")
     request: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     reply: Mapped[str | None] = mapped_column(Text)  # exactly as received, for audit
-    outcome: Mapped[str] = mapped_column(String(8))  # PENDING, OK, FAILED, UNKNOWN
+    outcome: Mapped[str] = mapped_column(String(8))  # PENDING, OK, FAILED, UNKNOWN, REVERSED
     note: Mapped[str] = mapped_column(String(255), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -54,6 +54,9 @@ class InsuranceOrder(Base):
     medfee_sumamt_fen: Mapped[int] = mapped_column(Integer, default=0)
     setl_id: Mapped[str] = mapped_column(String(64), default="")
     split: Mapped[dict[str, int] | None] = mapped_column(JSON)
+    settled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    reversed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reverse_reason: Mapped[str] = mapped_column(String(255), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from envelope import clock, codes
 from envelope.codes import EnvelopeError
+from insurance_frontend.fees import SettleRequest
 from insurance_frontend.models import InsuranceOrder
 from servicekit.db import transaction
 
@@ -52,3 +53,27 @@ class Orders:
                 setattr(order, name, value)
             order.updated_at = clock.now()
         return order
+
+
+def same_order(order: InsuranceOrder, req: SettleRequest) -> None:
+    """A repeated order_no must carry the same order, else 2007."""
+    if (order.mrn, order.kind, order.lock_id, tuple(order.bill_nos or ())) != (
+        req.mrn,
+        req.kind,
+        req.lock_id,
+        req.bill_nos,
+    ):
+        raise EnvelopeError(codes.DUPLICATE_ORDER)
+
+
+def order_body(order: InsuranceOrder) -> dict[str, Any]:
+    """The answer of 4004, 4005 and 4007 for an order."""
+    return {
+        "order_no": order.order_no,
+        "status": order.status,
+        "setl_id": order.setl_id,
+        "mdtrt_id": order.mdtrt_id,
+        "psn_no": order.psn_no,
+        "insutype": order.insutype,
+        "split": order.split,
+    }

@@ -17,6 +17,14 @@ def _seconds(environ: Mapping[str, str], name: str, default: str) -> float:
         raise MissingSetting(f"setting {name} must be a number of seconds") from exc
 
 
+def _hh_mm(environ: Mapping[str, str], name: str, default: str) -> str:
+    value = optional(environ, name, default)
+    hour, _, minute = value.partition(":")
+    if not (hour.isdigit() and minute.isdigit() and int(hour) < 24 and int(minute) < 60):
+        raise MissingSetting(f"setting {name} must be a time HH:MM")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything insurance_frontend needs to talk to the gateway, HIS and the center."""
@@ -39,6 +47,9 @@ class Settings:
     signin_at_start: bool = True
     opter_no: str = "INSFE"
     opter_name: str = "insurance_frontend"
+    signin_at: str = "07:00"  # the daily sign cycle, Asia/Shanghai
+    signin_retries: int = 5
+    signin_backoff: float = 60.0  # seconds before the first retry, doubling
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -63,4 +74,7 @@ class Settings:
             signin_at_start=optional(env, "INSURANCE_SIGNIN_AT_START", "1") not in ("0", "false"),
             opter_no=optional(env, "INSURANCE_OPTER_NO", "INSFE"),
             opter_name=optional(env, "INSURANCE_OPTER_NAME", "insurance_frontend"),
+            signin_at=_hh_mm(env, "INSURANCE_SIGNIN_AT", "07:00"),
+            signin_retries=integer(env, "INSURANCE_SIGNIN_RETRIES", 5),
+            signin_backoff=_seconds(env, "INSURANCE_SIGNIN_BACKOFF", "60"),
         )

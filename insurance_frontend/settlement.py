@@ -1,23 +1,39 @@
 """The insurance path of one order: 4004 pre-settle (1101, 2201, 2204, 2206), 4005 settle
-(2207, idempotent on order_no) and 4007 settle query."""
+(2207, idempotent on order_no), 4006 settle reversal and 4007 settle query.
+
+A 2207 whose reply was lost, or whose reply did not add up, is resolved by 2601 (reversal.py)
+before anything else happens to the order; 4007 resolves it too, so a caller's
+query-before-retry gets a definite answer whenever the center can be reached."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from envelope import codes
+from envelope import clock, codes
 from envelope.codes import EnvelopeError
 from insurance_frontend import inputs
 from insurance_frontend.fees import Fees, SettleRequest, order_fees, patient_identity
 from insurance_frontend.hip import HipPort
 from insurance_frontend.insured import CenterCalls, Person
-from insurance_frontend.ledger import OK, PENDING, UNKNOWN, Ledger
+from insurance_frontend.ledger import OK, UNKNOWN, Ledger
 from insurance_frontend.models import InsuranceOrder
 from insurance_frontend.national import Operator
-from insurance_frontend.orders import OPEN, PRESETTLED, REVERSED, SETTLED, Orders
-from insurance_frontend.split import Split, SplitMismatch, split_from_setlinfo
+from insurance_frontend.orders import (
+    OPEN,
+    PRESETTLED,
+    REVERSED,
+    SETTLED,
+    Orders,
+    order_body,
+    same_order,
+)
+from insurance_frontend.reversal import Undo
+from insurance_frontend.split import Split, SplitMismatch, checked_split
+
+log = logging.getLogger("insurance_frontend.settlement")
 
 
 class InsuranceSettlement:
@@ -31,26 +47,38 @@ class InsuranceSettlement:
         self.orders = orders
         self.ledger = ledger
         self.redis = redis
+        self.undo = Undo(center, orders, ledger)
 
     @contextmanager
-    def _order_lock(self, order_no: str) -> Iterator[None]:
-        lock = self.redis.lock(f"insfe:order:{order_no}", timeout=300, blocking_timeout=1)
+    def _order_lock(self, order_no: str, wait: float = 1) -> Iterator[bool]:
+        """Hold the order's lock; yields False (never raises) when another worker has it."""
+        lock = self.redis.lock(f"insfe:order:{order_no}", timeout=300, blocking_timeout=wait)
         if not lock.acquire():
-            raise EnvelopeError(codes.ORDER_STATE_CONFLICT, "order is being processed; query 4007")
+            yield False
+            return
         try:
-            yield
+            yield True
         finally:
             lock.release()
 
+    @contextmanager
+    def _owned(self, order_no: str) -> Iterator[None]:
+        with self._order_lock(order_no) as held:
+            if not held:
+                raise EnvelopeError(
+                    codes.ORDER_STATE_CONFLICT, "order is being processed; query 4007"
+                )
+            yield
+
     def presettle(self, req: SettleRequest, trace_id: str, who: Operator) -> dict[str, Any]:
         """4004: register the visit, upload the HIS's fee items, pre-settle."""
-        with self._order_lock(req.order_no):
+        with self._owned(req.order_no):
             order = self.orders.get(req.order_no)
             if order is not None:
-                _same_order(order, req)
+                same_order(order, req)
                 if order.status in (SETTLED, REVERSED):
                     raise EnvelopeError(codes.ORDER_STATE_CONFLICT, f"order is {order.status}")
-                self._refuse_if_settle_unknown(req.order_no)
+                self._resolve_or_refuse(order, trace_id, who)
             id_card_no, name = patient_identity(self.hip, req.mrn, trace_id)
             fees = order_fees(self.hip, req, trace_id)
             person = self.center.person(id_card_no, name, trace_id=trace_id, operator=who)
@@ -67,7 +95,7 @@ class InsuranceSettlement:
                 order_no=order.order_no,
                 insuplc_admdvs=order.insuplc_admdvs,
             )
-            split = self._checked_split(answer.output, fees.total_fen, answer.msgid, False)
+            split = self._checked_split(answer.output, fees.total_fen, answer.msgid)
             order = self.orders.update(
                 req.order_no,
                 (OPEN, PRESETTLED),
@@ -80,18 +108,18 @@ class InsuranceSettlement:
 
     def settle(self, req: SettleRequest, trace_id: str, who: Operator) -> dict[str, Any]:
         """4005: settle a pre-settled order with 2207; a settled order answers as before."""
-        with self._order_lock(req.order_no):
+        with self._owned(req.order_no):
             order = self.orders.get(req.order_no)
             if order is None or order.status == OPEN:
                 raise EnvelopeError(codes.ORDER_STATE_CONFLICT, "pre-settle (4004) first")
-            _same_order(order, req)
+            same_order(order, req)
             if order.status == SETTLED:
                 return order_body(order)
             if order.status != PRESETTLED:
                 raise EnvelopeError(codes.ORDER_STATE_CONFLICT, f"order is {order.status}")
             if req.acct_used != order.acct_used:
                 raise EnvelopeError(codes.DUPLICATE_ORDER, "acct_used differs from pre-settle")
-            self._refuse_if_settle_unknown(req.order_no)
+            self._resolve_or_refuse(order, trace_id, who)
             id_card_no, _name = patient_identity(self.hip, req.mrn, trace_id)
             fees = order_fees(self.hip, req, trace_id)
             if fees.total_fen != order.medfee_sumamt_fen:
@@ -107,8 +135,15 @@ class InsuranceSettlement:
             )
             return self._book(order, answer.output, answer.msgid, trace_id, who)
 
-    def query(self, order_no: str) -> dict[str, Any]:
-        """4007: what the ledger knows of an order."""
+    def reverse(self, order_no: str, reason: str, trace_id: str, who: Operator) -> dict[str, Any]:
+        """4006: undo the order at the center, idempotent on order_no."""
+        with self._owned(order_no):
+            return self.undo.reverse(order_no, reason, trace_id, who)
+
+    def query(
+        self, order_no: str, trace_id: str = "", who: Operator | None = None
+    ) -> dict[str, Any]:
+        """4007: what the ledger knows of an order, a lost settle resolved first (2601)."""
         order = self.orders.get(order_no)
         if order is None:
             return {
@@ -118,22 +153,34 @@ class InsuranceSettlement:
                 "mdtrt_id": "",
                 "split": None,
             }
+        if order.status in (OPEN, PRESETTLED) and self.undo.unknown_settles(order_no):
+            self._try_resolve(order_no, trace_id, who or Operator())
+            order = self.orders.get(order_no) or order
         body = order_body(order)
         if order.status == OPEN:
             body.update(status="NONE", split=None)
-        if order.status in (OPEN, PRESETTLED) and self._settle_unknown(order_no):
+        if order.status in (OPEN, PRESETTLED) and self.undo.unknown_settles(order_no):
             body["status"] = UNKNOWN
         return body
 
-    def _settle_unknown(self, order_no: str) -> bool:
-        last = self.ledger.latest(order_no, "2207")
-        return last is not None and last.outcome in (PENDING, UNKNOWN)
+    def _try_resolve(self, order_no: str, trace_id: str, who: Operator) -> None:
+        """Resolve a lost settle unless another worker is on the order or the center is away."""
+        with self._order_lock(order_no) as held:
+            order = self.orders.get(order_no)
+            if not held or order is None or order.status not in (OPEN, PRESETTLED):
+                return
+            try:
+                self.undo.resolve_lost_settles(order, trace_id, who)
+            except EnvelopeError as exc:  # no sign-in serial: the outcome stays unknown
+                log.warning("lost settle not resolved: %s", exc.result_msg)
 
-    def _refuse_if_settle_unknown(self, order_no: str) -> None:
-        if self._settle_unknown(order_no):
+    def _resolve_or_refuse(self, order: InsuranceOrder, trace_id: str, who: Operator) -> None:
+        """A settle of this order with no known outcome is reversed by 2601 first, else 3003."""
+        if not self.undo.resolve_lost_settles(order, trace_id, who):
             raise EnvelopeError(
                 codes.TIMED_OUT,
-                "an earlier settle of this order has no known outcome; it must be resolved first",
+                "an earlier settle of this order has no known outcome and the center did not "
+                "answer its reversal (2601); query 4007 later",
             )
 
     def _register(
@@ -183,21 +230,26 @@ class InsuranceSettlement:
         if len(answer.output.get("result") or []) != len(node["feedetail"]):
             raise EnvelopeError(codes.INSURANCE_REFUSED, "2204 did not accept every fee item")
 
-    def _checked_split(
-        self, output: dict[str, Any], total_fen: int, msgid: str, settled: bool
-    ) -> Split:
-        """The reply's split, refused (2015, ledger marked) when it does not add up.
-
-        A 2207 whose reply is refused may have moved money: its row becomes UNKNOWN.
-        """
+    def _checked_split(self, output: dict[str, Any], total_fen: int, msgid: str) -> Split:
+        """The 2206 reply's split, refused (2015) when it does not add up; nothing moved."""
         try:
-            split = split_from_setlinfo(output.get("setlinfo") or {})
-            if split.medfee_sumamt != total_fen:
-                raise SplitMismatch("medfee_sumamt differs from the HIS total")
+            return checked_split(output, total_fen)
         except SplitMismatch as exc:
-            self.ledger.mark(msgid, UNKNOWN if settled else OK, f"reply not booked: {exc}")
+            self.ledger.mark(msgid, OK, f"reply not booked: {exc}")
             raise EnvelopeError(codes.INSURANCE_REFUSED, f"center reply refused: {exc}") from exc
-        return split
+
+    def _refuse_settle_reply(
+        self, order: InsuranceOrder, msgid: str, why: str, trace_id: str, who: Operator
+    ) -> EnvelopeError:
+        """A 2207 reply that cannot be booked may still have moved money: reverse it (2601)."""
+        self.ledger.mark(msgid, UNKNOWN, f"reply not booked: {why}")
+        if self.undo.resolve_lost_settles(order, trace_id, who):
+            return EnvelopeError(
+                codes.INSURANCE_REFUSED, f"center reply refused ({why}); reversed by 2601"
+            )
+        return EnvelopeError(
+            codes.TIMED_OUT, f"center reply refused ({why}) and its reversal unanswered"
+        )
 
     def _book(
         self,
@@ -207,15 +259,22 @@ class InsuranceSettlement:
         trace_id: str,
         who: Operator,
     ) -> dict[str, Any]:
-        split = self._checked_split(output, order.medfee_sumamt_fen, msgid, True)
+        try:
+            split = checked_split(output, order.medfee_sumamt_fen)
+        except SplitMismatch as exc:
+            raise self._refuse_settle_reply(order, msgid, str(exc), trace_id, who) from exc
         setl_id = str((output.get("setlinfo") or {}).get("setl_id") or "")
         if not setl_id:
-            self.ledger.mark(msgid, UNKNOWN, "reply not booked: no setl_id")
-            raise EnvelopeError(codes.INSURANCE_REFUSED, "center reply refused: no setl_id")
+            raise self._refuse_settle_reply(order, msgid, "no setl_id", trace_id, who)
         if order.split is not None and split != Split.from_body(order.split):
             self._undo_changed_split(order, setl_id, split, trace_id, who)
         booked = self.orders.update(
-            order.order_no, (PRESETTLED,), status=SETTLED, setl_id=setl_id, split=split.as_body()
+            order.order_no,
+            (PRESETTLED,),
+            status=SETTLED,
+            setl_id=setl_id,
+            split=split.as_body(),
+            settled_at=clock.now(),
         )
         return order_body(booked)
 
@@ -223,52 +282,21 @@ class InsuranceSettlement:
         self, order: InsuranceOrder, setl_id: str, split: Split, trace_id: str, who: Operator
     ) -> None:
         """The patient paid the pre-settled cash: a different split is reversed (2208)."""
-        answer = self.center.national.call(
-            "2208",
-            inputs.reverse_node(order, setl_id),
-            sign_no=self.center.signins.ensure(),
-            insuplc_admdvs=order.insuplc_admdvs,
-            order_no=order.order_no,
-            trace_id=trace_id,
-            operator=who,
-        )
-        if answer.outcome != OK:
-            self.orders.update(
-                order.order_no,
-                (PRESETTLED,),
-                status=SETTLED,
-                setl_id=setl_id,
-                split=split.as_body(),
-            )
+        if self.undo.reverse_new_settlement(order, setl_id, trace_id, who):
             raise EnvelopeError(
                 codes.AMOUNT_MISMATCH,
-                "settlement split differs from the pre-settlement and could not be reversed; "
-                "query 4007",
+                "settlement split differs from the pre-settlement; reversed, pre-settle again",
             )
+        self.orders.update(
+            order.order_no,
+            (PRESETTLED,),
+            status=SETTLED,
+            setl_id=setl_id,
+            split=split.as_body(),
+            settled_at=clock.now(),
+        )
         raise EnvelopeError(
             codes.AMOUNT_MISMATCH,
-            "settlement split differs from the pre-settlement; reversed, pre-settle again",
+            "settlement split differs from the pre-settlement and could not be reversed; "
+            "query 4007",
         )
-
-
-def _same_order(order: InsuranceOrder, req: SettleRequest) -> None:
-    if (order.mrn, order.kind, order.lock_id, tuple(order.bill_nos or ())) != (
-        req.mrn,
-        req.kind,
-        req.lock_id,
-        req.bill_nos,
-    ):
-        raise EnvelopeError(codes.DUPLICATE_ORDER)
-
-
-def order_body(order: InsuranceOrder) -> dict[str, Any]:
-    """The answer of 4004, 4005 and 4007 for an order."""
-    return {
-        "order_no": order.order_no,
-        "status": order.status,
-        "setl_id": order.setl_id,
-        "mdtrt_id": order.mdtrt_id,
-        "psn_no": order.psn_no,
-        "insutype": order.insutype,
-        "split": order.split,
-    }

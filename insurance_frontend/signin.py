@@ -1,14 +1,19 @@
-"""Sign-in (9001) and sign-out (9002): one sign_no a day, shared by every worker.
+"""Sign-in (9001) and sign-out (9002): one serial at a time, shared by every worker.
 
-The serial lives in the sign_ins table; a Redis lock makes sure only one worker signs in. The
-first use on a new day signs in anew and signs the previous serial out; a serial stays
-valid for INSURANCE_SIGN_VALID_DAYS, so a failed sign-in or sign-out never stops settlement.
+The rule: a serial is signed out before the next one is signed in, as the center allows one
+open serial per operator. The daily cycle (the scheduler at INSURANCE_SIGNIN_AT, or the first
+use of a new day) signs yesterday's serial out, then signs in. When the sign-out fails, no new
+serial is opened and settlement keeps using the old one while it is valid
+(INSURANCE_SIGN_VALID_DAYS, five by default); after that every message is refused with 2013
+SIGN_IN_REQUIRED until a sign-out and sign-in succeed. Serials live in the sign_ins table; a
+Redis lock makes sure only one worker signs at a time. "now" is injectable for tests.
 """
 
 from __future__ import annotations
 
 import logging
 import socket
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -25,6 +30,7 @@ from servicekit.db import transaction
 log = logging.getLogger("insurance_frontend.signin")
 
 LOCK_NAME = "insfe:signin:lock"
+TRIED_KEY = "insfe:signin:tried:"  # + date: the daily cycle was tried on first use that day
 
 
 class SignIns:
@@ -36,61 +42,101 @@ class SignIns:
         redis: Any,
         national: NationalClient,
         valid_days: int = 5,
+        now: Callable[[], datetime] = clock.now,
     ) -> None:
         self.factory = factory
         self.redis = redis
         self.national = national
         self.valid_days = valid_days
+        self.now = now
 
     def current(self, at: datetime | None = None) -> SignInRow | None:
         """The newest serial that is neither signed out nor expired."""
-        at = at or clock.now()
-        with self.factory() as session:
-            rows = session.scalars(
-                select(SignInRow)
-                .where(SignInRow.signed_out_at.is_(None))
-                .order_by(SignInRow.id.desc())
-                .limit(5)
-            )
-            for row in rows:
-                if aware(row.valid_until) > at:
-                    return row
+        at = at or self.now()
+        for row in reversed(self.open_serials()):
+            if aware(row.valid_until) > at:
+                return row
         return None
 
+    def open_serials(self) -> list[SignInRow]:
+        """Every serial not signed out (expired ones too), oldest first."""
+        with self.factory() as session:
+            query = select(SignInRow).where(SignInRow.signed_out_at.is_(None))
+            return list(session.scalars(query.order_by(SignInRow.id)))
+
     def ensure(self) -> str:
-        """Today's sign_no: signed in now when there is none for today."""
+        """The sign_no to send now; signs in when no serial is valid (2013 when it cannot)."""
         row = self.current()
-        if row is not None and aware(row.signed_at).date() == clock.today():
+        if row is not None and aware(row.signed_at).date() == self.now().date():
             return row.sign_no
-        lock = self.redis.lock(LOCK_NAME, timeout=60, blocking_timeout=20)
-        if not lock.acquire():
-            if row is not None:
-                return row.sign_no
-            raise EnvelopeError(codes.INSURANCE_UNAVAILABLE, "insurance sign-in in progress")
-        try:
+        if row is not None:
+            self._daily_on_first_use()
             fresh = self.current()
-            if fresh is not None and aware(fresh.signed_at).date() == clock.today():
-                return fresh.sign_no
-            return self._renew(fresh)
-        finally:
-            lock.release()
+            return fresh.sign_no if fresh is not None else row.sign_no
+        with self._lock():
+            fresh = self.current()
+            return fresh.sign_no if fresh is not None else self._cycle(force=False)
+
+    def daily(self) -> str:
+        """The daily cycle: sign out every serial of an earlier day, then sign in.
+
+        Raises (2013 or 3002) when a sign-out or the sign-in failed; the old serial, when
+        still valid, stays in use.
+        """
+        with self._lock():
+            return self._cycle(force=False)
 
     def sign_in_now(self) -> str:
-        """Sign in regardless of the current serial (the staff command)."""
-        with self.redis.lock(LOCK_NAME, timeout=60, blocking_timeout=20):
-            return self._renew(self.current())
+        """Staff command: sign out every open serial, today's too, then sign in."""
+        with self._lock():
+            return self._cycle(force=True)
 
-    def _renew(self, previous: SignInRow | None) -> str:
+    def sign_out_now(self, sign_no: str = "") -> str:
+        """Staff command: sign out one serial (the current one by default)."""
+        row = self.current()
+        target = sign_no or (row.sign_no if row is not None else "")
+        if not target:
+            raise EnvelopeError(codes.RECORD_NOT_FOUND, "no open serial to sign out")
+        with self._lock():
+            self._sign_out(target)
+        return target
+
+    def _lock(self) -> Any:
+        lock = self.redis.lock(LOCK_NAME, timeout=120, blocking_timeout=30)
+        if not lock.acquire():
+            raise EnvelopeError(codes.INSURANCE_UNAVAILABLE, "insurance sign-in in progress")
+        return _Held(lock)
+
+    def _daily_on_first_use(self) -> None:
+        """Without the scheduler, the first use of a day runs the cycle once (failures logged)."""
+        if not self.redis.set(TRIED_KEY + self.now().date().isoformat(), "1", nx=True, ex=86400):
+            return
         try:
-            sign_no = self._sign_in()
-        except EnvelopeError:
-            if previous is not None:
-                log.warning("sign-in failed; the previous serial is still valid, using it")
-                return previous.sign_no
-            raise
-        if previous is not None:
-            self.sign_out(previous.sign_no)
-        return sign_no
+            self.daily()
+        except EnvelopeError as exc:
+            log.warning("daily sign cycle failed, keeping the valid serial: %s", exc.result_msg)
+
+    def _cycle(self, force: bool) -> str:
+        today = self.now().date()
+        kept: SignInRow | None = None
+        for row in self.open_serials():
+            if not force and aware(row.signed_at).date() == today:
+                kept = row  # today's serial is already open
+                continue
+            self._sign_out(row.sign_no)
+        return kept.sign_no if kept is not None else self._sign_in()
+
+    def _sign_out(self, sign_no: str) -> None:
+        node = {"signOut": {"sign_no": sign_no, "opter_no": self.national.settings.opter_no}}
+        answer = self.national.call("9002", node, sign_no=sign_no)
+        if answer.outcome != OK:
+            log.warning("sign-out of a serial not confirmed: %s", answer.err_msg)
+            raise _sign_error("sign-out", answer.reached, answer.outcome, answer.err_msg)
+        with transaction(self.factory) as session:
+            row = session.scalars(select(SignInRow).where(SignInRow.sign_no == sign_no)).first()
+            if row is not None:
+                row.signed_out_at = self.now()
+        log.info("signed out of the insurance center")
 
     def _sign_in(self) -> str:
         node = {
@@ -98,15 +144,11 @@ class SignIns:
         }
         answer = self.national.call("9001", node)
         if answer.outcome != OK:
-            if not answer.reached or answer.outcome != FAILED:
-                raise EnvelopeError(codes.INSURANCE_UNAVAILABLE, "insurance sign-in: no answer")
-            raise EnvelopeError(
-                codes.SIGN_IN_REQUIRED, f"insurance sign-in refused: {answer.err_msg}"
-            )
+            raise _sign_error("sign-in", answer.reached, answer.outcome, answer.err_msg)
         sign_no = str(answer.output.get("signinoutb", {}).get("sign_no") or "")
         if not sign_no:
             raise EnvelopeError(codes.SIGN_IN_REQUIRED, "insurance sign-in gave no sign_no")
-        now = clock.now()
+        now = self.now()
         with transaction(self.factory) as session:
             session.add(
                 SignInRow(
@@ -118,18 +160,29 @@ class SignIns:
         log.info("signed in to the insurance center")
         return sign_no
 
-    def sign_out(self, sign_no: str) -> bool:
-        """9002 for a serial; True when the center confirmed it."""
-        node = {"signOut": {"sign_no": sign_no, "opter_no": self.national.settings.opter_no}}
-        answer = self.national.call("9002", node, sign_no=sign_no)
-        if answer.outcome != OK:
-            log.warning("sign-out not confirmed: %s", answer.err_msg)
-            return False
-        with transaction(self.factory) as session:
-            row = session.scalars(select(SignInRow).where(SignInRow.sign_no == sign_no)).first()
-            if row is not None:
-                row.signed_out_at = clock.now()
-        return True
+
+class _Held:
+    """A Redis lock already acquired, released on leaving the with block."""
+
+    def __init__(self, lock: Any) -> None:
+        self.lock = lock
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        self.lock.release()
+
+
+def _sign_error(what: str, reached: bool, outcome: str, err_msg: str) -> EnvelopeError:
+    if not reached:
+        return EnvelopeError(codes.INSURANCE_UNAVAILABLE, f"insurance {what}: center unreachable")
+    if outcome != FAILED:
+        return EnvelopeError(codes.INSURANCE_UNAVAILABLE, f"insurance {what}: no answer")
+    return EnvelopeError(
+        codes.SIGN_IN_REQUIRED,
+        f"insurance {what} refused ({err_msg}); no valid sign-in serial can be opened",
+    )
 
 
 def _local_ip() -> str:

@@ -76,3 +76,11 @@ def split_from_setlinfo(setlinfo: Mapping[str, Any]) -> Split:
     if scope != split.medfee_sumamt:
         raise SplitMismatch("fulamt_ownpay_amt + preselfpay_amt + inscp_scp_amt != medfee_sumamt")
     return split
+
+
+def checked_split(output: Mapping[str, Any], total_fen: int) -> Split:
+    """The split of a reply's setlinfo, which must add up and total the HIS's fees."""
+    split = split_from_setlinfo(output.get("setlinfo") or {})
+    if split.medfee_sumamt != total_fen:
+        raise SplitMismatch("medfee_sumamt differs from the HIS total")
+    return split

@@ -21,10 +21,9 @@ from servicekit.db import transaction
 
 def _valid_id_card(id_card_no: str) -> str:
     number = idcard.normalize(id_card_no)
-    if not idcard.is_valid(number):
-        raise EnvelopeError(
-            codes.INVALID_ID_CARD, "ID card number must be 18 characters with a valid check digit"
-        )
+    reason = idcard.refusal(number)
+    if reason is not None:
+        raise EnvelopeError(codes.INVALID_ID_CARD, reason)
     return number
 
 

@@ -1,9 +1,15 @@
-"""Resident ID card numbers (GB 11643-1999): 17 digits and a check character."""
+"""Resident ID card numbers (GB 11643-1999): region code, birth date and check character.
+
+The rules themselves live in servicekit.idcard, shared with the cloud, so both zones refuse
+exactly the same numbers.
+"""
 
 from __future__ import annotations
 
 import re
 from datetime import date
+
+from servicekit.idcard import InvalidIdCard, parse_id_card
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
@@ -36,12 +42,23 @@ def gender_of(id_card_no: str) -> str:
 
 
 def is_valid(id_card_no: str) -> bool:
-    """True for an 18-character number with a real birth date and the right check character."""
+    """True for 18 characters with a known region, a real past birth date, the right check."""
     if not _SHAPE.match(id_card_no):
         return False
-    if birth_date_of(id_card_no) is None:
+    try:
+        parse_id_card(id_card_no)
+    except InvalidIdCard:
         return False
-    return check_char(id_card_no[:17]) == id_card_no[17]
+    return True
+
+
+def refusal(id_card_no: str) -> str | None:
+    """Why the number is refused (region, birth date, check character), or None if valid."""
+    try:
+        parse_id_card(id_card_no)
+    except InvalidIdCard as exc:
+        return str(exc)
+    return None
 
 
 def complete(first17: str) -> str:

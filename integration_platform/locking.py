@@ -7,7 +7,7 @@ row count says who won, so no slot is sold twice, on SQLite or PostgreSQL.
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
@@ -209,8 +209,39 @@ def lock_slot(
     raise EnvelopeError(codes.ORDER_STATE_CONFLICT, "concurrent requests for this order")
 
 
-def unlock(sessions: sessionmaker[Session], lock_id: str, mrn: str) -> dict[str, Any]:
-    """2007: release a lock or cancel a booking; repeating it answers the same status."""
+def cancel_cutoff(session: Session, reg: Registration, cutoff_minutes: int) -> datetime:
+    """The last moment a booking may be cancelled: its clinic period's start, less the margin."""
+    schedule = session.get_one(Schedule, reg.schedule_id)
+    first = session.scalar(
+        select(Slot.start_time).where(Slot.schedule_id == reg.schedule_id).order_by(Slot.seq_no)
+    )
+    starts = time.fromisoformat(first or "00:00")
+    opening = datetime.combine(schedule.visit_date, starts, clock.SHANGHAI)
+    return opening - timedelta(minutes=cutoff_minutes)
+
+
+def _check_cutoff(session: Session, reg: Registration, cutoff_minutes: int, now: datetime) -> None:
+    # An unpaid same-day lock may always be let go (it lapses by itself anyway); a booking
+    # holds a numbered place in the clinic and is cancelled only until the cut-off.
+    if reg.status != "BOOKED":
+        return
+    cutoff = cancel_cutoff(session, reg, cutoff_minutes)
+    if now > cutoff:
+        raise EnvelopeError(
+            codes.PAST_CUTOFF,
+            f"bookings can be cancelled until {clock.iso(cutoff)}; ask at the hospital window",
+        )
+
+
+def unlock(
+    sessions: sessionmaker[Session],
+    lock_id: str,
+    mrn: str,
+    cutoff_minutes: int = 0,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """2007: release a lock or cancel a booking (until the cut-off); a repeat answers the same."""
+    moment = now or clock.now()
     with transaction(sessions) as session:
         reg = session.get(Registration, lock_id)
         if reg is None:
@@ -223,6 +254,7 @@ def unlock(sessions: sessionmaker[Session], lock_id: str, mrn: str) -> dict[str,
             raise EnvelopeError(
                 codes.ORDER_STATE_CONFLICT, "a confirmed registration is refunded at the window"
             )
+        _check_cutoff(session, reg, cutoff_minutes, moment)
         new_status = "RELEASED" if reg.status == "LOCKED" else "CANCELLED"
         won = session.execute(
             update(Registration)
@@ -251,4 +283,10 @@ def handle_lock(incoming: Incoming) -> dict[str, Any]:
 
 def handle_unlock(incoming: Incoming) -> dict[str, Any]:
     """2007 unlock / cancel booking."""
-    return unlock(current().sessions, text(incoming.body, "lock_id"), text(incoming.body, "mrn"))
+    context = current()
+    return unlock(
+        context.sessions,
+        text(incoming.body, "lock_id"),
+        text(incoming.body, "mrn"),
+        context.settings.cancel_cutoff_minutes,
+    )

@@ -1,7 +1,9 @@
 """Seeding the HIS with development data; running it again adds nothing twice.
 
-Schedules cover seven days from today (Asia/Shanghai), so seeding again on a later day
-adds the new days; every slot of today is lockable whatever the clock says.
+About 20 departments, 80 doctors, 200 patients with bills and reports (seed_data holds the
+README's demo patients, seed_population generates the rest deterministically). Schedules
+cover two weeks from today (Asia/Shanghai), so seeding again on a later day adds the new
+days; every slot of today is lockable whatever the clock says.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
 
 from envelope import clock
@@ -38,9 +40,17 @@ from integration_platform.seed_data import (
     EXTRA_PATIENTS,
     LAB_REPORTS,
 )
+from integration_platform.seed_population import (
+    MORE_DEPARTMENTS,
+    generated_bills,
+    generated_doctors,
+    generated_exam_reports,
+    generated_lab_reports,
+    generated_patients,
+)
 from servicekit.db import transaction
 
-SCHEDULE_DAYS = 7
+SCHEDULE_DAYS = 14
 SLOTS_PER_SCHEDULE = 10
 SLOT_MINUTES = 20
 PERIOD_STARTS = {"AM": time(8, 0), "PM": time(13, 30)}
@@ -57,12 +67,49 @@ def _add_missing(
     return added
 
 
+ALL_DEPARTMENTS = (*DEPARTMENTS, *MORE_DEPARTMENTS)
+ALL_DOCTORS = (*DOCTORS, *generated_doctors(len(DOCTORS) + 1))
+_CORE_DOCTORS = frozenset(row[0] for row in DOCTORS)
+
+
+def patient_rows() -> list[tuple[Any, ...]]:
+    """Every seeded patient: the demo four, the listed extras, then the generated ones."""
+    extras = [(p[0], p[1], idcard.complete(p[2]), *p[3:]) for p in EXTRA_PATIENTS]
+    return [*DEMO_PATIENTS, *extras, *generated_patients()]
+
+
+def _others() -> list[str]:
+    """Record numbers of the patients beyond the demo four (who keep exactly their data)."""
+    return [row[1] for row in patient_rows()[len(DEMO_PATIENTS) :]]
+
+
+def all_bills() -> list[tuple[Any, ...]]:
+    """The demo patients' bills and the generated ones."""
+    return [*BILLS, *generated_bills(_others(), list(ALL_DOCTORS))]
+
+
+def all_lab_reports() -> list[tuple[Any, ...]]:
+    """The demo patients' lab reports and the generated ones."""
+    return [*LAB_REPORTS, *generated_lab_reports(_others())]
+
+
+def all_exam_reports() -> list[tuple[Any, ...]]:
+    """The demo patients' exam reports and the generated ones."""
+    return [*EXAM_REPORTS, *generated_exam_reports(_others())]
+
+
+def holds_clinic(doctor_code: str, day: date, period: str) -> bool:
+    """The core doctors sit every half-day; the others two half-days in three."""
+    if doctor_code in _CORE_DOCTORS:
+        return True
+    return (int(doctor_code[2:]) + day.toordinal() + (period == "PM")) % 3 != 0
+
+
 def _moment(today: date, days_ago: int, at: time = time(10, 30)) -> datetime:
     return to_db_time(datetime.combine(today - timedelta(days=days_ago), at, clock.SHANGHAI))
 
 
 def _patients() -> list[Patient]:
-    rows = [*DEMO_PATIENTS, *((p[0], p[1], idcard.complete(p[2]), *p[3:]) for p in EXTRA_PATIENTS)]
     return [
         Patient(
             patient_id=pid,
@@ -75,7 +122,7 @@ def _patients() -> list[Patient]:
             patient_type=kind,
             insured=insured,
         )
-        for pid, mrn, number, name, gender, birth, phone, kind, insured in rows
+        for pid, mrn, number, name, gender, birth, phone, kind, insured in patient_rows()
     ]
 
 
@@ -88,13 +135,15 @@ def _slot_times(period: str) -> Iterable[tuple[int, str, str]]:
 
 
 def schedules_for(today: date, days: int = SCHEDULE_DAYS) -> list[Schedule]:
-    """Every doctor's morning and afternoon clinics for ``days`` days from today."""
+    """The doctors' morning and afternoon clinics for ``days`` days from today."""
     rows = []
     for offset in range(days):
         day = today + timedelta(days=offset)
-        for code, _name, _title, dept_code, _specialty, level_code in DOCTORS:
+        for code, _name, _title, dept_code, _specialty, level_code in ALL_DOCTORS:
             level = fees.level(level_code)
             for period in PERIOD_STARTS:
+                if not holds_clinic(code, day, period):
+                    continue
                 rows.append(
                     Schedule(
                         schedule_id=f"SC{day:%Y%m%d}{code}{period}",
@@ -133,7 +182,7 @@ def _seed_calendar(session: Session, today: date) -> int:
         Department.dept_code,
         [
             Department(dept_code=c, name=n, parent_code=p, intro=i, location=loc)
-            for c, n, p, i, loc in DEPARTMENTS
+            for c, n, p, i, loc in ALL_DEPARTMENTS
         ],
     )
     session.flush()
@@ -142,20 +191,28 @@ def _seed_calendar(session: Session, today: date) -> int:
         Doctor.doctor_code,
         [
             Doctor(doctor_code=c, name=n, title=t, dept_code=d, specialty=s, level=lv)
-            for c, n, t, d, s, lv in DOCTORS
+            for c, n, t, d, s, lv in ALL_DOCTORS
         ],
     )
     session.flush()
     added = _add_missing(session, Schedule.schedule_id, schedules_for(today))
     session.flush()
-    for schedule in added:
-        assert isinstance(schedule, Schedule)
-        session.add_all(slots_for(schedule))
+    rows = [
+        {c: getattr(slot, c) for c in _SLOT_COLUMNS}
+        for schedule in added
+        if isinstance(schedule, Schedule)
+        for slot in slots_for(schedule)
+    ]
+    if rows:  # one multi-row INSERT: thousands of slots in a moment on either database
+        session.execute(insert(Slot), rows)
     return len(added)
 
 
+_SLOT_COLUMNS = ("slot_id", "schedule_id", "seq_no", "start_time", "end_time", "status")
+
+
 def _seed_bills(session: Session, today: date) -> None:
-    for bill_no, visit_no, mrn, dept, doctor, kind, days_ago, items in BILLS:
+    for bill_no, visit_no, mrn, dept, doctor, kind, days_ago, items in all_bills():
         bill = Bill(
             bill_no=bill_no,
             visit_no=visit_no,
@@ -186,7 +243,7 @@ def _seed_bills(session: Session, today: date) -> None:
 
 
 def _seed_reports(session: Session, today: date) -> None:
-    for report_id, mrn, visit_no, title, dept, specimen, days_ago, lab_items in LAB_REPORTS:
+    for report_id, mrn, visit_no, title, dept, specimen, days_ago, lab_items in all_lab_reports():
         report = LabReport(
             report_id=report_id,
             mrn=mrn,
@@ -229,7 +286,7 @@ def _seed_exam_reports(session: Session, today: date) -> None:
                 conclusion=con,
                 reported_at=_moment(today, ago),
             )
-            for r, m, v, t, d, mod, part, fin, con, ago in EXAM_REPORTS
+            for r, m, v, t, d, mod, part, fin, con, ago in all_exam_reports()
         ],
     )
 

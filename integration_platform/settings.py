@@ -14,7 +14,8 @@ DEFAULT_DATABASE_URL = "sqlite:///var/integration_platform.db"
 
 @dataclass(frozen=True)
 class Settings:
-    """Everything the HIS interfaces need: database, Redis, the two envelope links, lock time."""
+    """Everything the HIS interfaces need: database, Redis, the two envelope links, lock time
+    and the cancel cut-off (minutes before the clinic period starts; 0 = at its start)."""
 
     redis_url: str
     hip_ring: KeyRing
@@ -22,6 +23,7 @@ class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     hospital_code: str = "H00001"
     lock_minutes: int = 15
+    cancel_cutoff_minutes: int = 0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -34,4 +36,5 @@ class Settings:
             database_url=optional(env, "DATABASE_URL", DEFAULT_DATABASE_URL),
             hospital_code=optional(env, "HOSPITAL_CODE", "H00001"),
             lock_minutes=integer(env, "LOCK_MINUTES", 15),
+            cancel_cutoff_minutes=integer(env, "CANCEL_CUTOFF_MINUTES", 0),
         )

@@ -2,6 +2,11 @@
 
 Each channel expects its own answer: WeChat Pay a 204 (or 4xx/5xx with FAIL), Alipay the
 exact body ``success`` (anything else makes it retry).
+
+Deduplication is a lock held by the database: the notice's id is inserted as the primary
+key of ``channel_notices`` in the same transaction as the guarded AWAITING_PAYMENT -> PAID
+update, so of two deliveries racing, the second waits on the first's row and then fails
+its insert (a no-op), and a notice refused for its amount leaves no row behind.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ import logging
 from typing import cast
 
 from flask import Blueprint, Response, jsonify, request
+from sqlalchemy import select
 
 from cloud_service import worker
 from cloud_service.api.context import deps
@@ -18,6 +24,7 @@ from cloud_service.channels.base import ChannelError, ChannelTrade
 from cloud_service.channels.wechat import WeChatPayChannel
 from cloud_service.deps import Deps
 from cloud_service.errors import CloudError
+from cloud_service.models import Order
 from cloud_service.payment import PaidTrade, record_payment
 
 log = logging.getLogger(__name__)
@@ -39,6 +46,23 @@ def wechat() -> Response | tuple[Response, int]:
     return Response(status=204)
 
 
+@bp.post("/wechat/refund")
+def wechat_refund() -> Response | tuple[Response, int]:
+    """WeChat Pay's REFUND.*: verified, then the order's refund step runs (it queries)."""
+    built = deps()
+    channel = cast(WeChatPayChannel, built.channels["WECHAT"])
+    try:
+        refund = channel.parse_refund_notification(
+            dict(request.headers), request.get_data(cache=False)
+        )
+    except ChannelError as exc:
+        log.warning("wechat refund notification not taken: %s", exc)
+        return jsonify(code="FAIL", message="notification not taken"), 400
+    log.info("wechat refund %s is %s", refund.out_refund_no, refund.status)
+    _drive(built, _order_no_of(built, refund.out_trade_no))
+    return Response(status=204)
+
+
 @bp.post("/alipay")
 def alipay() -> Response:
     """Alipay's trade_status_sync: ``success`` when taken (or already taken), else ``fail``."""
@@ -46,7 +70,10 @@ def alipay() -> Response:
     channel = cast(AlipayChannel, built.channels["ALIPAY"])
     try:
         notice = channel.parse_notification(request.form.to_dict())
-        if notice.state == "SUCCESS":
+        if notice.refund_fen > 0 or notice.out_biz_no:
+            # A refund's notice: the refund step queries the refund itself.
+            _drive(built, _order_no_of(built, notice.out_trade_no))
+        elif notice.state == "SUCCESS":
             _take(built, "ALIPAY", notice, f"ALIPAY:{notice.notify_id}")
     except (ChannelError, CloudError) as exc:
         log.warning("alipay notification not taken: %s", exc)
@@ -61,9 +88,20 @@ def _take(built: Deps, channel: str, trade: ChannelTrade, notice_id: str) -> Non
             channel, trade.out_trade_no, trade.amount_fen, trade.transaction_id, notice_id=notice_id
         ),
     )
+    if order_no is not None:
+        _drive(built, order_no)
+
+
+def _order_no_of(built: Deps, out_trade_no: str) -> str | None:
+    with built.sessions() as session:
+        return session.scalar(select(Order.order_no).where(Order.out_trade_no == out_trade_no))
+
+
+def _drive(built: Deps, order_no: str | None) -> None:
+    """Advance the order now; on any failure the worker picks it up again later."""
     if order_no is None:
         return
     try:
         worker.drive(built, order_no)
-    except Exception:  # the worker picks the order up again; the channel need not retry
-        log.exception("driving order %s after payment failed", order_no)
+    except Exception:  # the channel need not retry for our own trouble
+        log.exception("driving order %s after a notification failed", order_no)

@@ -1,4 +1,4 @@
-"""Registration orders: create (lock or book), pay, and read with their history."""
+"""Orders: create a registration (lock or book), pay any order, read it with its history."""
 
 from __future__ import annotations
 
@@ -73,6 +73,7 @@ def order_view(order: Order) -> OrderOut:
         total_fen=order.total_fen,
         cash_fen=order.cash_fen,
         split=json.loads(order.split_json) if order.split_json else None,
+        bill_nos=json.loads(order.bill_nos) if order.bill_nos else None,
         setl_id=order.setl_id,
         out_trade_no=order.out_trade_no,
         channel_trade_no=order.channel_trade_no,

@@ -1,4 +1,4 @@
-"""Users sign in with a phone number and bind hospital records."""
+"""Users sign in with a phone number and bind, list and unbind hospital records."""
 
 from __future__ import annotations
 
@@ -8,7 +8,15 @@ from spectree import Response
 from cloud_service import accounts
 from cloud_service.api.auth import current_user_id, issue_token
 from cloud_service.api.context import deps, trace_id
-from cloud_service.api.schemas import BindIn, ErrorOut, PatientList, PatientOut, UserIn, UserOut
+from cloud_service.api.schemas import (
+    BindIn,
+    ErrorOut,
+    PatientList,
+    PatientOut,
+    UnbindOut,
+    UserIn,
+    UserOut,
+)
 from cloud_service.api.spec import spec
 from cloud_service.models import Binding
 
@@ -46,6 +54,14 @@ def list_patients() -> PatientList:
     return PatientList(
         patients=[_patient(b) for b in accounts.list_bindings(deps(), current_user_id())]
     )
+
+
+@bp.delete("/patients/<mrn>")
+@spec.validate(resp=Response(HTTP_200=UnbindOut, HTTP_409=ErrorOut), tags=["patients"])
+def unbind(mrn: str) -> UnbindOut:
+    """Unbind a record from this user (the hospital record itself stays)."""
+    accounts.unbind(deps(), current_user_id(), mrn)
+    return UnbindOut(mrn=mrn, unbound=True)
 
 
 def _patient(binding: Binding) -> PatientOut:

@@ -2,9 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from datetime import date
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+DATE = r"^\d{4}-\d{2}-\d{2}$"
+
+
+def _calendar_day(value: str) -> str:
+    """Refuse a well-shaped but impossible date such as 0000-00-00."""
+    try:
+        date.fromisoformat(value)
+    except ValueError as exc:
+        raise ValueError("must be a real calendar date (yyyy-MM-dd)") from exc
+    return value
+
+
+IsoDate = Annotated[str, Field(pattern=DATE), AfterValidator(_calendar_day)]
 
 
 class UserIn(BaseModel):
@@ -50,18 +65,112 @@ class DepartmentList(BaseModel):
     departments: list[dict[str, Any]]
 
 
-class ScheduleQuery(BaseModel):
-    """Which schedules to list."""
+class DoctorQuery(BaseModel):
+    """Which doctors to list."""
 
     dept_code: str | None = None
-    start_date: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$")
-    end_date: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$")
+
+
+class DoctorList(BaseModel):
+    """Doctors from the daily cache."""
+
+    doctors: list[dict[str, Any]]
+
+
+class ScheduleQuery(BaseModel):
+    """Which schedules to list (at most 14 days at a time)."""
+
+    dept_code: str | None = None
+    doctor_code: str | None = None
+    start_date: IsoDate
+    end_date: IsoDate
 
 
 class ScheduleList(BaseModel):
-    """Schedules with live remaining counts; fees in fen."""
+    """Schedules from the daily cache with live remaining counts; fees in fen."""
 
     schedules: list[dict[str, Any]]
+
+
+class SlotList(BaseModel):
+    """A schedule and its numbered slots with their status, asked live."""
+
+    model_config = ConfigDict(extra="allow")
+
+    schedule_id: str
+    date: str
+    period: str
+    remaining: int
+    slots: list[dict[str, Any]]
+
+
+class UnbindOut(BaseModel):
+    """The record is no longer bound to the user."""
+
+    mrn: str
+    unbound: bool
+
+
+class RegistrationQuery(BaseModel):
+    """Whose registrations (all bound records when mrn is absent), in which clinic days."""
+
+    mrn: str | None = None
+    start_date: IsoDate | None = None
+    end_date: IsoDate | None = None
+
+
+class RegistrationList(BaseModel):
+    """Registrations as the HIS keeps them, with the cloud order's state."""
+
+    registrations: list[dict[str, Any]]
+
+
+class BillList(BaseModel):
+    """Unpaid bills, paid all together with bills_digest; money in fen."""
+
+    mrn: str
+    bills: list[dict[str, Any]]
+    total_fen: int
+    bills_digest: str
+
+
+class BillDetail(BaseModel):
+    """One bill and its items (insurance_class A/B/C, list_code); money in fen."""
+
+    model_config = ConfigDict(extra="allow")
+
+    bill_no: str
+    amount: int
+    items: list[dict[str, Any]]
+
+
+class ChargeIn(BaseModel):
+    """Pay exactly the bills listed (bill_nos and bills_digest as GET .../bills gave them)."""
+
+    mrn: str
+    bill_nos: list[str] = Field(min_length=1)
+    bills_digest: str = Field(min_length=1)
+    pay_mode: Literal["INSURANCE", "SELF_PAY"]
+    channel: Literal["WECHAT", "ALIPAY"]
+
+
+class ReportQuery(BaseModel):
+    """Lab or exam reports."""
+
+    kind: Literal["lab", "exam"] = "lab"
+
+
+class ReportList(BaseModel):
+    """Reports of the last six months, newest first."""
+
+    reports: list[dict[str, Any]]
+
+
+class ReportDetail(BaseModel):
+    """A lab report (items with value, unit, reference_range, abnormal_flag) or an exam
+    report (modality, findings, conclusion)."""
+
+    report: dict[str, Any]
 
 
 class RegistrationIn(BaseModel):
@@ -98,6 +207,7 @@ class OrderOut(BaseModel):
     total_fen: int
     cash_fen: int
     split: dict[str, int] | None
+    bill_nos: list[str] | None = None
     setl_id: str | None
     out_trade_no: str | None
     channel_trade_no: str | None

@@ -35,6 +35,7 @@ def make_spec() -> SpecTree:
         title="Hospital payment patient API",
         version="v1",
         path="api/v1/docs",
+        mode="strict",  # only the patient API; envelopes and partner callbacks are not in it
         before=_as_result_code,
         validation_error_status=400,
         security_schemes=[

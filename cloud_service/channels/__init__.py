@@ -2,8 +2,10 @@
 (``ChannelTrade`` and the channel exceptions in ``base``)."""
 
 from cloud_service.channels.base import (
+    BillRow,
     ChannelError,
     ChannelOutcomeUnknown,
+    ChannelRefund,
     ChannelRejected,
     ChannelTrade,
     ChannelUnavailable,
@@ -12,8 +14,10 @@ from cloud_service.channels.base import (
 )
 
 __all__ = [
+    "BillRow",
     "ChannelError",
     "ChannelOutcomeUnknown",
+    "ChannelRefund",
     "ChannelRejected",
     "ChannelTrade",
     "ChannelUnavailable",

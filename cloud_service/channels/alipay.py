@@ -19,6 +19,7 @@ from alipay.utils import AliPayConfig
 
 from cloud_service.channels.base import (
     ChannelOutcomeUnknown,
+    ChannelRefund,
     ChannelRejected,
     ChannelTrade,
     ChannelUnavailable,
@@ -245,6 +246,20 @@ class AlipayChannel:
             )
         )
         return to_fen(data["refund_amount"]) if data.get("refund_amount") else None
+
+    def find_refund(self, out_trade_no: str, out_refund_no: str) -> ChannelRefund | None:
+        """The refund under out_refund_no (Alipay's out_request_no), or None."""
+        refunded = self.refund_query(out_trade_no, out_refund_no)
+        if refunded is None:
+            return None
+        return ChannelRefund(out_trade_no, out_refund_no, "SUCCESS", refunded, "")
+
+    def make_refund(
+        self, out_trade_no: str, out_refund_no: str, amount_fen: int, total_fen: int, reason: str
+    ) -> ChannelRefund:
+        """Refund once per out_refund_no; Alipay refunds synchronously (SUCCESS or a refusal)."""
+        answer = self.refund(out_trade_no, out_refund_no, amount_fen, reason)
+        return ChannelRefund(out_trade_no, out_refund_no, "SUCCESS", amount_fen, answer["trade_no"])
 
     def bill_url(self, bill_date: str, bill_type: str = "trade") -> str:
         """Where the bill of a day (yyyy-MM-dd) can be downloaded."""

@@ -27,6 +27,35 @@ class ChannelTrade:
         return self.state == "SUCCESS"
 
 
+@dataclass(frozen=True)
+class ChannelRefund:
+    """A refund as the channel reports it; amounts in fen."""
+
+    out_trade_no: str
+    out_refund_no: str
+    status: str  # SUCCESS, PROCESSING, ABNORMAL or CLOSED (WeChat Pay's words)
+    amount_fen: int
+    refund_id: str  # the channel's own refund number (may be empty for Alipay)
+    success_time: str | None = None
+
+    @property
+    def done(self) -> bool:
+        """True when the money is back with the payer."""
+        return self.status == "SUCCESS"
+
+
+@dataclass(frozen=True)
+class BillRow:
+    """One line of a channel's daily bill: a payment, or a refund (kind REFUND)."""
+
+    kind: str  # PAYMENT or REFUND
+    out_trade_no: str
+    transaction_id: str
+    amount_fen: int  # the payment's amount, or the refund's
+    at: str  # "yyyy-MM-dd HH:mm:ss", Beijing time
+    out_refund_no: str = ""
+
+
 class ChannelError(Exception):
     """Something went wrong talking to a payment channel."""
 

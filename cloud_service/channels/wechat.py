@@ -1,4 +1,5 @@
-"""The WeChat Pay API v3 channel, through the wechatpayv3 library (public-key mode)."""
+"""The WeChat Pay API v3 channel, through the wechatpayv3 library (public-key mode): orders,
+query and close, refunds and refund query, the trade bill, and notifications."""
 
 from __future__ import annotations
 
@@ -12,8 +13,11 @@ import requests
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 from wechatpayv3 import WeChatPay, WeChatPayType
 
+from cloud_service.channels import wechat_bill
 from cloud_service.channels.base import (
+    BillRow,
     ChannelOutcomeUnknown,
+    ChannelRefund,
     ChannelRejected,
     ChannelTrade,
     ChannelUnavailable,
@@ -90,8 +94,20 @@ def _trade(data: Mapping[str, Any]) -> ChannelTrade:
     )
 
 
+def _refund(data: Mapping[str, Any], status_field: str = "status") -> ChannelRefund:
+    amount = data.get("amount") or {}
+    return ChannelRefund(
+        out_trade_no=str(data.get("out_trade_no", "")),
+        out_refund_no=str(data.get("out_refund_no", "")),
+        status=str(data.get(status_field, "")),
+        amount_fen=int(amount.get("refund", 0)),
+        refund_id=str(data.get("refund_id", "")),
+        success_time=data.get("success_time") or None,
+    )
+
+
 class WeChatPayChannel:
-    """Place, query and close WeChat Pay orders and read their notifications."""
+    """Place, query, close and refund WeChat Pay orders, fetch bills, read notifications."""
 
     def __init__(
         self,
@@ -105,11 +121,13 @@ class WeChatPayChannel:
         public_key_id: str,
         public_key: str,
         notify_url: str,
+        refund_notify_url: str = "",
         timeout: Timeout = (3.0, 10.0),
     ) -> None:
         self.mchid = mchid
         self.appid = appid
         self.notify_url = notify_url
+        self.refund_notify_url = refund_notify_url or notify_url.rstrip("/") + "/refund"
         self._pay = WeChatPay(
             wechatpay_type=WeChatPayType.H5,
             mchid=mchid,
@@ -186,8 +204,74 @@ class WeChatPayChannel:
         status, text = _call(lambda: self._pay.close(out_trade_no=out_trade_no))
         _answer(status, text)
 
-    def parse_notification(self, headers: Mapping[str, str], body: bytes) -> ChannelTrade:
-        """Verify, decrypt and check a payment notification; NotificationRejected if not ours."""
+    def create_native(self, out_trade_no: str, amount_fen: int, description: str) -> dict[str, str]:
+        """Place a Native order: {"out_trade_no", "code_url"} (the QR code's content)."""
+        status, text = _call(
+            lambda: self._pay.pay(
+                description=description,
+                out_trade_no=out_trade_no,
+                amount={"total": amount_fen, "currency": "CNY"},
+                pay_type=WeChatPayType.NATIVE,
+            )
+        )
+        return {"out_trade_no": out_trade_no, "code_url": str(_answer(status, text)["code_url"])}
+
+    def refund(
+        self, out_trade_no: str, out_refund_no: str, amount_fen: int, total_fen: int, reason: str
+    ) -> ChannelRefund:
+        """Ask for a refund by the original route; the same out_refund_no refunds once."""
+        status, text = _call(
+            lambda: self._pay.refund(
+                out_refund_no=out_refund_no,
+                amount={"refund": amount_fen, "total": total_fen, "currency": "CNY"},
+                out_trade_no=out_trade_no,
+                reason=reason or None,
+                notify_url=self.refund_notify_url,
+            )
+        )
+        return _refund(_answer(status, text))
+
+    def refund_query(self, out_refund_no: str) -> ChannelRefund | None:
+        """The refund by our refund number, or None when WeChat Pay has none."""
+        status, text = _call(lambda: self._pay.query_refund(out_refund_no=out_refund_no))
+        try:
+            return _refund(_answer(status, text))
+        except ChannelRejected as exc:
+            if exc.code == "RESOURCE_NOT_EXISTS":
+                return None
+            raise
+
+    def find_refund(self, out_trade_no: str, out_refund_no: str) -> ChannelRefund | None:
+        """The refund under out_refund_no, or None (the interface refunds.py uses)."""
+        return self.refund_query(out_refund_no)
+
+    def make_refund(
+        self, out_trade_no: str, out_refund_no: str, amount_fen: int, total_fen: int, reason: str
+    ) -> ChannelRefund:
+        """Refund once per out_refund_no (the interface refunds.py uses)."""
+        return self.refund(out_trade_no, out_refund_no, amount_fen, total_fen, reason)
+
+    def trade_bill(self, bill_date: str) -> list[BillRow]:
+        """The day's payments and refunds (yyyy-MM-dd); [] for a day without trades.
+
+        The file is downloaded gzip-compressed and checked against its SHA1 hash_value."""
+        status, text = _call(
+            lambda: self._pay.trade_bill(bill_date=bill_date, bill_type="ALL", tar_type="GZIP")
+        )
+        try:
+            applied = _answer(status, text)
+        except ChannelRejected as exc:
+            if exc.code == "NO_STATEMENT_EXIST":
+                return []
+            raise
+        status, content = _call(lambda: self._pay.download_bill(str(applied["download_url"])))
+        if not isinstance(content, bytes) or not 200 <= status < 300:
+            _answer(status, content)
+            raise ChannelOutcomeUnknown("trade bill download answered no file")
+        return wechat_bill.parse(wechat_bill.unpack(content, str(applied["hash_value"])))
+
+    def _event(self, headers: Mapping[str, str], body: bytes, prefix: str) -> dict[str, Any]:
+        """Verify the signature and freshness, decrypt the resource, check the event type."""
         lowered = {key.lower(): value for key, value in headers.items()}
         # wechatpayv3 looks the headers up by exact name; hand them over spelled its way.
         canonical = {name: lowered.get(name.lower(), "") for name in NOTIFY_HEADERS}
@@ -203,9 +287,21 @@ class WeChatPayChannel:
             raise NotificationRejected(f"notification not readable: {exc}") from exc
         if not event or not isinstance(event.get("resource"), dict):
             raise NotificationRejected("notification signature or decryption failed")
-        if event.get("event_type") != "TRANSACTION.SUCCESS":
+        if not str(event.get("event_type", "")).startswith(prefix):
             raise NotificationRejected(f"unexpected event type {event.get('event_type')}")
+        return dict(event)
+
+    def parse_notification(self, headers: Mapping[str, str], body: bytes) -> ChannelTrade:
+        """Verify, decrypt and check a payment notification; NotificationRejected if not ours."""
+        event = self._event(headers, body, "TRANSACTION.SUCCESS")
         trade = _trade(event["resource"])
         if trade.mchid != self.mchid or trade.appid != self.appid:
             raise NotificationRejected("notification is for another merchant or app")
         return trade
+
+    def parse_refund_notification(self, headers: Mapping[str, str], body: bytes) -> ChannelRefund:
+        """Verify, decrypt and check a REFUND.* notification; NotificationRejected if not ours."""
+        event = self._event(headers, body, "REFUND.")
+        if event["resource"].get("mchid") != self.mchid:
+            raise NotificationRejected("refund notification is for another merchant")
+        return _refund(event["resource"], status_field="refund_status")

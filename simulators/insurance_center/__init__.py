@@ -32,7 +32,10 @@ def create_app(config: Settings | None = None) -> Flask:
     factory = session_factory(engine)
     with transaction(factory) as session:
         seed_persons(Docs(session))
-    center = Center(settings, factory, load_policy())
+    policy = load_policy()
+    for insutype in policy.insutypes.values():
+        insutype.pool_ratio(settings.hospital_level)  # a level policy.json lacks fails here
+    center = Center(settings, factory, policy)
     app = Flask("insurance_center")
     app.config["CENTER"] = center
     install_common(app, "insurance_center")

@@ -22,8 +22,23 @@ def _settlement_view(record: dict[str, Any]) -> dict[str, Any]:
     return {**record, "split_yuan": {k: yuan(v) for k, v in record["split"].items()}}
 
 
+def _fault_spec(spec: Any) -> dict[str, Any] | None:
+    """A fault from a request body: delay (sleep, then answer), error (infcode -1), or drop
+    (commit, then answer too late for the caller) for the next ``count`` messages of infno."""
+    if not isinstance(spec, dict) or spec.get("mode") not in FAULT_MODES:
+        return None
+    infno = str(spec.get("infno", ""))
+    try:
+        seconds, count = float(spec.get("seconds", 5)), int(spec.get("count", 1))
+    except (TypeError, ValueError):
+        return None
+    if len(infno) != 4 or not infno.isdigit() or not 0 <= seconds <= 120 or count < 1:
+        return None
+    return {"infno": infno, "mode": spec["mode"], "seconds": seconds, "count": count}
+
+
 def admin_blueprint(factory: sessionmaker[Session]) -> Blueprint:
-    """GET /sim/persons/<psn_no>, GET /sim/settlements, POST and DELETE /sim/faults."""
+    """GET /sim/persons/<psn_no>, GET /sim/settlements, GET, POST and DELETE /sim/faults."""
     bp = Blueprint("center_admin", __name__)
 
     @bp.get("/sim/persons/<psn_no>")
@@ -48,17 +63,19 @@ def admin_blueprint(factory: sessionmaker[Session]) -> Blueprint:
 
     @bp.post("/sim/faults")
     def add_fault() -> tuple[Response, int]:
-        spec = request.get_json(silent=True) or {}
-        if spec.get("mode") not in FAULT_MODES or not str(spec.get("infno", "")).isdigit():
-            return jsonify(error="need infno and mode (delay, error, drop)"), 400
-        fault = {
-            "mode": spec["mode"],
-            "seconds": float(spec.get("seconds", 5)),
-            "count": int(spec.get("count", 1)),
-        }
+        fault = _fault_spec(request.get_json(silent=True))
+        if fault is None:
+            return jsonify(
+                error="need infno, mode (delay, error, drop), seconds >= 0, count >= 1"
+            ), 400
         with transaction(factory) as session:
-            Docs(session).put("fault", str(spec["infno"]), fault)
+            Docs(session).put("fault", fault["infno"], fault)
         return jsonify(fault), 201
+
+    @bp.get("/sim/faults")
+    def list_faults() -> Response:
+        with transaction(factory) as session:
+            return jsonify(faults=Docs(session).all("fault"))
 
     @bp.delete("/sim/faults")
     def clear_faults() -> Response:

@@ -33,9 +33,18 @@ class InsuType:
 
     code: str
     deductible_fen: int
-    pool_ratio: Decimal
+    pool_ratios: dict[str, Decimal]  # hospital level ("1", "2", "3") -> pool ratio
     annual_cap_fen: int
     fund_pay_type: str
+
+    def pool_ratio(self, hospital_level: str) -> Decimal:
+        """The pool fund's share of the in-scope amount above the deductible at this level."""
+        try:
+            return self.pool_ratios[hospital_level]
+        except KeyError:
+            raise ValueError(
+                f"insutype {self.code} has no pool ratio for hospital level {hospital_level}"
+            ) from None
 
 
 @dataclass(frozen=True)
@@ -55,7 +64,7 @@ def load_policy(path: Path = POLICY_FILE) -> Policy:
         code: InsuType(
             code,
             yuan_text_to_fen(p["deductible"]),
-            Decimal(p["pool_ratio"]),
+            {level: Decimal(ratio) for level, ratio in p["pool_ratio"].items()},
             yuan_text_to_fen(p["annual_cap"]),
             p["fund_pay_type"],
         )
@@ -119,15 +128,16 @@ def settle(
     usage: YearUsage,
     balance_fen: int,
     acct_used: bool,
+    hospital_level: str = "3",
 ) -> Split:
-    """Compute the split of one settlement from its items and the person's state."""
+    """Compute the split of one settlement from its items, the person's year and account."""
     params = policy.insutypes[insutype]
     items = list(items)
     medfee = sum(i.amount_fen for i in items)
     inscp = sum(i.inscp_fen for i in items)
     dedc = min(inscp, max(0, params.deductible_fen - usage.dedc_fen))
     cap_left = max(0, params.annual_cap_fen - usage.hifp_fen)
-    hifp = min(ratio_of(inscp - dedc, params.pool_ratio), cap_left)
+    hifp = min(ratio_of(inscp - dedc, params.pool_ratio(hospital_level)), cap_left)
     psn_part = medfee - hifp
     fulamt = sum(i.fulamt_ownpay_fen for i in items)
     acct_payable = psn_part if policy.account_pays_class_c else psn_part - fulamt

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from servicekit.db import transaction
-from simulators.insurance_center import persons, settlement, signing, visits
+from simulators.insurance_center import persons, reconcile, settlement, signing, visits
 from simulators.insurance_center.policy import Policy
 from simulators.insurance_center.settings import Settings
 from simulators.insurance_center.store import Docs
@@ -40,6 +40,8 @@ BUSINESS: dict[str, BusinessCode] = {
     "2207": settlement.settle_visit,
     "2208": settlement.reverse_settlement,
     "2601": settlement.reverse_by_message,
+    "3201": reconcile.reconcile_totals,
+    "3202": reconcile.reconcile_detail,
 }
 
 

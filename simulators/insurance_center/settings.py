@@ -19,6 +19,7 @@ class Settings:
     sign_valid_days: int = 5
     database_url: str = "sqlite:///var/insurance_center.db"
     clock_window_seconds: int = 300
+    hospital_level: str = "3"  # the hospital's level: picks the pool ratio in policy.json
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -30,4 +31,5 @@ class Settings:
             fixmedins_code=required(env, "FIXMEDINS_CODE"),
             sign_valid_days=integer(env, "INSURANCE_SIGN_VALID_DAYS", 5),
             database_url=optional(env, "CENTER_DATABASE_URL", "sqlite:///var/insurance_center.db"),
+            hospital_level=optional(env, "CENTER_HOSPITAL_LEVEL", "3"),
         )

@@ -51,7 +51,13 @@ def _compute(ctx: Context) -> tuple[dict[str, Any], dict[str, Any], list[dict[st
     balance = person["balc_fen"] if person["has_account"] else 0
     acct_used = str(data.get("acct_used_flag", "0")) == "1"
     split = settle(
-        ctx.policy, person["insutype"], items, year_usage(person, ctx.now.year), balance, acct_used
+        ctx.policy,
+        person["insutype"],
+        items,
+        year_usage(person, ctx.now.year),
+        balance,
+        acct_used,
+        ctx.settings.hospital_level,
     )
     if split.medfee_sumamt != to_fen(data.get("medfee_sumamt"), "medfee_sumamt"):
         raise Refusal("medfee_sumamt does not equal the uploaded fees of this batch")

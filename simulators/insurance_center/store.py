@@ -17,6 +17,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from simulators.insurance_center.policy import yuan_text_to_fen
 
 PERSONS_FILE = Path(__file__).with_name("persons.json")
+# Written by the HIS seed for its further insured patients; same shape as persons.json.
+PERSONS_EXTRA_FILE = Path(__file__).with_name("persons_extra.json")
 
 
 class Base(DeclarativeBase):
@@ -62,9 +64,14 @@ class Docs:
         return [dict(row.body) for row in rows]
 
 
-def seed_persons(docs: Docs, path: Path = PERSONS_FILE) -> None:
-    """Load persons.json once: persons with their account balance and yearly usage."""
-    for raw in json.loads(path.read_text(encoding="utf-8")):
+def seed_persons(docs: Docs, path: Path = PERSONS_FILE, extra: Path | None = None) -> None:
+    """Load persons.json (and persons_extra.json beside it, when present) once: persons with
+    their account balance and yearly usage."""
+    entries = list(json.loads(path.read_text(encoding="utf-8")))
+    extra = PERSONS_EXTRA_FILE if extra is None else extra
+    if extra.is_file():
+        entries.extend(json.loads(extra.read_text(encoding="utf-8")))
+    for raw in entries:
         if docs.get("person", raw["psn_no"]) is not None:
             continue
         person = {k: v for k, v in raw.items() if k != "balc"}

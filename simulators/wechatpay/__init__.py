@@ -1,5 +1,5 @@
-"""WeChat Pay API v3 sandbox: signed orders, query and close, a cashier page, and signed,
-encrypted payment notifications retried on the real schedule.
+"""WeChat Pay API v3 sandbox: signed orders, query and close, refunds, the trade bill, a
+cashier page, and signed, encrypted notifications retried on the real schedule.
 
 Run with gunicorn ``'simulators.wechatpay:create_app()'``; state lives in the database
 (WECHATPAY_SIM_DATABASE_URL), so any number of workers and threads agree.
@@ -16,7 +16,7 @@ from werkzeug.exceptions import HTTPException
 
 from servicekit import logs, web
 from servicekit.db import make_engine, session_factory
-from simulators.wechatpay import admin, api, cashier
+from simulators.wechatpay import admin, api, cashier, refunds
 from simulators.wechatpay.models import Base
 from simulators.wechatpay.notifier import Notifier
 from simulators.wechatpay.settings import Settings
@@ -69,7 +69,12 @@ def create_app(config: Settings | None = None) -> Flask:
     engine = make_engine(settings.database_url)
     Base.metadata.create_all(engine)
     factory = session_factory(engine)
-    notifier = Notifier(factory, platform, settings.notify_schedule)
+    notifier = Notifier(
+        factory,
+        platform,
+        settings.notify_schedule,
+        tasks=(lambda: refunds.settle_due(factory, platform),),
+    )
     app.extensions[EXTENSION] = Simulator(settings, platform, factory, notifier)
     web.install_common(app, SERVICE)
     _install_errors(app, platform)

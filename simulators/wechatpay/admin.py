@@ -1,4 +1,5 @@
-"""Test and operator helpers, unsigned: stored trades, notifications and fault injection."""
+"""Test and operator helpers, unsigned: stored trades, refunds, notifications, fault
+injection, and an operator's say over a refund's outcome."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from flask import Blueprint, Response, abort, jsonify, request
 from sqlalchemy import delete, select
 
 from servicekit.db import transaction
-from simulators.wechatpay.models import Fault, Notification, Trade
+from simulators.wechatpay import refunds
+from simulators.wechatpay.models import Fault, Notification, Refund, Trade
 from simulators.wechatpay.state import current
 
 bp = Blueprint("sim", __name__, url_prefix="/sim")
@@ -21,7 +23,7 @@ def _columns(row: Any) -> dict[str, Any]:
 
 @bp.get("/trades/<out_trade_no>")
 def stored_trade(out_trade_no: str) -> Response:
-    """The stored trade with its notifications and their delivery state."""
+    """The stored trade with its refunds and its notifications' delivery state."""
     with current().factory() as session:
         trade = session.get(Trade, out_trade_no)
         if trade is None:
@@ -32,6 +34,10 @@ def stored_trade(out_trade_no: str) -> Response:
         answer = _columns(trade)
         answer["notifications"] = [
             {k: v for k, v in _columns(n).items() if k != "body"} for n in notes
+        ]
+        answer["refunds"] = [
+            _columns(r)
+            for r in session.scalars(select(Refund).where(Refund.out_trade_no == out_trade_no))
         ]
     return jsonify(answer)
 
@@ -60,3 +66,24 @@ def clear_faults() -> tuple[str, int]:
     with transaction(current().factory) as session:
         session.execute(delete(Fault))
     return "", 204
+
+
+@bp.post("/refunds/<out_refund_no>")
+def decide_refund(out_refund_no: str) -> Response:
+    """Decide a PROCESSING refund: {"status": SUCCESS|ABNORMAL|CLOSED}, or PROCESSING to hold
+    it there (it then never settles by itself)."""
+    sim = current()
+    status = (request.get_json(silent=True) or {}).get("status")
+    if status not in refunds.STATUSES:
+        abort(400, f"status must be one of {refunds.STATUSES}")
+    with transaction(sim.factory) as session:
+        refund = session.get(Refund, out_refund_no)
+        if refund is None:
+            abort(404, "no such refund")
+        if status == "PROCESSING" and refund.status == "PROCESSING":
+            refund.settle_at = refunds.HELD
+        elif status != "PROCESSING":
+            refunds.finish(session, sim.platform, refund, status)
+        answer = _columns(refund)
+    sim.notifier.wake()
+    return jsonify(answer)

@@ -1,5 +1,6 @@
-"""The merchant-facing API v3: place, query and close orders. Every request is verified
-against the merchant's key and every answer is signed with the platform's key."""
+"""The merchant-facing API v3: place, query and close orders, refund them, and fetch the
+trade bill. Every request is verified against the merchant's key and every answer (but the
+bill file itself, as in the real API) is signed with the platform's key."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from flask import Blueprint, Response, g, request, url_for
 from sqlalchemy import select
 
 from servicekit.db import transaction
-from simulators.wechatpay import trades
+from simulators.wechatpay import bills, refunds, trades
 from simulators.wechatpay.models import Fault
 from simulators.wechatpay.signing import SignatureRejected, verify_request
 from simulators.wechatpay.state import current, error_answer, signed_answer
@@ -85,7 +86,7 @@ def _json_body() -> dict[str, Any]:
 
 @bp.post("/pay/transactions/<any(jsapi, h5, native):kind>")
 def place_order(kind: str) -> Response:
-    """JSAPI answers prepay_id, H5 h5_url and Native code_url (both the cashier page)."""
+    """JSAPI answers prepay_id, H5 h5_url (the cashier page), Native a weixin:// code_url."""
     sim = current()
     order = trades.parse_order(kind, _json_body(), sim.settings.mchid, sim.settings.appid)
     trade = trades.place_order(sim.factory, order)
@@ -93,7 +94,7 @@ def place_order(kind: str) -> Response:
     answer = {
         "jsapi": {"prepay_id": trade.prepay_id},
         "h5": {"h5_url": cashier},
-        "native": {"code_url": cashier},
+        "native": {"code_url": f"{trades.CODE_URL_PREFIX}{trade.prepay_id}"},
     }[kind]
     return signed_answer(sim.platform, 200, answer)
 
@@ -118,3 +119,45 @@ def close_order(out_trade_no: str) -> Response:
     sim = current()
     trades.close_order(sim.factory, out_trade_no, _mchid_param(_json_body().get("mchid")))
     return signed_answer(sim.platform, 204, None)
+
+
+@bp.post("/refund/domestic/refunds")
+def apply_refund() -> Response:
+    """Refund (part of) a paid order, once per out_refund_no; answers PROCESSING at first."""
+    sim = current()
+    request_ = refunds.parse_refund(_json_body())
+    refund, trade = refunds.place_refund(sim.factory, request_, sim.settings.refund_seconds)
+    sim.notifier.wake()
+    return signed_answer(sim.platform, 200, refunds.refund_view(refund, trade))
+
+
+@bp.get("/refund/domestic/refunds/<out_refund_no>")
+def query_refund(out_refund_no: str) -> Response:
+    """The refund by the merchant's refund number."""
+    sim = current()
+    refunds.settle_due(sim.factory, sim.platform)
+    refund, trade = refunds.find_refund(sim.factory, out_refund_no)
+    return signed_answer(sim.platform, 200, refunds.refund_view(refund, trade))
+
+
+@bp.get("/bill/tradebill")
+def trade_bill() -> Response:
+    """Apply for a day's trade bill: {hash_type SHA1, hash_value, download_url}."""
+    sim = current()
+    hash_value, token = bills.apply(
+        sim.factory,
+        str(request.args.get("bill_date") or ""),
+        str(request.args.get("bill_type") or "ALL"),
+        str(request.args.get("tar_type") or ""),
+    )
+    url = url_for("api.download_bill", token=token, _external=True)
+    return signed_answer(
+        sim.platform, 200, {"hash_type": "SHA1", "hash_value": hash_value, "download_url": url}
+    )
+
+
+@bp.get("/billdownload/file")
+def download_bill() -> Response:
+    """The bill file itself: a CSV (or its gzip), not signed, as the real download."""
+    data = bills.download(current().factory, str(request.args.get("token") or ""))
+    return Response(data, status=200, content_type="application/octet-stream")

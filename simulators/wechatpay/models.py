@@ -1,5 +1,5 @@
-"""The simulator's tables: trades, pending notifications and injected faults (SQLite by
-default, so several gunicorn workers see one state)."""
+"""The simulator's tables: trades, refunds, trade bills, pending notifications and injected
+faults (SQLite by default, so several gunicorn workers see one state)."""
 
 from __future__ import annotations
 
@@ -34,8 +34,39 @@ class Trade(Base):
     create_time: Mapped[str] = mapped_column(String(32))
 
 
+class Refund(Base):
+    """One refund, keyed by the merchant's out_refund_no (unique per merchant)."""
+
+    __tablename__ = "wxsim_refund"
+
+    out_refund_no: Mapped[str] = mapped_column(String(64), primary_key=True)
+    refund_id: Mapped[str] = mapped_column(String(32), unique=True)
+    out_trade_no: Mapped[str] = mapped_column(String(32), index=True)
+    refund_fen: Mapped[int] = mapped_column(Integer)
+    total_fen: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(80), default="")
+    notify_url: Mapped[str] = mapped_column(String(256), default="")
+    request_digest: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default="PROCESSING", index=True)
+    settle_at: Mapped[float] = mapped_column(Float)
+    create_time: Mapped[str] = mapped_column(String(32))
+    success_time: Mapped[str] = mapped_column(String(32), default="")
+
+
+class BillFile(Base):
+    """A trade bill prepared for download: the token in its URL names it."""
+
+    __tablename__ = "wxsim_bill"
+
+    token: Mapped[str] = mapped_column(String(64), primary_key=True)
+    bill_date: Mapped[str] = mapped_column(String(10))
+    tar_type: Mapped[str] = mapped_column(String(8), default="")
+    content: Mapped[str] = mapped_column(Text)
+    expires_at: Mapped[float] = mapped_column(Float)
+
+
 class Notification(Base):
-    """A payment notification and where its delivery stands on the retry schedule."""
+    """A payment or refund notification and where its delivery stands on the retry schedule."""
 
     __tablename__ = "wxsim_notification"
 

@@ -1,4 +1,4 @@
-"""Payment notifications: queued in the database, delivered by a background thread in
+"""Payment and refund notifications: queued in the database, delivered by a background thread in
 every worker, retried on WeChat Pay's schedule until the merchant answers 200 or 204.
 
 Each due row is leased in a transaction before it is sent, so several gunicorn workers
@@ -11,6 +11,8 @@ import logging
 import threading
 import time
 import uuid
+from collections.abc import Callable
+from typing import Any
 
 import requests
 from sqlalchemy import select
@@ -27,21 +29,29 @@ LEASE_SECONDS = 30.0
 DELIVERY_TIMEOUT_SECONDS = 5.0
 
 
-def enqueue_success(session: Session, platform: Platform, trade: Trade) -> Notification:
-    """Queue the TRANSACTION.SUCCESS event of a paid trade, due at once."""
-    event = {
+def enqueue_event(
+    session: Session,
+    platform: Platform,
+    out_trade_no: str,
+    notify_url: str,
+    event: tuple[str, str, str],
+    resource: dict[str, Any],
+) -> Notification:
+    """Queue one event (event_type, summary, original_type) with its sealed resource."""
+    event_type, summary, original_type = event
+    body = {
         "id": str(uuid.uuid4()),
         "create_time": clock.now_iso(),
         "resource_type": "encrypt-resource",
-        "event_type": "TRANSACTION.SUCCESS",
-        "summary": "支付成功",
-        "resource": seal_resource(platform.apiv3_key, transaction_view(trade), "transaction"),
+        "event_type": event_type,
+        "summary": summary,
+        "resource": seal_resource(platform.apiv3_key, resource, original_type),
     }
     notification = Notification(
-        id=event["id"],
-        out_trade_no=trade.out_trade_no,
-        notify_url=trade.notify_url,
-        body=json.dumps(event, ensure_ascii=False, separators=(",", ":")),
+        id=body["id"],
+        out_trade_no=out_trade_no,
+        notify_url=notify_url,
+        body=json.dumps(body, ensure_ascii=False, separators=(",", ":")),
         state="PENDING",
         attempts=0,
         next_attempt_at=time.time(),
@@ -50,6 +60,18 @@ def enqueue_success(session: Session, platform: Platform, trade: Trade) -> Notif
     )
     session.add(notification)
     return notification
+
+
+def enqueue_success(session: Session, platform: Platform, trade: Trade) -> Notification:
+    """Queue the TRANSACTION.SUCCESS event of a paid trade, due at once."""
+    return enqueue_event(
+        session,
+        platform,
+        trade.out_trade_no,
+        trade.notify_url,
+        ("TRANSACTION.SUCCESS", "支付成功", "transaction"),
+        transaction_view(trade),
+    )
 
 
 class Notifier:
@@ -61,11 +83,13 @@ class Notifier:
         platform: Platform,
         schedule: tuple[float, ...],
         poll_seconds: float = 0.2,
+        tasks: tuple[Callable[[], object], ...] = (),
     ) -> None:
         self.factory = factory
         self.platform = platform
         self.schedule = schedule
         self.poll_seconds = poll_seconds
+        self.tasks = tasks  # run before each round, e.g. settling refunds that are due
         self.http = requests.Session()
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -98,7 +122,9 @@ class Notifier:
             self._wake.clear()
 
     def run_once(self) -> int:
-        """Deliver every notification that is due now; the number attempted."""
+        """Run the round's tasks, then deliver every notification due now; the number sent."""
+        for task in self.tasks:
+            task()
         due = self._claim()
         for notification_id, url, body in due:
             status = self._send(url, body.encode())

@@ -41,6 +41,7 @@ class Settings:
     database_url: str = "sqlite:///var/wechatpay_sim.db"
     notify_schedule: tuple[float, ...] = REAL_NOTIFY_SCHEDULE
     start_notifier: bool = True
+    refund_seconds: float = 0.0  # how long a refund stays PROCESSING before SUCCESS
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -60,6 +61,7 @@ class Settings:
                 environ, "WECHATPAY_SIM_DATABASE_URL", "sqlite:///var/wechatpay_sim.db"
             ),
             notify_schedule=parse_schedule(environ.get("WECHATPAY_SIM_NOTIFY_SCHEDULE", "")),
+            refund_seconds=_seconds(environ.get("WECHATPAY_SIM_REFUND_SECONDS", "")),
         )
 
 
@@ -74,3 +76,10 @@ def parse_schedule(text: str) -> tuple[float, ...]:
         raise MissingSetting(
             "setting WECHATPAY_SIM_NOTIFY_SCHEDULE must be a comma list of seconds"
         ) from exc
+
+
+def _seconds(text: str) -> float:
+    try:
+        return float(text.strip() or 0.0)
+    except ValueError as exc:
+        raise MissingSetting("setting WECHATPAY_SIM_REFUND_SECONDS must be seconds") from exc

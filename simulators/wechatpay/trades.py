@@ -15,6 +15,8 @@ from envelope import clock
 from servicekit.db import transaction
 from simulators.wechatpay.models import Trade
 
+# A Native order's code_url, as the real one: the payer's phone opens it by scanning.
+CODE_URL_PREFIX = "weixin://wxpay/bizpayurl?pr="
 # Path segment -> the trade_type the query answers with (H5 is called MWEB there).
 TRADE_TYPES = {"jsapi": "JSAPI", "h5": "MWEB", "native": "NATIVE"}
 STATE_DESC = {

@@ -15,7 +15,7 @@ from cloud_service.settings import Settings
 from devstack.keys import ensure_dev_keys
 from devstack.stack import ROOT, read_env_file
 from servicekit.db import make_engine, migrate, session_factory
-from tests.unit.cloud_service.fakes import FakeChannel, FakeHospital
+from tests.unit.cloud_service.fakes import FakeChannel, FakeHospital, ok
 
 
 @pytest.fixture()
@@ -112,3 +112,26 @@ def test_unknown_path_and_not_json_get_a_result_code_not_a_stack_trace(client: F
     assert client.get("/api/v1/nowhere").get_json()["result_code"] == "1002"
     answer = client.post("/api/v1/patients", data=b"{broken", content_type="application/json")
     assert answer.status_code == 400 and answer.get_json()["result_code"] == "1009"
+
+
+def test_an_impossible_date_is_1009_not_a_500(client: FlaskClient) -> None:
+    answer = client.get("/api/v1/registrations", query_string={"end_date": "0000-00-00"})
+    assert answer.status_code == 400 and answer.get_json()["result_code"] == "1009"
+
+
+def test_a_new_patient_without_a_phone_gets_the_app_users_phone(
+    app: Flask, client: FlaskClient
+) -> None:
+    hospital = app.extensions["cloud_deps"].hospital
+    hospital.then(
+        "1001",
+        ok(exists=False),
+        ok(exists=True, patient_id="P9", mrn="M9", patient_type="SELF_PAY", insured=False),
+    )
+    hospital.then("1002", ok(patient_id="P9", mrn="M9", created=True))
+    answer = client.post(
+        "/api/v1/patients", json={"id_card_no": "110105198001010016", "name": "张伟"}
+    )
+    assert answer.status_code == 200, answer.get_json()
+    created = [body for code, body in hospital.calls if code == "1002"]
+    assert created and created[0]["phone"] == "13800000001"

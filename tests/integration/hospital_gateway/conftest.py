@@ -22,6 +22,7 @@ from tests.integration.hospital_gateway.gateway_support import (
     HOSPITAL,
     RINGS,
     Backend,
+    clear_rate_limits,
     patient_query,
     slow_patient_info,
 )
@@ -85,7 +86,11 @@ def _fresh_counters(request: pytest.FixtureRequest) -> None:
 
 @pytest.fixture
 def gateway_settings(redis_url: str, tmp_path: Path, backends: dict[str, Backend]) -> Settings:
-    """Settings pointing at the fakes, with a short read timeout and a migrated audit DB."""
+    """Settings pointing at the fakes, with a short read timeout and a migrated audit DB.
+
+    Rate-limit counters of earlier tests are cleared: every test starts with a full budget.
+    """
+    clear_rate_limits(redis_url)
     database_url = f"sqlite:///{tmp_path / 'gateway.db'}"
     migrate(database_url, MIGRATIONS)
     return Settings(

@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import Flask, request
 from flask.testing import FlaskClient
+from redis import Redis
 
 from envelope import CLOUD, HIP, INSFE, EnvelopeClient, EnvelopeError, KeyRing
 from envelope.replay import MemoryNonceStore
@@ -111,3 +112,12 @@ def audit_of(gateway: FlaskClient, trace_id: str) -> list[dict[str, Any]]:
     )
     assert response.status_code == 200
     return list(response.get_json()["records"])
+
+
+def clear_rate_limits(redis_url: str) -> None:
+    """Forget every rate-limit counter in the test Redis."""
+    client = Redis.from_url(redis_url)
+    keys = list(client.scan_iter("ratelimit:*"))
+    if keys:
+        client.delete(*keys)
+    client.close()

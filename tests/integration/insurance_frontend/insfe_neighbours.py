@@ -28,7 +28,7 @@ PATIENTS = {
     "M-ZW": ("110105198001010016", "张伟"),
     "M-WQ": ("440304197503200035", "王强"),
 }
-REG_ITEMS = [
+REG_ITEMS: list[dict[str, Any]] = [
     {
         "item_code": "REG01",
         "name": "挂号费",

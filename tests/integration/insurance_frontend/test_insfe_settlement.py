@@ -5,27 +5,18 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 import requests
 from flask import Flask
 
 from devstack.ports import free_port
-from envelope import CLOUD, INSFE, EnvelopeClient
+from envelope import clock
 from insurance_frontend import Settings, create_app
-from insurance_frontend.__main__ import MIGRATIONS
-from insurance_frontend.app import Components
-from servicekit.db import migrate
+from tests.integration.insurance_frontend.insfe_calls import adds_up, parts, reg_body, send
 from tests.integration.insurance_frontend.insfe_neighbours import (
     FIXMEDINS_CODE,
-    INSFE_HIP_RING,
-    INSFE_RING,
-    PAAS_ID,
-    PAAS_TOKEN,
     FakeHis,
     center_app,
     center_url,
@@ -35,73 +26,9 @@ from tests.integration.insurance_frontend.insfe_neighbours import (
 ZHANG_WEI_ID = "110105198001010016"
 
 
-@pytest.fixture()
-def his() -> FakeHis:
-    return FakeHis()
-
-
-@pytest.fixture()
-def center(tmp_path: Path) -> Iterator[str]:
-    with serving(center_app(tmp_path)) as base:
-        yield base
-
-
-@pytest.fixture()
-def settings(tmp_path: Path, redis_url: str, center: str, his: FakeHis) -> Iterator[Settings]:
-    with serving(his.app()) as hip_base:
-        database_url = f"sqlite:///{tmp_path / 'insfe.db'}"
-        migrate(database_url, MIGRATIONS)
-        yield Settings(
-            redis_url=redis_url,
-            hospital_code="H00001",
-            center_url=center_url(center),
-            paas_id=PAAS_ID,
-            paas_token=PAAS_TOKEN,
-            fixmedins_code=FIXMEDINS_CODE,
-            fixmedins_name="示范医院",
-            mdtrtarea_admvs="110105",
-            hip_envelope_url=f"{hip_base}/envelope",
-            insfe_ring=INSFE_RING,
-            insfe_hip_ring=INSFE_HIP_RING,
-            database_url=database_url,
-            center_connect_timeout=2.0,
-            center_read_timeout=5.0,
-        )
-
-
-@pytest.fixture()
-def app(settings: Settings) -> Flask:
-    return create_app(settings)
-
-
-def send(app: Flask, trade_code: str, body: dict[str, Any]) -> tuple[str, str, dict[str, Any]]:
-    """Post a CLOUD envelope to /envelope; return (result_code, result_msg, body)."""
-    client = EnvelopeClient(
-        "unused", INSFE_RING, sender=CLOUD, receiver=INSFE, hospital_code="H00001"
-    )
-    envelope = client.build(trade_code, body, channel="APP", operator="user-1")
-    response = app.test_client().post("/envelope", data=json.dumps(envelope, ensure_ascii=False))
-    document = response.get_json()
-    return document["header"]["result_code"], document["header"]["result_msg"], document["body"]
-
-
-def parts(app: Flask) -> Components:
-    return app.extensions["insurance_frontend"]  # type: ignore[no-any-return]
-
-
-def reg_body(his: FakeHis, mrn: str = "M-ZW", acct_used: bool = True) -> dict[str, Any]:
-    order_no = f"R{uuid.uuid4().hex[:20]}"
-    return {
-        "order_no": order_no,
-        "mrn": mrn,
-        "kind": "REG",
-        "lock_id": his.lock(order_no, mrn),
-        "acct_used": acct_used,
-    }
-
-
-def adds_up(split: dict[str, int]) -> bool:
-    return split["medfee_sumamt"] == split["hifp_pay"] + split["acct_pay"] + split["psn_cash_pay"]
+def year_usage(person: dict[str, Any]) -> dict[str, int]:
+    """The person's deductible and pool use of this year at the center (zero when none)."""
+    return dict(person["years"].get(str(clock.today().year), {"dedc_fen": 0, "hifp_fen": 0}))
 
 
 def test_insured_person_info_answers_balance_in_fen(app: Flask) -> None:
@@ -150,7 +77,7 @@ def test_every_message_is_in_the_ledger_before_it_is_sent(app: Flask, his: FakeH
         seen.append((row.infno, row.outcome))
         return real_post(url, **kwargs)
 
-    national.session.post = checking_post  # type: ignore[method-assign]
+    national.session.post = checking_post  # type: ignore[method-assign,assignment]
     body = reg_body(his)
     assert send(app, "4004", body)[0] == "0000"
     assert send(app, "4005", body)[0] == "0000"
@@ -187,7 +114,38 @@ def test_fees_changed_since_presettle_are_refused_with_2006(app: Flask, his: Fak
     assert send(app, "4005", body)[0] == "2006"
 
 
-def test_lost_settle_reply_is_3003_and_the_ledger_row_unknown(
+def test_lost_settle_reply_is_3003_then_4007_resolves_it_by_2601_and_4005_settles(
+    settings: Settings, his: FakeHis, center: str
+) -> None:
+    app = create_app(dataclasses.replace(settings, center_read_timeout=1.0))
+    body = reg_body(his)
+    pre = send(app, "4004", body)
+    assert pre[0] == "0000"
+    psn_no = pre[2]["psn_no"]
+    before = requests.get(f"{center}/sim/persons/{psn_no}", timeout=5).json()
+    requests.post(
+        f"{center}/sim/faults", json={"infno": "2207", "mode": "drop", "seconds": 2}, timeout=5
+    )
+    assert send(app, "4005", body)[0] == "3003"
+    rows = [r for r in parts(app).ledger.rows(body["order_no"]) if r.infno == "2207"]
+    assert [r.outcome for r in rows] == ["UNKNOWN"]
+    drawn = requests.get(f"{center}/sim/persons/{psn_no}", timeout=5).json()
+    assert drawn["balc_fen"] == before["balc_fen"] - pre[2]["split"]["acct_pay"]
+    queried = send(app, "4007", {"order_no": body["order_no"]})
+    assert queried[0] == "0000" and queried[2]["status"] == "PRESETTLED"
+    infnos = [(r.infno, r.outcome) for r in parts(app).ledger.rows(body["order_no"])]
+    assert infnos[-2:] == [("2207", "REVERSED"), ("2601", "OK")]
+    after = requests.get(f"{center}/sim/persons/{psn_no}", timeout=5).json()
+    assert after["balc_fen"] == before["balc_fen"]
+    assert year_usage(after) == year_usage(before) == {"dedc_fen": 0, "hifp_fen": 0}
+    settled = send(app, "4005", body)
+    assert settled[0] == "0000" and settled[2]["status"] == "SETTLED"
+    assert settled[2]["split"] == pre[2]["split"]
+    standing = requests.get(f"{center}/sim/settlements?psn_no={psn_no}", timeout=5).json()
+    assert [s["state"] for s in standing["settlements"]].count("SETTLED") == 1
+
+
+def test_4007_stays_unknown_while_the_center_cannot_be_reached(
     settings: Settings, his: FakeHis, center: str
 ) -> None:
     app = create_app(dataclasses.replace(settings, center_read_timeout=1.0))
@@ -197,8 +155,10 @@ def test_lost_settle_reply_is_3003_and_the_ledger_row_unknown(
         f"{center}/sim/faults", json={"infno": "2207", "mode": "drop", "seconds": 2}, timeout=5
     )
     assert send(app, "4005", body)[0] == "3003"
-    rows = [r for r in parts(app).ledger.rows(body["order_no"]) if r.infno == "2207"]
-    assert [r.outcome for r in rows] == ["UNKNOWN"]
+    national = parts(app).services.center.national
+    national.settings = dataclasses.replace(
+        national.settings, center_url=center_url(f"http://127.0.0.1:{free_port()}")
+    )
     assert send(app, "4007", {"order_no": body["order_no"]})[2]["status"] == "UNKNOWN"
     assert send(app, "4005", body)[0] == "3003"  # never settled twice blindly
 

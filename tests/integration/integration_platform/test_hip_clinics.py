@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from envelope import clock
+from integration_platform.seed import holds_clinic
 
 Call = Callable[..., tuple[str, dict[str, Any]]]
 
@@ -20,7 +21,7 @@ def test_departments_are_listed_with_parents(call: Call) -> None:
     code, body = call("2001", {})
     assert code == "0000"
     departments = {d["dept_code"]: d for d in body["departments"]}
-    assert len(departments) >= 10
+    assert len(departments) == 20
     assert departments["D0101"]["parent_code"] == "D01"
     assert {"name", "intro", "location"} <= set(departments["D0101"])
 
@@ -28,15 +29,21 @@ def test_departments_are_listed_with_parents(call: Call) -> None:
 def test_doctors_of_a_parent_department_include_its_sub_departments(call: Call) -> None:
     code, body = call("2002", {"dept_code": "D01"})
     assert code == "0000"
-    assert {d["dept_code"] for d in body["doctors"]} == {"D0101", "D0102", "D0103"}
-    assert len(call("2002", {})[1]["doctors"]) == 20
+    assert {d["dept_code"] for d in body["doctors"]} == {f"D010{n}" for n in range(1, 7)}
+    assert len(call("2002", {})[1]["doctors"]) == 80
 
 
 def test_schedules_cover_a_week_with_fees_in_fen_and_remaining(call: Call) -> None:
     code, body = call("2003", _week())
     assert code == "0000"
     schedules = body["schedules"]
-    assert len(schedules) == 20 * 7 * 2
+    doctors = [d["doctor_code"] for d in call("2002", {})[1]["doctors"]]
+    days = [clock.today() + timedelta(days=n) for n in range(7)]
+    held = [(c, d, p) for c in doctors for d in days for p in ("AM", "PM") if holds_clinic(c, d, p)]
+    assert len(schedules) == len(held) and 20 * 7 * 2 < len(held) < 80 * 7 * 2
+    assert {(r["doctor_code"], r["date"], r["period"]) for r in schedules} == {
+        (c, d.isoformat(), p) for c, d, p in held
+    }
     first = schedules[0]
     assert first["date"] == clock.today().isoformat()
     assert first["remaining"] == 10 and first["capacity"] == 10
@@ -63,10 +70,18 @@ def test_schedule_range_ending_before_it_starts_is_refused_with_1009(call: Call)
 
 def test_remaining_needs_a_department_or_doctor(call: Call) -> None:
     assert call("2004", _week())[0] == "1009"
-    code, body = call("2004", {**_week(), "dept_code": "D05"})
+    code, body = call("2004", {**_week(), "doctor_code": "DR016"})
     assert code == "0000"
-    assert len(body["schedules"]) == 2 * 7 * 2
+    assert len(body["schedules"]) == 7 * 2
     assert all(row["remaining"] == 10 for row in body["schedules"])
+    code, body = call("2004", {**_week(), "dept_code": "D05"})
+    assert code == "0000" and {"DR016", "DR017"} < {r["doctor_code"] for r in body["schedules"]}
+
+
+def test_two_weeks_of_schedules_are_seeded(call: Call) -> None:
+    last = (clock.today() + timedelta(days=13)).isoformat()
+    code, body = call("2003", {"start_date": last, "end_date": last, "doctor_code": "DR001"})
+    assert code == "0000" and len(body["schedules"]) == 2
 
 
 def test_slot_detail_lists_numbered_free_slots(call: Call) -> None:

@@ -17,7 +17,7 @@ from envelope import clock
 from integration_platform import MIGRATIONS, idcard
 from integration_platform.accounts import create_patient
 from integration_platform.models import Patient, Registration, Schedule, Slot
-from integration_platform.seed import seed
+from integration_platform.seed import schedules_for, seed
 from servicekit.db import migrate
 
 Call = Callable[..., tuple[str, dict[str, Any]]]
@@ -108,15 +108,11 @@ def test_postgresql_migrates_seeds_idempotently_and_locks(
     sessions = app.extensions["integration_platform"].sessions
     assert seed(sessions) == 0
     with sessions() as session:
-        assert session.scalar(select(func.count()).select_from(Patient)) >= 10
-        assert (
-            session.scalar(
-                select(func.count())
-                .select_from(Schedule)
-                .where(Schedule.visit_date == clock.today())
-            )
-            == 40
+        assert session.scalar(select(func.count()).select_from(Patient)) >= 200
+        today = session.scalar(
+            select(func.count()).select_from(Schedule).where(Schedule.visit_date == clock.today())
         )
+        assert today == len([s for s in schedules_for(clock.today(), 1)])
     call = call_factory(app)
     code, body = call(
         "2006", {"schedule_id": _today_schedule("DR007"), "mrn": "M00000001", "order_no": "PG-1"}

@@ -28,6 +28,7 @@ KEY_ENV = {
     "WECHAT_PUBLIC_KEY_PATH": "platform_public.pem",
 }
 FAST_SCHEDULE = (0.3, 0.3, 0.3)
+REFUND_SECONDS = 0.5
 
 
 @pytest.fixture(scope="session")
@@ -94,6 +95,7 @@ def simulator(keys: Path, tmp_path: Path) -> Iterator[str]:
         public_key_id=PUBLIC_KEY_ID,
         database_url=f"sqlite:///{tmp_path / 'wxsim.db'}",
         notify_schedule=FAST_SCHEDULE,
+        refund_seconds=REFUND_SECONDS,
     )
     app = create_app(settings)
     server, url = serve(app)

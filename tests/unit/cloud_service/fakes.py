@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any
 
 from envelope import Reply
@@ -21,9 +22,57 @@ SPLIT = {
 }
 
 
+DEPARTMENTS: list[dict[str, Any]] = [
+    {"dept_code": "D01", "name": "内科", "parent_code": None},
+    {"dept_code": "D0101", "name": "心血管内科", "parent_code": "D01"},
+    {"dept_code": "D05", "name": "眼科", "parent_code": None},
+]
+DOCTORS = [
+    {"doctor_code": "DR001", "name": "王建国", "dept_code": "D0101"},
+    {"doctor_code": "DR016", "name": "马超", "dept_code": "D05"},
+]
+BILLS = [
+    {"bill_no": "B1", "amount": 600, "kind": "PRESCRIPTION"},
+    {"bill_no": "B2", "amount": 500, "kind": "EXAM"},
+]
+DIGEST = "d" * 64
+ITEM = {"item_code": "YP1", "amount": 600, "insurance_class": "B", "list_code": "X1"}
+LAB_ITEM = {"name": "总胆固醇", "value": "6.21", "unit": "mmol/L", "abnormal_flag": "H"}
+
+
 def ok(**body: Any) -> Reply:
     """A successful reply."""
     return Reply("0000", "success", body)
+
+
+def schedules_between(body: dict[str, Any]) -> list[dict[str, Any]]:
+    """Two clinics a day (DR001 of D0101, DR016 of D05) for the days asked, remaining 3."""
+    first, last = date.fromisoformat(body["start_date"]), date.fromisoformat(body["end_date"])
+    rows = []
+    for n in range((last - first).days + 1):
+        day = first + timedelta(days=n)
+        for doctor, dept in (("DR001", "D0101"), ("DR016", "D05")):
+            rows.append(
+                {
+                    "schedule_id": f"SC{day:%Y%m%d}{doctor}AM",
+                    "date": day.isoformat(),
+                    "period": "AM",
+                    "dept_code": dept,
+                    "doctor_code": doctor,
+                    "total": 1100,
+                    "remaining": 3,
+                }
+            )
+    return rows
+
+
+def _matches(schedule: dict[str, Any], body: dict[str, Any]) -> bool:
+    if body.get("doctor_code"):
+        return bool(schedule["doctor_code"] == body["doctor_code"])
+    family = {body.get("dept_code")} | {
+        d["dept_code"] for d in DEPARTMENTS if d["parent_code"] == body.get("dept_code")
+    }
+    return schedule["dept_code"] in family
 
 
 @dataclass
@@ -38,8 +87,35 @@ class FakeHospital:
             "1001": ok(
                 exists=True, patient_id="P1", mrn="M0001", patient_type="EMPLOYEE", insured=True
             ),
-            "2001": ok(departments=[{"dept_code": "D01", "name": "内科"}]),
-            "2003": ok(schedules=[{"schedule_id": "S1", "remaining": 3, "total": 1100}]),
+            "2001": ok(departments=DEPARTMENTS),
+            "2002": ok(doctors=DOCTORS),
+            "2003": lambda body: ok(schedules=schedules_between(body)),
+            "2004": lambda body: ok(
+                schedules=[
+                    {"schedule_id": s["schedule_id"], "remaining": 7}
+                    for s in schedules_between(body)
+                    if _matches(s, body)
+                ]
+            ),
+            "2005": ok(
+                schedule_id="S1",
+                date="2099-01-01",
+                period="AM",
+                remaining=1,
+                slots=[{"slot_id": "S1-01", "seq_no": 1, "status": "FREE"}],
+            ),
+            "2007": lambda body: ok(lock_id=body["lock_id"], status="RELEASED"),
+            "2009": lambda body: ok(
+                registrations=[{"order_no": "R-HIS-1", "mrn": body["mrn"], "status": "BOOKED"}]
+            ),
+            "3001": ok(bills=BILLS, total=1100, bills_digest=DIGEST),
+            "3002": lambda body: ok(bill_no=body["bill_no"], amount=600, items=[ITEM]),
+            "3003": ok(receipt_no="RC1", invoice_no="INV1", status="PAID"),
+            "3005": ok(status="PAID", receipt_no="RC1", invoice_no="INV1"),
+            "5001": ok(reports=[{"report_id": "LR1", "kind": "LAB"}]),
+            "5002": ok(reports=[{"report_id": "ER1", "kind": "EXAM"}]),
+            "5003": lambda body: ok(report={"report_id": body["report_id"], "items": [LAB_ITEM]}),
+            "5004": lambda body: ok(report={"report_id": body["report_id"], "modality": "CT"}),
             "2006": lambda body: ok(
                 lock_id="L1",
                 status="LOCKED",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from hospital_gateway.settings import DEFAULT_DATABASE_URL, Settings
@@ -59,3 +61,40 @@ def test_timeouts_accept_fractions_of_a_second_and_refuse_nonsense() -> None:
     assert settings.relay_read_timeout == 0.5
     with pytest.raises(MissingSetting):
         Settings.from_env({**ENV, "GATEWAY_RELAY_CONNECT_TIMEOUT": "soon"})
+
+
+def test_rate_limits_and_size_limit_have_generous_defaults() -> None:
+    settings = Settings.from_env(ENV)
+    assert (settings.rate_per_sender, settings.rate_per_patient) == (2000, 1000)
+    assert settings.max_envelope_bytes == 1024 * 1024
+
+
+def test_rate_limits_can_be_set_or_turned_off_but_not_negative() -> None:
+    settings = Settings.from_env(
+        {**ENV, "GATEWAY_RATE_PER_SENDER": "0", "GATEWAY_RATE_PER_PATIENT": "30"}
+    )
+    assert (settings.rate_per_sender, settings.rate_per_patient) == (0, 30)
+    with pytest.raises(MissingSetting, match="GATEWAY_RATE_PER_PATIENT"):
+        Settings.from_env({**ENV, "GATEWAY_RATE_PER_PATIENT": "-1"})
+    with pytest.raises(MissingSetting, match="GATEWAY_MAX_ENVELOPE_BYTES"):
+        Settings.from_env({**ENV, "GATEWAY_MAX_ENVELOPE_BYTES": "0"})
+
+
+def test_patient_key_is_derived_from_the_cloud_link_unless_set() -> None:
+    derived = Settings.from_env(ENV).patient_key()
+    assert derived != b"cloud-secret" and len(derived) == 32
+    assert Settings.from_env({**ENV, "GATEWAY_RATE_PATIENT_KEY": "k"}).patient_key() == b"k"
+
+
+def test_settings_file_overrides_the_environment(tmp_path: Path) -> None:
+    path = tmp_path / "gateway.env"
+    path.write_text(
+        "# rotation of the CLOUD link\n"
+        "ENVELOPE_KEY_ID_CLOUD=c2\nENVELOPE_KEY_CLOUD=new-cloud-secret\n"
+        "ENVELOPE_PREVIOUS_KEYS_CLOUD=c1:cloud-secret\n",
+        encoding="utf-8",
+    )
+    settings = Settings.from_env({**ENV, "GATEWAY_SETTINGS_FILE": str(path)})
+    assert settings.cloud_ring.active_key_id == "c2"
+    assert settings.cloud_ring.keys == {"c2": b"new-cloud-secret", "c1": b"cloud-secret"}
+    assert settings.hip_ring.active_key_id == "h1"

@@ -1,8 +1,15 @@
-"""The center's policy engine on hand-computed cases (all amounts fen)."""
+"""The center's policy engine against a table of hand-computed cases (all amounts fen).
+
+Policy of the table: class B self-pays 10 %; 310 employee: deductible 10.00, pool 70 % at a
+level-3 hospital (90 % at level 1), annual cap 20 000.00; 390 resident: deductible 20.00,
+pool 50 % at level 3, annual cap 3 000.00. The account never pays class C.
+"""
 
 from __future__ import annotations
 
 from decimal import Decimal
+
+import pytest
 
 from simulators.insurance_center.policy import (
     CLASS_A,
@@ -10,6 +17,7 @@ from simulators.insurance_center.policy import (
     CLASS_C,
     InsuType,
     Policy,
+    Split,
     YearUsage,
     classify,
     load_policy,
@@ -19,73 +27,115 @@ from simulators.insurance_center.policy import (
 POLICY = Policy(
     class_b_selfpay_ratio=Decimal("0.10"),
     insutypes={
-        "310": InsuType("310", 1000, Decimal("0.70"), 2_000_000, "310100"),
-        "390": InsuType("390", 2000, Decimal("0.50"), 300_000, "390100"),
+        "310": InsuType(
+            "310", 1000, {"1": Decimal("0.90"), "3": Decimal("0.70")}, 2_000_000, "310100"
+        ),
+        "390": InsuType("390", 2000, {"3": Decimal("0.50")}, 300_000, "390100"),
     },
 )
-DEDUCTIBLE_MET = YearUsage(dedc_fen=1000)
+A, B, C = CLASS_A, CLASS_B, CLASS_C
+
+# name: (insutype, level, items, (dedc used, hifp used), balance, acct_used,
+#        expected (medfee, fulamt, preselfpay, inscp, dedc, hifp, acct, cash, balc))
+CASES = {
+    # 30.00 class A, 4.00 of the deductible left: 4.00 deductible, 70 % of 26.00 = 18.20
+    "crossing the deductible": (
+        "310", "3", [(3000, A)], (600, 0), 0, False,
+        (3000, 0, 0, 3000, 400, 1820, 0, 1180, 0),
+    ),
+    # 100.00 class B: 10.00 self-paid first, 70 % of 90.00 = 63.00 (deductible already met)
+    "a class-B ratio": (
+        "310", "3", [(10000, B)], (1000, 0), 50000, False,
+        (10000, 0, 1000, 9000, 0, 6300, 0, 3700, 50000),
+    ),
+    # class C only: nothing in scope; the account may not pay class C
+    "class C only": (
+        "310", "3", [(5000, C)], (0, 0), 80000, True,
+        (5000, 5000, 0, 0, 0, 0, 0, 5000, 80000),
+    ),
+    # 100.00 class A: deductible 10.00, pool 63.00, patient share 37.00; account has 15.00
+    "the account running out mid-bill": (
+        "310", "3", [(10000, A)], (0, 0), 1500, True,
+        (10000, 0, 0, 10000, 1000, 6300, 1500, 2200, 0),
+    ),
+    # resident: in scope 30.00 + 18.00; 15.00 deductible left; 50 % of 33.00 = 16.50 but
+    # only 10.00 of the cap is left
+    "the cap reached mid-bill": (
+        "390", "3", [(3000, A), (2000, B), (1000, C)], (500, 299_000), 0, True,
+        (6000, 1000, 200, 4800, 1500, 1000, 0, 5000, 0),
+    ),
+    "the cap already used up": (
+        "310", "3", [(2000, A)], (1000, 2_000_000), 0, False,
+        (2000, 0, 0, 2000, 0, 0, 0, 2000, 0),
+    ),
+    "employee on a 100.00 class-A bill": (
+        "310", "3", [(10000, A)], (0, 0), 0, False,
+        (10000, 0, 0, 10000, 1000, 6300, 0, 3700, 0),
+    ),
+    # resident: deductible 20.00, 50 % of 80.00
+    "resident on the same bill": (
+        "390", "3", [(10000, A)], (0, 0), 0, False,
+        (10000, 0, 0, 10000, 2000, 4000, 0, 6000, 0),
+    ),
+    "acct_used off leaves the balance alone": (
+        "310", "3", [(10000, A)], (0, 0), 80000, False,
+        (10000, 0, 0, 10000, 1000, 6300, 0, 3700, 80000),
+    ),
+    "acct_used on pays the patient share": (
+        "310", "3", [(10000, A)], (0, 0), 80000, True,
+        (10000, 0, 0, 10000, 1000, 6300, 3700, 0, 76300),
+    ),
+    # a level-1 hospital: 90 % of 90.00
+    "a level-1 hospital pays a higher ratio": (
+        "310", "1", [(10000, A)], (0, 0), 0, False,
+        (10000, 0, 0, 10000, 1000, 8100, 0, 1900, 0),
+    ),
+    # 10.05 class B: 1.005 -> 1.01 self-paid, 9.04 in scope, 70 % = 6.328 -> 6.33
+    "half-up rounding to the fen": (
+        "310", "3", [(1005, B)], (1000, 0), 0, False,
+        (1005, 0, 101, 904, 0, 633, 0, 372, 0),
+    ),
+}  # fmt: skip
 
 
-def _adds_up(split) -> bool:  # type: ignore[no-untyped-def]
-    return (
-        split.medfee_sumamt == split.hifp_pay + split.acct_pay + split.psn_cash_pay
-        and split.medfee_sumamt
-        == split.fulamt_ownpay_amt + split.preselfpay_amt + split.inscp_scp_amt
+@pytest.mark.parametrize("name", list(CASES))
+def test_policy_engine_matches_the_hand_computed_split(name: str) -> None:
+    insutype, level, items, (dedc, hifp), balance, acct_used, expected = CASES[name]
+    scopes = [classify(POLICY, amount, level_code) for amount, level_code in items]
+    split = settle(POLICY, insutype, scopes, YearUsage(dedc, hifp), balance, acct_used, level)
+    got = (
+        split.medfee_sumamt,
+        split.fulamt_ownpay_amt,
+        split.preselfpay_amt,
+        split.inscp_scp_amt,
+        split.act_pay_dedc,
+        split.hifp_pay,
+        split.acct_pay,
+        split.psn_cash_pay,
+        split.balc,
     )
+    assert got == expected
+    assert_adds_up(split)
 
 
-def test_class_c_only_is_all_self_paid() -> None:
-    items = [classify(POLICY, 5000, CLASS_C)]
-    split = settle(POLICY, "310", items, YearUsage(), 80000, acct_used=False)
-    assert (split.fulamt_ownpay_amt, split.inscp_scp_amt, split.hifp_pay) == (5000, 0, 0)
-    assert (split.acct_pay, split.psn_cash_pay, split.balc) == (0, 5000, 80000)
-    assert _adds_up(split)
+def assert_adds_up(split: Split) -> None:
+    assert split.medfee_sumamt == split.hifp_pay + split.acct_pay + split.psn_cash_pay
+    scope = split.fulamt_ownpay_amt + split.preselfpay_amt + split.inscp_scp_amt
+    assert split.medfee_sumamt == scope
+    assert split.fund_pay_sumamt == split.hifp_pay
+    assert split.psn_part_amt == split.acct_pay + split.psn_cash_pay
 
 
-def test_class_b_goes_in_scope_after_the_self_pay_ratio() -> None:
-    items = [classify(POLICY, 10000, CLASS_B)]
-    split = settle(POLICY, "310", items, DEDUCTIBLE_MET, 0, acct_used=False)
-    assert (split.preselfpay_amt, split.inscp_scp_amt) == (1000, 9000)
-    assert (split.act_pay_dedc, split.hifp_pay, split.psn_part_amt) == (0, 6300, 3700)
-    assert split.psn_cash_pay == 3700
-    assert _adds_up(split)
+def test_a_level_the_policy_does_not_know_is_refused() -> None:
+    with pytest.raises(ValueError, match="level 2"):
+        POLICY.insutypes["390"].pool_ratio("2")
 
 
-def test_class_b_self_pay_rounds_half_up_to_the_fen() -> None:
-    scope = classify(POLICY, 1005, CLASS_B)
-    assert (scope.preselfpay_fen, scope.inscp_fen) == (101, 904)
-
-
-def test_account_pays_the_patient_share_when_used() -> None:
-    items = [classify(POLICY, 10000, CLASS_A)]
-    off = settle(POLICY, "310", items, YearUsage(), 80000, acct_used=False)
-    on = settle(POLICY, "310", items, YearUsage(), 80000, acct_used=True)
-    assert (off.act_pay_dedc, off.hifp_pay, off.acct_pay, off.psn_cash_pay) == (1000, 6300, 0, 3700)
-    assert (on.hifp_pay, on.acct_pay, on.psn_cash_pay, on.balc) == (6300, 3700, 0, 76300)
-    assert _adds_up(off) and _adds_up(on)
-
-
-def test_account_running_short_leaves_the_rest_to_cash() -> None:
-    items = [classify(POLICY, 10000, CLASS_A)]
-    split = settle(POLICY, "310", items, YearUsage(), 1500, acct_used=True)
-    assert (split.acct_pay, split.psn_cash_pay, split.balc) == (1500, 2200, 0)
-    assert _adds_up(split)
-
-
-def test_mixed_items_with_resident_deductible_and_annual_cap() -> None:
-    items = [
-        classify(POLICY, 3000, CLASS_A),
-        classify(POLICY, 2000, CLASS_B),
-        classify(POLICY, 1000, CLASS_C),
-    ]
-    split = settle(POLICY, "390", items, YearUsage(dedc_fen=500, hifp_fen=299_000), 0, True)
-    # in scope 3000 + 1800 = 4800; deductible left 1500; pool 50% of 3300 = 1650, cap left 1000
-    assert (split.inscp_scp_amt, split.act_pay_dedc, split.hifp_pay) == (4800, 1500, 1000)
-    assert (split.acct_pay, split.psn_cash_pay) == (0, 5000)
-    assert _adds_up(split)
-
-
-def test_policy_file_loads_both_insurance_types() -> None:
+def test_policy_file_gives_every_insurance_type_a_ratio_per_level() -> None:
     policy = load_policy()
     assert set(policy.insutypes) == {"310", "390"}
     assert policy.class_b_selfpay_ratio == Decimal("0.10")
+    assert policy.insutypes["310"].pool_ratio("3") == Decimal("0.70")
+    assert policy.insutypes["390"].pool_ratio("3") == Decimal("0.50")
+    for insutype in policy.insutypes.values():
+        assert {"1", "2", "3"} <= set(insutype.pool_ratios)

@@ -53,3 +53,20 @@ def test_birth_date_and_gender_are_read_from_the_number() -> None:
 
 def test_complete_appends_the_check_character() -> None:
     assert idcard.complete("11010519800101001") == "110105198001010016"
+
+
+@pytest.mark.parametrize(
+    ("first17", "why"),
+    [
+        ("99010119900101001", "region"),  # no province 99
+        (f"110101{date.today().year + 1}0101001", "birth date"),  # born next year
+        ("11010118000101001", "birth date"),  # before 1900
+    ],
+)
+def test_numbers_with_a_bad_region_or_an_impossible_birth_are_refused(
+    first17: str, why: str
+) -> None:
+    number = idcard.complete(first17)
+    assert not idcard.is_valid(number)
+    assert why in (idcard.refusal(number) or "")
+    assert idcard.refusal("110105198001010016") is None

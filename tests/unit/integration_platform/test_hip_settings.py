@@ -19,6 +19,7 @@ def test_defaults_fill_harmless_settings() -> None:
     settings = Settings.from_env({**LINKS, "REDIS_URL": "redis://x:6379/0"})
     assert settings.database_url == DEFAULT_DATABASE_URL
     assert settings.lock_minutes == 15 and settings.hospital_code == "H00001"
+    assert settings.cancel_cutoff_minutes == 0
     assert settings.hip_ring.active_key_id == "hip-1"
     assert settings.insfe_hip_ring.active_key == b"s2"
 
@@ -31,8 +32,10 @@ def test_values_from_the_environment_win() -> None:
             "LOCK_MINUTES": "5",
             "DATABASE_URL": "sqlite:///tmp/x.db",
             "HOSPITAL_CODE": "H9",
+            "CANCEL_CUTOFF_MINUTES": "120",
         }
     )
+    assert settings.cancel_cutoff_minutes == 120
     assert (settings.lock_minutes, settings.database_url, settings.hospital_code) == (
         5,
         "sqlite:///tmp/x.db",

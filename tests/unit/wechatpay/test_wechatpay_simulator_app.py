@@ -66,9 +66,18 @@ def test_h5_without_scene_info_is_a_param_error(app: Flask, keys: Path) -> None:
     assert answer.status_code == 400 and answer.json["code"] == "PARAM_ERROR"
 
 
-def test_native_order_answers_a_cashier_code_url(app: Flask, keys: Path) -> None:
+def test_native_order_answers_a_weixin_code_url_that_scans_to_the_cashier(
+    app: Flask, keys: Path
+) -> None:
     answer = _signed_post(app, keys, "/v3/pay/transactions/native", BODY)
-    assert answer.status_code == 200 and "/cashier/wx" in answer.json["code_url"]
+    code_url = answer.json["code_url"]
+    assert answer.status_code == 200 and code_url.startswith("weixin://wxpay/bizpayurl?pr=wx")
+    scanned = app.test_client().get("/cashier/scan", query_string={"code_url": code_url})
+    assert scanned.status_code == 302 and "/cashier/wx" in scanned.headers["Location"]
+    page = app.test_client().get(scanned.headers["Location"])
+    assert page.status_code == 200 and "1.00" in page.get_data(as_text=True)
+    foreign = app.test_client().get("/cashier/scan", query_string={"code_url": "https://x"})
+    assert foreign.status_code == 400
 
 
 def test_unknown_path_answers_in_the_real_error_shape(app: Flask) -> None:

@@ -1,0 +1,84 @@
+"""Outpatient bills: listed (3001) and itemised (3002) live, and paid all together by a
+CHARGE order that goes through the same saga as a registration (DESIGN §4)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from cloud_service import saga
+from cloud_service.accounts import binding_of
+from cloud_service.deps import Deps
+from cloud_service.errors import CloudError
+from cloud_service.hospital import require_ok
+from cloud_service.models import Order
+from cloud_service.ordering import CHANNELS, PAY_MODES, new_order_no
+from envelope import codes
+from servicekit.db import transaction
+
+
+def unpaid_bills(deps: Deps, user_id: str, mrn: str, trace_id: str) -> dict[str, Any]:
+    """The bound record's unpaid bills, their total and the bills_digest to pay them with."""
+    binding_of(deps, user_id, mrn)
+    answer = require_ok(deps.hospital.call("3001", {"mrn": mrn}, trace_id=trace_id))
+    return {
+        "mrn": mrn,
+        "bills": answer.get("bills", []),
+        "total_fen": int(answer.get("total", 0)),
+        "bills_digest": answer.get("bills_digest", ""),
+    }
+
+
+def bill_detail(deps: Deps, user_id: str, mrn: str, bill_no: str, trace_id: str) -> dict[str, Any]:
+    """One bill of the bound record with its items (insurance class A/B/C, list code)."""
+    binding_of(deps, user_id, mrn)
+    body = {"bill_no": bill_no, "mrn": mrn}
+    return require_ok(deps.hospital.call("3002", body, trace_id=trace_id))
+
+
+def create_charge(
+    deps: Deps,
+    user_id: str,
+    *,
+    mrn: str,
+    bill_nos: list[str],
+    bills_digest: str,
+    pay_mode: str,
+    channel: str,
+    trace_id: str,
+) -> Order:
+    """Open a CHARGE order for exactly the bills listed (2004 when they changed since)."""
+    binding = binding_of(deps, user_id, mrn)
+    if pay_mode not in PAY_MODES or channel not in CHANNELS:
+        raise CloudError(
+            codes.BODY_INVALID, f"pay_mode must be one of {PAY_MODES}, channel one of {CHANNELS}"
+        )
+    if pay_mode == "INSURANCE" and not binding.insured:
+        raise CloudError(codes.NOT_INSURED, "this patient is not insured; choose SELF_PAY")
+    listed = require_ok(deps.hospital.call("3001", {"mrn": mrn}, trace_id=trace_id))
+    bills = listed.get("bills", [])
+    if not bills:
+        raise CloudError(codes.RECORD_NOT_FOUND, "there are no unpaid bills to pay")
+    if sorted(bill_nos) != sorted(b["bill_no"] for b in bills) or (
+        bills_digest != listed.get("bills_digest")
+    ):
+        raise CloudError(
+            codes.BILLS_CHANGED,
+            "bills are paid all together: the unpaid bills are not the ones given; list them again",
+        )
+    order = Order(
+        order_no=new_order_no("CHARGE"),
+        user_id=user_id,
+        mrn=mrn,
+        kind="CHARGE",
+        state=saga.CREATED,
+        pay_mode=pay_mode,
+        channel=channel,
+        bill_nos=json.dumps(sorted(bill_nos)),
+        bills_digest=bills_digest,
+        total_fen=sum(int(b["amount"]) for b in bills),
+        trace_id=trace_id,
+    )
+    with transaction(deps.sessions) as session:
+        saga.record_created(session, order, f"charge order for {len(bills)} bills created")
+    return order

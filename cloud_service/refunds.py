@@ -1,0 +1,156 @@
+"""Money going back: refunds by the original route (the "refund" outbox step) and refunds
+the hospital made at its window (notice 6003), each recorded once.
+
+A refund by the original route is made at most once: its out_refund_no derives from the
+order_no, every attempt asks the channel for that refund before asking for one, and the
+channel itself refunds once per out_refund_no."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any, Protocol
+
+from sqlalchemy import update
+
+# steps is imported as a module (not its names) so that steps may import this module back.
+from cloud_service import saga
+from cloud_service.channels.base import (
+    ChannelOutcomeUnknown,
+    ChannelRefund,
+    ChannelRejected,
+    ChannelUnavailable,
+)
+from cloud_service.deps import Deps
+from cloud_service.errors import CloudError
+from cloud_service.models import Order
+from envelope import codes
+from servicekit.db import transaction
+
+log = logging.getLogger(__name__)
+
+REFUND_SUFFIX = "R1"
+REFUND_REASON = "医院退费"
+# Fields of a 6003 notice that may name the patient: never copied into the order's history.
+PERSONAL_FIELDS = frozenset({"name", "patient_name", "psn_name", "id_card_no", "certno", "phone"})
+
+
+class RefundingChannel(Protocol):
+    """What a channel offers for refunds (WeChatPayChannel and AlipayChannel both do)."""
+
+    def find_refund(self, out_trade_no: str, out_refund_no: str) -> ChannelRefund | None:
+        """The refund under out_refund_no, or None."""
+        ...
+
+    def make_refund(
+        self, out_trade_no: str, out_refund_no: str, amount_fen: int, total_fen: int, reason: str
+    ) -> ChannelRefund:
+        """Refund once per out_refund_no."""
+        ...
+
+
+def out_refund_no_of(order_no: str) -> str:
+    """The one refund number of an order, the same on every attempt."""
+    return order_no + REFUND_SUFFIX
+
+
+def _channel_refund(deps: Deps, order: Order) -> ChannelRefund:
+    """Query first, refund only when the channel has no refund under our number."""
+    channel: RefundingChannel = deps.channels[order.channel]  # type: ignore[assignment]
+    assert order.out_trade_no is not None
+    out_refund_no = out_refund_no_of(order.order_no)
+    try:
+        refund = channel.find_refund(order.out_trade_no, out_refund_no)
+        if refund is None:
+            refund = channel.make_refund(
+                order.out_trade_no, out_refund_no, order.cash_fen, order.cash_fen, REFUND_REASON
+            )
+    except (ChannelUnavailable, ChannelOutcomeUnknown) as exc:
+        raise saga.RetryLater(f"refund of {order.order_no}: {exc}") from exc
+    except ChannelRejected as exc:
+        if exc.status == 429 or exc.status >= 500:
+            raise saga.RetryLater(f"refund of {order.order_no}: {exc}") from exc
+        raise
+    return refund
+
+
+def _needs_person(deps: Deps, order_no: str, reason: str) -> None:
+    """Leave the order REFUNDING with the reason, for the operations console."""
+    log.error("order %s refund needs a person: %s", order_no, reason)
+    with transaction(deps.sessions) as session:
+        session.execute(update(Order).where(Order.order_no == order_no).values(failure=reason))
+
+
+def refund_order(deps: Deps, order: Order) -> None:
+    """The "refund" step: pay the cash part back by its channel, then REFUNDING -> REFUNDED."""
+    if order.state != saga.REFUNDING:
+        return
+    if order.cash_fen <= 0 or order.channel == "NONE" or order.out_trade_no is None:
+        _finish(deps, order.order_no, "nothing was paid by a channel: nothing to refund")
+        return
+    try:
+        refund = _channel_refund(deps, order)
+    except ChannelRejected as exc:
+        _needs_person(deps, order.order_no, f"channel refused the refund: {exc.code}")
+        return
+    if refund.status == "PROCESSING":
+        raise saga.RetryLater(f"refund {refund.out_refund_no} is still processing")
+    if not refund.done:
+        _needs_person(deps, order.order_no, f"channel refund {refund.status}")
+        return
+    if refund.amount_fen != order.cash_fen:
+        _needs_person(deps, order.order_no, f"channel refunded {refund.amount_fen} fen")
+        return
+    _finish(
+        deps,
+        order.order_no,
+        f"{order.channel} refunded {refund.amount_fen} fen by the original route "
+        f"({refund.out_refund_no} {refund.refund_id})".rstrip(),
+    )
+
+
+def _finish(deps: Deps, order_no: str, note: str) -> None:
+    try:
+        with transaction(deps.sessions) as session:
+            saga.move(session, order_no, saga.REFUNDING, saga.REFUNDED, note=note)
+    except CloudError as exc:
+        if exc.result_code != codes.ORDER_STATE_CONFLICT:
+            raise
+        log.info("order %s was already moved on from REFUNDING", order_no)
+
+
+def _window_note(facts: dict[str, Any]) -> str:
+    kept = {
+        k: v
+        for k, v in sorted(facts.items())
+        if k != "order_no" and k not in PERSONAL_FIELDS and isinstance(v, str | int | bool)
+    }
+    return "refunded offline at the window " + json.dumps(kept, ensure_ascii=False)[:1500]
+
+
+def record_window_refund(deps: Deps, order_no: str, facts: dict[str, Any]) -> None:
+    """Notice 6003: mark a CONFIRMED order REFUNDED with the window's facts; again is a no-op.
+
+    Raises CloudError 2008 for an unknown order and 2014 for an order in another state."""
+    for _ in range(2):  # a second pass when another worker moved the order meanwhile
+        with deps.sessions() as session:
+            order = session.get(Order, order_no)
+        if order is None:
+            raise CloudError(codes.RECORD_NOT_FOUND, "no order with this order_no")
+        if order.state == saga.REFUNDED:
+            return
+        if order.state != saga.CONFIRMED:
+            raise CloudError(
+                codes.ORDER_STATE_CONFLICT, f"a {order.state} order cannot be refunded offline"
+            )
+        try:
+            with transaction(deps.sessions) as session:
+                saga.move(
+                    session, order_no, saga.CONFIRMED, saga.REFUNDED, note=_window_note(facts)
+                )
+            log.info("order %s refunded offline at the window", order_no)
+            return
+        except CloudError as exc:
+            if exc.result_code != codes.ORDER_STATE_CONFLICT:
+                raise
+    raise CloudError(codes.ORDER_STATE_CONFLICT, "order changed while recording the refund")

@@ -1,0 +1,113 @@
+"""Cancelling a registration: unpaid ones in the HIS first (2007), paid ones at the window;
+listing a user's registrations per bound record (2009)."""
+
+from __future__ import annotations
+
+import pytest
+
+from cloud_service import accounts, ordering, registrations, saga
+from cloud_service.deps import Deps
+from cloud_service.errors import CloudError
+from cloud_service.payment import PaidTrade, record_payment
+from cloud_service.worker import drain_once
+from envelope import Reply, codes
+from tests.unit.cloud_service.fakes import FakeChannel, FakeHospital
+
+
+def _order(deps: Deps) -> tuple[str, str]:
+    user = accounts.register_user(deps, "13800000001")
+    accounts.bind_record(deps, user, "110105198001010016", "张伟", "", "t1")
+    order = ordering.create_registration(
+        deps,
+        user,
+        mrn="M0001",
+        schedule_id="S1",
+        slot_id=None,
+        pay_mode="SELF_PAY",
+        channel="WECHAT",
+        trace_id="t1",
+    )
+    return user, order.order_no
+
+
+def _refusal(deps: Deps, user: str, order_no: str) -> CloudError:
+    with pytest.raises(CloudError) as refused:
+        registrations.cancel_registration(deps, user, order_no, "t1")
+    return refused.value
+
+
+def test_an_unpaid_registration_is_released_in_the_his_then_cancelled(
+    deps: Deps, hospital: FakeHospital
+) -> None:
+    user, order_no = _order(deps)
+    order = registrations.cancel_registration(deps, user, order_no, "t1")
+    assert order.state == saga.CANCELLED
+    assert hospital.calls[-1] == ("2007", {"lock_id": "L1", "mrn": "M0001"})
+    again = registrations.cancel_registration(deps, user, order_no, "t1")
+    assert again.state == saga.CANCELLED and hospital.codes().count("2007") == 1
+
+
+def test_past_the_cut_off_the_order_stays_as_it_was(deps: Deps, hospital: FakeHospital) -> None:
+    user, order_no = _order(deps)
+    hospital.then("2007", Reply(codes.PAST_CUTOFF, "bookings can be cancelled until 08:00"))
+    assert _refusal(deps, user, order_no).result_code == codes.PAST_CUTOFF
+    assert ordering.reload(deps, order_no).state == saga.CREATED
+
+
+def test_cancelling_while_the_cashier_is_open_closes_the_channel_order(
+    deps: Deps, hospital: FakeHospital, channel: FakeChannel
+) -> None:
+    user, order_no = _order(deps)
+    ordering.start_payment(deps, user, order_no, "t1")
+    order = registrations.cancel_registration(deps, user, order_no, "t1")
+    assert order.state == saga.CLOSED and channel.closed == [order_no]
+    assert "2007" in hospital.codes()
+
+
+def test_a_payment_that_got_in_first_wins_over_the_cancel(deps: Deps, channel: FakeChannel) -> None:
+    user, order_no = _order(deps)
+    paying = ordering.start_payment(deps, user, order_no, "t1")
+    channel.trades[order_no].state = "SUCCESS"
+    refused = _refusal(deps, user, order_no)
+    assert refused.result_code == codes.ORDER_STATE_CONFLICT
+    assert ordering.reload(deps, order_no).state == saga.PAID
+    assert paying.cash_fen == channel.trades[order_no].amount_fen
+
+
+def test_a_paid_registration_is_refunded_at_the_window_not_here(
+    deps: Deps, hospital: FakeHospital
+) -> None:
+    user, order_no = _order(deps)
+    paying = ordering.start_payment(deps, user, order_no, "t1")
+    record_payment(deps, PaidTrade("WECHAT", order_no, paying.cash_fen, "WX1", "n1"))
+    while drain_once(deps):
+        pass
+    assert ordering.reload(deps, order_no).state == saga.CONFIRMED
+    refused = _refusal(deps, user, order_no)
+    assert refused.result_code == codes.ORDER_STATE_CONFLICT and "window" in refused.result_msg
+    assert "2007" not in hospital.codes()
+
+
+def test_another_users_order_cannot_be_cancelled(deps: Deps) -> None:
+    _user, order_no = _order(deps)
+    stranger = accounts.register_user(deps, "13900000000")
+    assert _refusal(deps, stranger, order_no).result_code == codes.RECORD_NOT_FOUND
+
+
+def test_registrations_of_every_bound_record_carry_the_order_state(
+    deps: Deps, hospital: FakeHospital
+) -> None:
+    user, order_no = _order(deps)
+    hospital.then(
+        "2009",
+        lambda body: Reply(
+            "0000", "success", {"registrations": [{"order_no": order_no, "mrn": body["mrn"]}]}
+        ),
+    )
+    rows = registrations.my_registrations(deps, user, None, None, None, "t1")
+    assert rows == [
+        {"order_no": order_no, "mrn": "M0001", "patient_name": "张伟", "order_state": "CREATED"}
+    ]
+    with pytest.raises(CloudError) as refused:
+        registrations.my_registrations(deps, user, "M9999", None, None, "t1")
+    assert refused.value.result_code == codes.PATIENT_MISMATCH

@@ -1,0 +1,61 @@
+"""Reading the trade bill: fen out of backquoted yuan, the SHA1 and the summary checked."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+
+import pytest
+
+from cloud_service.channels import ChannelOutcomeUnknown
+from cloud_service.channels.wechat_bill import parse, unpack
+from simulators.wechatpay.bills import COLUMNS, SUMMARY
+
+
+def _line(*fields: str) -> str:
+    return ",".join("`" + f for f in fields)
+
+
+def _row(state: str, out_trade_no: str, settled: str, refund: str, out_refund_no: str) -> str:
+    # fmt: off
+    fields = ["2026-11-26 10:00:00", "wx1", "1900000001", "0", "", "4200X", out_trade_no,
+              "oU", "MWEB", state, "OTHERS", "CNY", settled, "0.00", "0", out_refund_no,
+              refund, "0.00", "", "", "挂号费", "", "0.006", "0.60%", "1.00", refund, ""]
+    # fmt: on
+    return _line(*fields)
+
+
+def _bill(summary: tuple[str, str, str]) -> str:
+    count, paid, refunded = summary
+    return "\r\n".join(
+        [
+            COLUMNS,
+            _row("SUCCESS", "ORD1", "12.34", "0.00", "0"),
+            _row("REFUND", "ORD2", "0.00", "1.00", "ORD2R1"),
+            SUMMARY,
+            _line(count, paid, refunded, "0.00", "0.00", paid, refunded),
+        ]
+    )
+
+
+def test_payments_and_refunds_come_out_in_fen() -> None:
+    rows = parse(_bill(("2", "12.34", "1.00")))
+    assert [(r.kind, r.out_trade_no, r.amount_fen, r.out_refund_no) for r in rows] == [
+        ("PAYMENT", "ORD1", 1234, ""),
+        ("REFUND", "ORD2", 100, "ORD2R1"),
+    ]
+    assert rows[0].at == "2026-11-26 10:00:00" and rows[0].transaction_id == "4200X"
+
+
+@pytest.mark.parametrize("summary", [("3", "12.34", "1.00"), ("2", "12.35", "1.00")])
+def test_a_summary_that_does_not_add_up_is_refused(summary: tuple[str, str, str]) -> None:
+    with pytest.raises(ChannelOutcomeUnknown, match="summary"):
+        parse(_bill(summary))
+
+
+def test_gzip_file_is_unpacked_and_checked_against_the_sha1_of_the_plain_text() -> None:
+    text = _bill(("2", "12.34", "1.00"))
+    digest = hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()
+    assert unpack(gzip.compress(text.encode()), digest.upper()) == text
+    with pytest.raises(ChannelOutcomeUnknown, match="SHA1"):
+        unpack(gzip.compress(text.replace("12.34", "12.35").encode()), digest)
