@@ -12,7 +12,7 @@ from cloud_service.deps import Deps
 from cloud_service.errors import CloudError
 from cloud_service.hospital import require_ok
 from cloud_service.models import Order
-from cloud_service.ordering import CHANNELS, PAY_MODES, new_order_no
+from cloud_service.ordering import check_payer, new_order_no
 from envelope import codes
 from servicekit.db import transaction
 
@@ -48,13 +48,7 @@ def create_charge(
     trace_id: str,
 ) -> Order:
     """Open a CHARGE order for exactly the bills listed (2004 when they changed since)."""
-    binding = binding_of(deps, user_id, mrn)
-    if pay_mode not in PAY_MODES or channel not in CHANNELS:
-        raise CloudError(
-            codes.BODY_INVALID, f"pay_mode must be one of {PAY_MODES}, channel one of {CHANNELS}"
-        )
-    if pay_mode == "INSURANCE" and not binding.insured:
-        raise CloudError(codes.NOT_INSURED, "this patient is not insured; choose SELF_PAY")
+    check_payer(deps, user_id, mrn, pay_mode, channel)
     listed = require_ok(deps.hospital.call("3001", {"mrn": mrn}, trace_id=trace_id))
     bills = listed.get("bills", [])
     if not bills:

@@ -29,6 +29,18 @@ def new_order_no(kind: str) -> str:
     return f"{prefix}{clock.now().strftime('%Y%m%d%H%M%S')}{secrets.randbelow(10**8):08d}"
 
 
+def check_payer(deps: Deps, user_id: str, mrn: str, pay_mode: str, channel: str) -> None:
+    """The record is the user's (2011), the pay mode and channel exist (1009), and only an
+    insured patient pays through insurance (2012)."""
+    binding = binding_of(deps, user_id, mrn)
+    if pay_mode not in PAY_MODES or channel not in CHANNELS:
+        raise CloudError(
+            codes.BODY_INVALID, f"pay_mode must be one of {PAY_MODES}, channel one of {CHANNELS}"
+        )
+    if pay_mode == "INSURANCE" and not binding.insured:
+        raise CloudError(codes.NOT_INSURED, "this patient is not insured; choose SELF_PAY")
+
+
 def create_registration(
     deps: Deps,
     user_id: str,
@@ -41,13 +53,7 @@ def create_registration(
     trace_id: str,
 ) -> Order:
     """Create a registration order and lock (today) or book (future) its slot (2006)."""
-    binding = binding_of(deps, user_id, mrn)
-    if pay_mode not in PAY_MODES or channel not in CHANNELS:
-        raise CloudError(
-            codes.BODY_INVALID, f"pay_mode must be one of {PAY_MODES}, channel one of {CHANNELS}"
-        )
-    if pay_mode == "INSURANCE" and not binding.insured:
-        raise CloudError(codes.NOT_INSURED, "this patient is not insured; choose SELF_PAY")
+    check_payer(deps, user_id, mrn, pay_mode, channel)
     order = Order(
         order_no=new_order_no("REG"),
         user_id=user_id,

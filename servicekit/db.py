@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, TypeDecorator, create_engine, event
+from sqlalchemy import DateTime, Engine, MetaData, TypeDecorator, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from envelope.clock import SHANGHAI
@@ -91,3 +91,30 @@ class ShanghaiDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             value = value.replace(tzinfo=UTC)
         return value.astimezone(SHANGHAI)
+
+
+def run_alembic_env(metadata: MetaData) -> None:
+    """The body of every service's migrations/env.py: apply (or, offline, print) the
+    migrations of ``metadata`` at the URL that ``migrate`` put in the Alembic config."""
+    from alembic import context
+
+    url = context.config.get_main_option("sqlalchemy.url") or ""
+    if not url:
+        raise RuntimeError("sqlalchemy.url is not set; run migrations through servicekit.db")
+    if context.is_offline_mode():
+        context.configure(url=url, target_metadata=metadata, literal_binds=True)
+        with context.begin_transaction():
+            context.run_migrations()
+        return
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            context.configure(
+                connection=connection,
+                target_metadata=metadata,
+                render_as_batch=connection.dialect.name == "sqlite",
+            )
+            with context.begin_transaction():
+                context.run_migrations()
+    finally:
+        engine.dispose()

@@ -1,23 +1,6 @@
-"""Alembic environment of insurance_frontend: online migrations against the configured URL."""
-
-from __future__ import annotations
-
-from alembic import context
+"""Alembic environment of insurance_frontend (run by `python -m insurance_frontend migrate`)."""
 
 from insurance_frontend.models import Base
-from servicekit.db import make_engine
+from servicekit.db import run_alembic_env
 
-target_metadata = Base.metadata
-
-
-def run_migrations_online() -> None:
-    """Apply the migrations in one connection."""
-    engine = make_engine(context.config.get_main_option("sqlalchemy.url") or "")
-    with engine.connect() as connection:
-        context.configure(connection=connection, target_metadata=target_metadata)
-        with context.begin_transaction():
-            context.run_migrations()
-    engine.dispose()
-
-
-run_migrations_online()
+run_alembic_env(Base.metadata)
