@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PYTEST := $(BIN)/python -m pytest -p no:cacheprovider
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run test lint fmt unit integration e2e zones fuzz deploy-check bench clean
+.PHONY: help venv run test lint fmt unit integration e2e zones fuzz browser deploy-check bench clean
 
 help: ## Show this list
 	@grep -E '^[a-z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -21,7 +21,7 @@ venv: $(BIN)/.installed ## Create the virtual environment and install the pinned
 run: venv ## Run the whole system on 127.0.0.1 (ports 8000-8600, Redis 6380) until Ctrl-C
 	$(BIN)/python -m devstack
 
-test: lint unit integration e2e zones fuzz deploy-check ## Lint and every test tier
+test: lint unit integration e2e zones fuzz browser deploy-check ## Lint and every test tier
 
 lint: venv ## ruff (lint and format check) and mypy
 	$(BIN)/ruff check .
@@ -48,6 +48,9 @@ zones: venv ## The zones in network namespaces (needs root and `ip netns`; skipp
 
 fuzz: venv ## hypothesis over envelopes, schemathesis over the patient API
 	$(PYTEST) tests/fuzz -q
+
+browser: venv ## Browser tests: Playwright drives Debian's chromium (skipped without it)
+	$(PYTEST) tests/browser -q -rs
 
 deploy-check: venv ## docker-compose config, and the compose file's commands run as local processes
 	$(PYTEST) tests/deploy -q

@@ -8,6 +8,7 @@ from datetime import timedelta
 import requests
 from flask import Flask, jsonify
 
+from cloud_service import web
 from cloud_service.api import bills, hospital_catalog, notify, orders, patients
 from cloud_service.api import registrations as registrations_api
 from cloud_service.api import reports as reports_api
@@ -91,6 +92,7 @@ def create_app(config: Settings | None = None) -> Flask:
             lambda: app.extensions["cloud_deps"],
         )
     )
+    web.register(app)  # the patient H5 pages (/h5/) and the operations console (/console/)
     spec.register(app)
     install_common(app, "cloud_service")
 

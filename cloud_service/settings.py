@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from envelope.keys import KeyRing
-from servicekit.config import integer, link_ring, optional, required
+from servicekit.config import MissingSetting, integer, link_ring, optional, required
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -19,6 +19,18 @@ def _read_path(environ: Mapping[str, str], name: str) -> str:
     if not path.is_absolute():
         path = ROOT / path
     return path.read_text(encoding="utf-8")
+
+
+def _console_users(environ: Mapping[str, str]) -> str:
+    """CONSOLE_USERS, refused at start-up when an entry is malformed."""
+    from cloud_service.console.staff import parse_users
+
+    value = optional(environ, "CONSOLE_USERS", "")
+    try:
+        parse_users(value)
+    except ValueError as exc:
+        raise MissingSetting(str(exc)) from exc
+    return value
 
 
 @dataclass(frozen=True)
@@ -59,6 +71,8 @@ class Settings:
     cloud_ring: KeyRing
     wechat: WeChatSettings
     alipay: AlipaySettings
+    console_users: str = ""  # CONSOLE_USERS: name:ROLE:hash,... (empty: nobody signs in)
+    gateway_audit_token: str = ""  # reads the gateway's audit trail for order timelines
     payment_minutes: int = 15
     gateway_timeout_seconds: int = 15
     worker_interval_seconds: float = 1.0
@@ -95,6 +109,8 @@ class Settings:
             cloud_ring=link_ring(env, "CLOUD"),
             wechat=wechat,
             alipay=alipay,
+            console_users=_console_users(env),
+            gateway_audit_token=optional(env, "GATEWAY_AUDIT_TOKEN", ""),
             payment_minutes=integer(env, "PAYMENT_MINUTES", 15),
             gateway_timeout_seconds=integer(env, "GATEWAY_TIMEOUT_SECONDS", 15),
             worker_interval_seconds=integer(env, "WORKER_INTERVAL_MS", 1000) / 1000,

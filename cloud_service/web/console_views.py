@@ -1,0 +1,224 @@
+"""The operations console under /console/: staff sign-in with roles (a signed session
+cookie), order search and timelines, insurance sign-in evidence, reconciliation, refunds."""
+
+from __future__ import annotations
+
+import functools
+import hmac
+import secrets
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from werkzeug.wrappers import Response as BaseResponse
+
+from cloud_service import saga
+from cloud_service.api.context import deps
+from cloud_service.console import ops, parse_users, recon, setting
+from cloud_service.console.staff import StaffUser, authenticate
+from cloud_service.console.timeline import AuditSource, order_timeline
+from cloud_service.errors import CloudError, api_status
+from envelope import clock, codes
+
+bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates")
+STATES = (
+    saga.CREATED,
+    saga.PRESETTLED,
+    saga.AWAITING_PAYMENT,
+    saga.PAID,
+    saga.INSURANCE_SETTLED,
+    saga.CONFIRMED,
+    saga.CANCELLED,
+    saga.CLOSED,
+    saga.REVERSING,
+    saga.REFUNDING,
+    saga.REFUNDED,
+)
+
+
+@bp.app_template_filter("yuan")
+def yuan(fen: int) -> str:
+    """Integer fen as a yuan string with two decimals (display only)."""
+    sign = "-" if fen < 0 else ""
+    whole, cents = divmod(abs(int(fen)), 100)
+    return f"{sign}{whole}.{cents:02d}"
+
+
+def _users() -> dict[str, StaffUser]:
+    return parse_users(setting(current_app, "CONSOLE_USERS"))
+
+
+def current_staff() -> StaffUser | None:
+    """The signed-in console user, still listed in CONSOLE_USERS (else None)."""
+    name = session.get("staff")
+    return _users().get(name) if isinstance(name, str) else None
+
+
+def csrf_token() -> str:
+    """The session's token that every console form and fetch must send back."""
+    if "csrf" not in session:
+        session["csrf"] = secrets.token_urlsafe(24)
+    return str(session["csrf"])
+
+
+def require_role(role: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Only staff with at least ``role``; others go to sign-in (or get 403)."""
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(view)
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            staff = current_staff()
+            if staff is None:
+                return redirect(url_for("console.login", next=request.path))
+            if not staff.may(role):
+                return render_template("console/denied.html", staff=staff, role=role), 403
+            if request.method == "POST":
+                given = request.form.get("csrf") or request.headers.get("X-CSRF-Token", "")
+                if not hmac.compare_digest(given.encode(), csrf_token().encode()):
+                    abort(400, "the form expired; reload the page")
+            return view(staff, *args, **kwargs)
+
+        return guarded
+
+    return decorate
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    """Staff sign-in with name and password."""
+    error = ""
+    if request.method == "POST":
+        staff = authenticate(
+            _users(), request.form.get("name", ""), request.form.get("password", "")
+        )
+        if staff is not None:
+            session.clear()
+            session["staff"] = staff.name
+            target = request.args.get("next", "")
+            safe = target.startswith("/console/") and not target.startswith("//")
+            return redirect(target if safe else url_for("console.orders"))
+        error = "用户名或密码错误"
+    return render_template("console/login.html", error=error), 401 if error else 200
+
+
+@bp.post("/logout")
+def logout() -> BaseResponse:
+    """Sign out."""
+    session.clear()
+    return redirect(url_for("console.login"))
+
+
+@bp.get("/")
+@require_role("VIEWER")
+def home(staff: StaffUser) -> BaseResponse:
+    """The console starts at the order search."""
+    return redirect(url_for("console.orders"))
+
+
+@bp.get("/orders")
+@require_role("VIEWER")
+def orders(staff: StaffUser) -> Any:
+    """Search orders by number, record, state and day."""
+    query = ops.OrderQuery(
+        order_no=request.args.get("order_no", "").strip(),
+        mrn=request.args.get("mrn", "").strip(),
+        state=request.args.get("state", "").strip(),
+        day=request.args.get("day", "").strip(),
+    )
+    error, found = "", []
+    try:
+        found = ops.search_orders(deps(), query)
+    except CloudError as exc:
+        error = exc.result_msg
+    return render_template(
+        "console/orders.html", staff=staff, query=query, orders=found, states=STATES, error=error
+    )
+
+
+@bp.get("/orders/<order_no>")
+@require_role("VIEWER")
+def order(staff: StaffUser, order_no: str) -> Any:
+    """One order with its timeline across the zones."""
+    return _order_page(staff, order_no)
+
+
+def _order_page(staff: StaffUser, order_no: str, message: str = "", error: str = "") -> Any:
+    audit: AuditSource = current_app.extensions["console_audit"]
+    try:
+        view = order_timeline(deps(), order_no, audit)
+    except CloudError as exc:
+        return render_template("console/missing.html", staff=staff, error=exc.result_msg), 404
+    page = render_template(
+        "console/order.html", staff=staff, csrf=csrf_token(), message=message, error=error, **view
+    )
+    return page, 409 if error else 200
+
+
+@bp.post("/orders/<order_no>/window-refund")
+@require_role("OPERATOR")
+def window_refund(staff: StaffUser, order_no: str) -> Any:
+    """Record a refund made at the hospital window (audited)."""
+    try:
+        amount_fen = ops.yuan_to_fen(request.form.get("amount_yuan", ""))
+        refund_no = request.form.get("refund_no", "").strip()
+        if not refund_no:
+            raise CloudError(codes.BODY_INVALID, "give the window's refund receipt number")
+        ops.record_window_refund(
+            deps(), staff.name, order_no, amount_fen, refund_no, request.form.get("reason", "")
+        )
+    except CloudError as exc:
+        return _order_page(staff, order_no, error=f"{exc.result_code} {exc.result_msg}")
+    return _order_page(staff, order_no, message="已登记窗口退费")
+
+
+@bp.get("/insurance")
+@require_role("VIEWER")
+def insurance(staff: StaffUser) -> Any:
+    """What the cloud knows of the insurance sign-in, from its own order history."""
+    return render_template("console/insurance.html", staff=staff, **ops.insurance_signals(deps()))
+
+
+@bp.get("/reconciliation")
+@require_role("VIEWER")
+def reconciliation(staff: StaffUser) -> Any:
+    """The reconciliation page of a day; its script reads reconciliation_data."""
+    day = request.args.get("date") or (clock.today() - timedelta(days=1)).isoformat()
+    return render_template("console/reconciliation.html", staff=staff, day=day, csrf=csrf_token())
+
+
+@bp.get("/reconciliation/<day>.json")
+@require_role("VIEWER")
+def reconciliation_data(staff: StaffUser, day: str) -> Any:
+    """The day's report and a week of daily totals (503 when reconciliation is absent)."""
+    try:
+        return jsonify(recon.console_report(deps(), recon.parse_day(day)))
+    except CloudError as exc:
+        return _refusal(exc)
+
+
+@bp.post("/reconciliation/<day>/run")
+@require_role("OPERATOR")
+def reconciliation_run(staff: StaffUser, day: str) -> Any:
+    """Reconcile the day now; with repair, apply the safe repairs (audited under staff)."""
+    body = request.get_json(silent=True) or {}
+    repair = body.get("repair") is True if isinstance(body, dict) else False
+    try:
+        return jsonify(recon.run(deps(), staff.name, recon.parse_day(day), repair))
+    except CloudError as exc:
+        return _refusal(exc)
+
+
+def _refusal(exc: CloudError) -> Any:
+    status = 503 if exc.result_code == codes.PEER_UNAVAILABLE else api_status(exc.result_code)
+    return jsonify(result_code=exc.result_code, result_msg=exc.result_msg), status
