@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PYTEST := $(BIN)/python -m pytest -p no:cacheprovider
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run test lint fmt unit integration e2e zones fuzz browser deploy-check bench clean
+.PHONY: help venv run test lint fmt unit integration e2e chaos-short zones fuzz browser deploy-check chaos bench clean
 
 help: ## Show this list
 	@grep -E '^[a-z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -21,7 +21,7 @@ venv: $(BIN)/.installed ## Create the virtual environment and install the pinned
 run: venv ## Run the whole system on 127.0.0.1 (ports 8000-8600, Redis 6380) until Ctrl-C
 	$(BIN)/python -m devstack
 
-test: lint unit integration e2e zones fuzz browser deploy-check ## Lint and every test tier
+test: lint unit integration e2e chaos-short zones fuzz browser deploy-check ## Lint and every test tier
 
 lint: venv ## ruff (lint and format check) and mypy
 	$(BIN)/ruff check .
@@ -42,6 +42,12 @@ integration: venv ## Integration tests (one app, real Redis and databases)
 
 e2e: venv ## End-to-end tests (every service a real gunicorn process)
 	$(PYTEST) tests/e2e -q
+
+chaos-short: venv ## About 30 orders while services are SIGKILLed and replies dropped (in make test)
+	$(PYTEST) tests/chaos -q
+
+chaos: venv ## 200+ orders under SIGKILLs, dropped replies, late notifications; one summary line
+	$(BIN)/python -m tests.chaos.run --orders 200
 
 zones: venv ## The zones in network namespaces (needs root and `ip netns`; skipped otherwise)
 	$(PYTEST) tests/zones -q -rs

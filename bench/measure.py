@@ -48,7 +48,13 @@ def run(name: str, call: Callable[[int], bool], count: int, concurrency: int) ->
         for latency, ok in pool.map(one, range(count)):
             latencies.append(latency)
             failures += 0 if ok else 1
-    elapsed = time.perf_counter() - started
-    latencies.sort()
-    p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
-    return Result(name, count, elapsed, statistics.median(latencies) * 1000, p99 * 1000, failures)
+    return summarise(name, latencies, time.perf_counter() - started, failures)
+
+
+def summarise(name: str, latencies: list[float], seconds: float, failures: int) -> Result:
+    """A result from the latencies (seconds) of calls that took ``seconds`` of wall time."""
+    ordered = sorted(latencies)
+    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+    return Result(
+        name, len(ordered), seconds, statistics.median(ordered) * 1000, p99 * 1000, failures
+    )

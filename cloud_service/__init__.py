@@ -10,6 +10,7 @@ from flask import Flask, jsonify
 
 from cloud_service import web
 from cloud_service.api import bills, hospital_catalog, notify, orders, patients
+from cloud_service.api import reconcile as reconcile_api
 from cloud_service.api import registrations as registrations_api
 from cloud_service.api import reports as reports_api
 from cloud_service.api.spec import spec
@@ -19,8 +20,9 @@ from cloud_service.deps import Deps
 from cloud_service.errors import CloudError, api_status
 from cloud_service.hospital import GatewayHospital
 from cloud_service.notices import notices_blueprint
+from cloud_service.refunds import refund_stopped_clinic
 from cloud_service.settings import Settings
-from servicekit import logs, redis_client
+from servicekit import logs, metrics, redis_client
 from servicekit.db import make_engine, session_factory
 from servicekit.web import install_common
 
@@ -72,7 +74,8 @@ def create_app(config: Settings | None = None) -> Flask:
     app.config["SECRET_KEY"] = settings.secret_key
     app.config["JSON_AS_ASCII"] = False
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
-    app.extensions["cloud_deps"] = build_deps(settings)
+    deps = build_deps(settings)
+    app.extensions["cloud_deps"] = deps
     app.extensions["cloud_settings"] = settings
     for blueprint in (
         patients.bp,
@@ -90,11 +93,22 @@ def create_app(config: Settings | None = None) -> Flask:
             settings.cloud_ring,
             redis_client.connect(settings.redis_url),
             lambda: app.extensions["cloud_deps"],
+            on_clinic_stopped=refund_stopped_clinic,
         )
     )
+    app.register_blueprint(reconcile_api.blueprint(settings.ops_token))
     web.register(app)  # the patient H5 pages (/h5/) and the operations console (/console/)
     spec.register(app)
     install_common(app, "cloud_service")
+    metrics.install_metrics(
+        app,
+        "cloud_service",
+        collectors=[
+            metrics.RowsByState(
+                "cloud_saga_orders", "Orders by saga state.", deps.sessions, "orders"
+            )
+        ],
+    )
 
     @app.errorhandler(CloudError)
     def refused(exc: CloudError):  # type: ignore[no-untyped-def]

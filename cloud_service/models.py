@@ -119,3 +119,24 @@ class CatalogCache(Base):
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     fetched_on: Mapped[str] = mapped_column(String(10))
     payload: Mapped[str] = mapped_column(Text)
+
+
+class OperationAudit(Base):
+    """One action taken on the money by a person or by a repair rule: who, what, on what."""
+
+    __tablename__ = "operations_audit"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    target: Mapped[str] = mapped_column(String(64), index=True)
+    detail: Mapped[str] = mapped_column(Text, default="{}")  # JSON
+    at: Mapped[datetime] = mapped_column(ShanghaiDateTime(), default=_now, index=True)
+
+
+class ReconciliationRun(Base):
+    """The latest reconciliation report of one day (JSON), replaced by each run."""
+
+    __tablename__ = "reconciliation_runs"
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    report: Mapped[str] = mapped_column(Text)
+    ran_at: Mapped[datetime] = mapped_column(ShanghaiDateTime(), default=_now)

@@ -28,6 +28,7 @@ from envelope import (
     RedisNonceStore,
     Verifier,
 )
+from servicekit import metrics
 
 log = logging.getLogger(__name__)
 
@@ -93,4 +94,6 @@ def notices_blueprint(
         return lambda incoming: handler(deps_getter(), incoming)
 
     table = {code: bind(handler) for code, handler in handlers(on_clinic_stopped).items()}
-    return EnvelopeEndpoint(CLOUD, verifier, table).blueprint()
+    return EnvelopeEndpoint(
+        CLOUD, verifier, table, on_result=metrics.envelope_recorder("cloud_service")
+    ).blueprint()

@@ -11,7 +11,7 @@ import json
 import logging
 from typing import Any, Protocol
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 # steps is imported as a module (not its names) so that steps may import this module back.
 from cloud_service import saga
@@ -24,7 +24,7 @@ from cloud_service.channels.base import (
 from cloud_service.deps import Deps
 from cloud_service.errors import CloudError
 from cloud_service.models import Order
-from envelope import codes
+from envelope import clock, codes
 from servicekit.db import transaction
 
 log = logging.getLogger(__name__)
@@ -154,3 +154,62 @@ def record_window_refund(deps: Deps, order_no: str, facts: dict[str, Any]) -> No
             if exc.result_code != codes.ORDER_STATE_CONFLICT:
                 raise
     raise CloudError(codes.ORDER_STATE_CONFLICT, "order changed while recording the refund")
+
+
+def _undo_confirmed(session: Any, order: Order, reason: str) -> None:
+    """A confirmed order whose clinic stopped: reverse the insurance part, or refund the cash."""
+    note = f"clinic stopped: {reason}"[:500]
+    if order.pay_mode == "INSURANCE" and order.setl_id:
+        saga.move(session, order.order_no, saga.CONFIRMED, saga.REVERSING, note=note,
+                  failure=note, step="reverse")  # fmt: skip
+    elif order.cash_fen > 0:
+        saga.move(session, order.order_no, saga.CONFIRMED, saga.REFUNDING, note=note,
+                  failure=note, step="refund")  # fmt: skip
+
+
+def refund_stopped_clinic(deps: Deps, schedule_id: str, reason: str) -> int:
+    """The 6002 hook: every paid order of a stopped clinic goes back by its original route;
+    unpaid ones are closed. Returns how many orders were put on the refund path."""
+    with deps.sessions() as session:
+        found = session.scalars(
+            select(Order).where(Order.schedule_id == schedule_id, Order.kind == "REG")
+        ).all()
+    affected = 0
+    for order in found:
+        try:
+            with transaction(deps.sessions) as session:
+                affected += _stop_one(session, order, reason)
+        except CloudError as exc:  # moved meanwhile: its follow-up step re-checks it
+            if exc.result_code != codes.ORDER_STATE_CONFLICT:
+                raise
+            with transaction(deps.sessions) as session:
+                saga.enqueue(session, order.order_no, "stopped_refund", clock.now())
+    log.info("clinic %s stopped: %d paid orders put on the refund path", schedule_id, affected)
+    return affected
+
+
+def _stop_one(session: Any, order: Order, reason: str) -> int:
+    if order.state == saga.CONFIRMED:
+        _undo_confirmed(session, order, reason)
+        return 1
+    if order.state in (saga.PAID, saga.INSURANCE_SETTLED):
+        saga.enqueue(session, order.order_no, "stopped_refund", clock.now())
+        return 1
+    if order.state in (saga.CREATED, saga.PRESETTLED):
+        saga.move(session, order.order_no, order.state, saga.CANCELLED,
+                  note=f"clinic stopped: {reason}"[:500])  # fmt: skip
+    elif order.state == saga.AWAITING_PAYMENT:
+        saga.enqueue(session, order.order_no, "payment_deadline", clock.now())
+        saga.enqueue(session, order.order_no, "stopped_refund", clock.now())
+    return 0
+
+
+def refund_after_clinic_stopped(deps: Deps, order: Order) -> None:
+    """The "stopped_refund" step: once an in-flight order of a stopped clinic is confirmed,
+    undo it; while it is still moving, come back later."""
+    if order.state in (saga.PAID, saga.INSURANCE_SETTLED, saga.AWAITING_PAYMENT):
+        raise saga.RetryLater("the order is still moving; undo it once it is confirmed")
+    if order.state != saga.CONFIRMED:
+        return
+    with transaction(deps.sessions) as session:
+        _undo_confirmed(session, order, "clinic stopped")

@@ -46,7 +46,8 @@ ALLOWED: dict[str, frozenset[str]] = {
     INSURANCE_SETTLED: frozenset({CONFIRMED, REVERSING}),
     # A confirmed order is done; money goes back only by a refund recorded at the window (6003)
     # or, where the hospital's policy allows, one the patient asks for by the original route.
-    CONFIRMED: frozenset({REFUNDED, REFUNDING}),
+    # 6002 (clinic stopped) also undoes a confirmed insured registration: reversal first.
+    CONFIRMED: frozenset({REFUNDED, REFUNDING, REVERSING}),
     REVERSING: frozenset({REFUNDING, REFUNDED}),
     REFUNDING: frozenset({REFUNDED}),
 }
@@ -147,3 +148,30 @@ def retry_step(session: Session, step_id: int, attempts: int, error: str) -> Non
             due_at=clock.now() + timedelta(seconds=delay), leased_until=None, last_error=error[:500]
         )
     )
+
+
+# The step that moves an order on from each non-final state; recovery re-enqueues it when a
+# crash left a non-final order without a pending outbox row.
+NEXT_STEP: dict[str, str] = {
+    CREATED: "lock_query",  # "expire" instead when the lock is known
+    PRESETTLED: "expire",
+    AWAITING_PAYMENT: "payment_deadline",
+    PAID: "settle",
+    INSURANCE_SETTLED: "confirm",
+    REVERSING: "reverse",
+    REFUNDING: "refund",
+}
+
+
+def next_step(state: str, pay_mode: str, has_lock: bool) -> str | None:
+    """The step that moves a non-final order on (None for a final state)."""
+    if state == PAID and pay_mode != "INSURANCE":
+        return "confirm"  # self-pay skips the insurance settle
+    if state == CREATED and has_lock:
+        return "expire"
+    return NEXT_STEP.get(state)
+
+
+def pending_orders(session: Session) -> set[str]:
+    """Order numbers with an outbox row not done yet."""
+    return set(session.scalars(select(OutboxStep.order_no).where(OutboxStep.done_at.is_(None))))

@@ -77,6 +77,8 @@ class Settings:
     gateway_timeout_seconds: int = 15
     worker_interval_seconds: float = 1.0
     catalog_refresh_at: str = "06:00"  # Asia/Shanghai, daily, in the saga worker
+    reconcile_at: str = "02:00"  # Asia/Shanghai, daily reconciliation of yesterday
+    ops_token: str = ""  # bearer token of /api/v1/ops/... (empty: those are off)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -115,6 +117,8 @@ class Settings:
             gateway_timeout_seconds=integer(env, "GATEWAY_TIMEOUT_SECONDS", 15),
             worker_interval_seconds=integer(env, "WORKER_INTERVAL_MS", 1000) / 1000,
             catalog_refresh_at=_clock_time(env, "CATALOG_REFRESH_AT", "06:00"),
+            reconcile_at=_clock_time(env, "RECONCILE_AT", "02:00"),
+            ops_token=optional(env, "OPS_TOKEN", ""),
         )
 
 

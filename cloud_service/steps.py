@@ -17,11 +17,11 @@ from cloud_service.deps import Deps
 from cloud_service.errors import CloudError
 from cloud_service.models import Order
 from cloud_service.payment import PaidTrade, record_payment
-from cloud_service.refunds import refund_order
+from cloud_service.refunds import refund_after_clinic_stopped, refund_order
 from cloud_service.reversal import reverse_settlement
 from cloud_service.saga import RetryLater
 from cloud_service.split import check_split
-from envelope import Reply, codes
+from envelope import Reply, clock, codes
 from servicekit.db import transaction
 
 log = logging.getLogger(__name__)
@@ -52,10 +52,12 @@ def settle_body(order: Order) -> dict[str, Any]:
 
 def settle(deps: Deps, order: Order) -> None:
     """Insurance settle (4005) after the cash part is in; on a lost reply, ask 4007."""
-    if order.state not in (saga.PAID, saga.PRESETTLED):
+    if order.state not in (saga.PAID, saga.PRESETTLED) or order.pay_mode != "INSURANCE":
         return
     reply = deps.hospital.call("4005", settle_body(order), trace_id=order.trace_id)
-    if reply.outcome_unknown or reply.result_code.startswith("3"):
+    # 2014: another request holds the order at insurance_frontend; its outcome is unknown too
+    unknown = reply.result_code.startswith("3") or reply.result_code == codes.ORDER_STATE_CONFLICT
+    if reply.outcome_unknown or unknown:
         reply = _settled_per_query(deps, order)
     if not reply.ok:
         _compensate(deps, order, f"insurance refused: {reply.result_code} {reply.result_msg}")
@@ -180,13 +182,48 @@ def payment_deadline(deps: Deps, order: Order) -> None:
         return
     if trade is not None:
         channel.close(order.out_trade_no)
+    release_lock(deps, order)
     with transaction(deps.sessions) as session:
         saga.move(
             session,
             order.order_no,
             saga.AWAITING_PAYMENT,
             saga.CLOSED,
-            note="payment deadline passed; channel order closed",
+            note="payment deadline passed; channel order closed, slot released",
+        )
+
+
+def release_lock(deps: Deps, order: Order) -> None:
+    """Give an unpaid registration's slot back (2007); a lock already gone is fine."""
+    if order.kind != "REG" or not order.lock_id:
+        return
+    body = {"lock_id": order.lock_id, "mrn": order.mrn}
+    reply = deps.hospital.call("2007", body, trace_id=order.trace_id)
+    if reply.outcome_unknown or reply.result_code.startswith(("3", "9")):
+        raise RetryLater(f"slot release unknown ({reply.result_code})")
+
+
+def expire_unpaid(deps: Deps, order: Order) -> None:
+    """Recovery of an order a crash left before its cashier opened (CREATED with a lock,
+    PRESETTLED; no channel order exists before AWAITING_PAYMENT): once the payment window
+    has passed, cancel it and release the slot."""
+    if order.state == saga.PRESETTLED and order.cash_fen == 0:
+        settle(deps, order)
+        return
+    if order.state not in (saga.CREATED, saga.PRESETTLED):
+        return
+    if order.visit_date and order.visit_date > clock.today().isoformat():
+        return  # a booking for a later day: paid on that day, nothing to expire now
+    if clock.now() < order.created_at + deps.payment_window:
+        raise RetryLater("the payment window is still open")
+    release_lock(deps, order)
+    with transaction(deps.sessions) as session:
+        saga.move(
+            session,
+            order.order_no,
+            order.state,
+            saga.CANCELLED,
+            note="never paid within the payment window; slot released",
         )
 
 
@@ -201,6 +238,8 @@ def lock_query(deps: Deps, order: Order) -> None:
         from cloud_service.ordering import _store_lock
 
         _store_lock(deps, order.order_no, status.body)
+        with transaction(deps.sessions) as session:  # unpaid in time: released by "expire"
+            saga.enqueue(session, order.order_no, "expire", order.created_at + deps.payment_window)
         return
     with transaction(deps.sessions) as session:
         saga.move(
@@ -249,6 +288,8 @@ STEPS: dict[str, Callable[[Deps, Order], None]] = {
     "lock_query": lock_query,
     "reverse": reverse_settlement,
     "refund": refund_order,
+    "expire": expire_unpaid,
+    "stopped_refund": refund_after_clinic_stopped,
 }
 
 

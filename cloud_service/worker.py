@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
+from datetime import timedelta
 
 from sqlalchemy import select
 
 from cloud_service import saga
 from cloud_service.deps import Deps
-from cloud_service.models import OutboxStep
+from cloud_service.models import Order, OutboxStep
 from cloud_service.steps import RetryLater, run_step
 from envelope import clock
 from servicekit.db import transaction
 from servicekit.logs import bind_trace_id
 
 log = logging.getLogger(__name__)
+RESUME_GRACE_SECONDS = 30.0  # also how often the worker looks for stranded orders
 
 
 def drain_once(deps: Deps, limit: int = 20, order_no: str | None = None) -> int:
@@ -47,8 +50,6 @@ def _run(deps: Deps, step_id: int, step: str, order_no: str, attempts: int) -> N
 
 
 def _trace_of(deps: Deps, order_no: str) -> str:
-    from cloud_service.models import Order
-
     with deps.sessions() as session:
         order = session.get(Order, order_no)
     return order.trace_id if order else ""
@@ -67,11 +68,42 @@ def pending_steps(deps: Deps) -> int:
         return len(session.scalars(select(OutboxStep.id).where(OutboxStep.done_at.is_(None))).all())
 
 
+def resume_all(deps: Deps, grace_seconds: float = RESUME_GRACE_SECONDS) -> int:
+    """Give every non-final order without a pending step the step that moves it on; return
+    how many were re-enqueued (a crash between a commit and its step leaves none behind).
+
+    Orders changed within ``grace_seconds`` are left alone: a request may still be at work."""
+    quiet_since = clock.now() - timedelta(seconds=grace_seconds)
+    with transaction(deps.sessions) as session:
+        pending = saga.pending_orders(session)
+        stranded = session.execute(
+            select(Order.order_no, Order.state, Order.pay_mode, Order.lock_id).where(
+                Order.state.not_in(saga.FINAL),
+                Order.updated_at <= quiet_since,
+                Order.created_at <= quiet_since,
+            )
+        ).all()
+        resumed = 0
+        for order_no, state, pay_mode, lock_id in stranded:
+            step = saga.next_step(state, pay_mode, lock_id is not None)
+            if order_no in pending or step is None:
+                continue
+            saga.enqueue(session, order_no, step, clock.now())
+            resumed += 1
+    if resumed:
+        log.warning("recovery: %d non-final orders had no pending step and were resumed", resumed)
+    return resumed
+
+
 def run_forever(deps: Deps, interval_seconds: float, stop: threading.Event) -> None:
-    """Poll the outbox until ``stop`` is set."""
+    """Resume every non-final order, then poll the outbox until ``stop`` is set."""
     log.info("saga worker started at %s", clock.now_iso())
+    next_resume = 0.0
     while not stop.is_set():
         try:
+            if time.monotonic() >= next_resume:
+                resume_all(deps)
+                next_resume = time.monotonic() + RESUME_GRACE_SECONDS
             ran = drain_once(deps)
         except Exception:
             log.exception("outbox drain failed")

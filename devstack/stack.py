@@ -7,11 +7,12 @@ database files differ between a developer's `make run` and a test run.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from devstack.ports import wait_for_http
@@ -152,6 +153,11 @@ class Stack:
     def start_service(self, service: Service) -> None:
         """Migrate (and seed) one service, start its gunicorn, wait for /healthz."""
         env = service_env(self.env, service.name, self.var_dir)
+        # every worker (and companion) of one service writes its metrics here; /metrics sums
+        metrics_dir = self.var_dir / "metrics" / service.name
+        env["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
+        shutil.rmtree(metrics_dir, ignore_errors=True)  # a counter starts at zero with its run
+        metrics_dir.mkdir(parents=True)
         for step in service.migrate:
             subprocess.run(
                 [sys.executable, "-m", service.name, step],
@@ -196,6 +202,36 @@ class Stack:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
+
+    def kill(self, name: str) -> None:
+        """SIGKILL one process (a service's gunicorn or a companion) and its process group."""
+        process = self.processes[name]
+        if process.poll() is None:
+            try:
+                os.killpg(process.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                process.kill()
+        process.wait(timeout=10)
+
+    def restart(self, name: str) -> None:
+        """Start a killed process again as start() did (a service waits for /healthz)."""
+        for service in SERVICES:
+            if service.name == name:
+                self.start_service(replace(service, migrate=(), companions=()))
+                return
+            for companion, command in service.companions:
+                if companion == name:
+                    env = service_env(self.env, service.name, self.var_dir)
+                    self.processes[companion] = subprocess.Popen(
+                        [sys.executable, "-m", *command],
+                        env=env,
+                        cwd=ROOT,
+                        stdout=open(self.log_path(companion), "ab"),  # noqa: SIM115
+                        stderr=subprocess.STDOUT,
+                        start_new_session=True,
+                    )
+                    return
+        raise KeyError(name)
 
     def stop(self) -> None:
         """Stop every process (TERM, then KILL after a grace period)."""

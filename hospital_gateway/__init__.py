@@ -3,8 +3,10 @@ checks its route, validates it, relays it re-signed for the next link and audits
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import requests
 from flask import Flask
@@ -12,14 +14,14 @@ from redis import Redis, RedisError
 from requests.adapters import HTTPAdapter
 
 from envelope.catalogue import CLOUD, GATEWAY, HIP, INSFE
-from envelope.client import EnvelopeClient
+from envelope.client import EnvelopeClient, Reply
 from envelope.replay import RedisNonceStore
 from envelope.verify import Link, Verifier
 from hospital_gateway.audit import AuditLog, audit_blueprint
 from hospital_gateway.ratelimit import Limit, RateLimiter
 from hospital_gateway.relay import Relay, relay_blueprint
 from hospital_gateway.settings import Settings
-from servicekit import logs, redis_client, web
+from servicekit import logs, metrics, redis_client, web
 from servicekit.db import make_engine
 
 SERVICE = "hospital_gateway"
@@ -35,6 +37,32 @@ class GatewayParts:
     settings: Settings
     relay: Relay
     audit: AuditLog
+
+
+class MeteredRelay(Relay):
+    """The relay, counting every message by trade code and result and timing the hop."""
+
+    def handle(self, raw: bytes) -> tuple[dict[str, Any], str]:
+        """Relay as ``Relay.handle`` does, then record the answer's trade code and result."""
+        started = time.perf_counter()
+        reply, result_code = super().handle(raw)
+        trade_code = reply["header"].get("trade_code")
+        metrics.record_envelope(SERVICE, trade_code, result_code, time.perf_counter() - started)
+        return reply, result_code
+
+
+class TimedClient(EnvelopeClient):
+    """The client of one outbound link, timing how long the next zone takes to answer."""
+
+    def post(self, envelope: dict[str, Any]) -> Reply:
+        """POST as ``EnvelopeClient.post`` does and observe the wait by trade code."""
+        started = time.perf_counter()
+        try:
+            return super().post(envelope)
+        finally:
+            metrics.record_relay(
+                envelope["header"].get("trade_code"), self.receiver, time.perf_counter() - started
+            )
 
 
 def _session() -> requests.Session:
@@ -57,7 +85,7 @@ def build_relay(settings: Settings, audit: AuditLog, redis: Redis) -> Relay:
     session = _session()
     timeout = (settings.relay_connect_timeout, settings.relay_read_timeout)
     clients = {
-        party: EnvelopeClient(
+        party: TimedClient(
             settings.envelope_url(party),
             settings.ring(party),
             sender=GATEWAY,
@@ -68,7 +96,7 @@ def build_relay(settings: Settings, audit: AuditLog, redis: Redis) -> Relay:
         )
         for party in (CLOUD, HIP, INSFE)
     }
-    return Relay(
+    return MeteredRelay(
         verifier=verifier,
         rings={p: settings.ring(p) for p in (CLOUD, HIP, INSFE)},
         clients=clients,
@@ -103,5 +131,6 @@ def create_app(config: Settings | None = None) -> Flask:
     app.register_blueprint(relay_blueprint(relay, settings.max_envelope_bytes))
     app.register_blueprint(audit_blueprint(audit, settings.audit_token))
     web.install_common(app, SERVICE, health_check=lambda: _redis_answers(redis))
+    metrics.install_metrics(app, SERVICE)
     app.extensions[SERVICE] = GatewayParts(settings, relay, audit)
     return app

@@ -25,6 +25,7 @@ from insurance_frontend.settlement import InsuranceSettlement
 from insurance_frontend.signin import SignIns
 from servicekit.db import make_engine, session_factory
 from servicekit.logs import configure
+from servicekit.metrics import envelope_recorder, install_metrics
 from servicekit.redis_client import connect
 from servicekit.web import install_common
 
@@ -59,7 +60,9 @@ def build(settings: Settings, hip: HipPort | None = None) -> Components:
         )
     )
     center = CenterCalls(national, signins)
-    settlement = InsuranceSettlement(center, hip, Orders(factory), ledger, redis)
+    settlement = InsuranceSettlement(
+        center, hip, Orders(factory), ledger, redis, settings.order_lock_seconds
+    )
     reconciliation = Reconciliation(factory, ledger, center, settings.mdtrtarea_admvs)
     services = Services(center, settlement, reconciliation)
     return Components(settings, redis, ledger, signins, services)
@@ -81,10 +84,16 @@ def create_app(config: Settings | None = None) -> Flask:
     verifier = Verifier(
         [Link(settings.insfe_ring, frozenset({CLOUD}))], RedisNonceStore(parts.redis, "insfe")
     )
-    endpoint = EnvelopeEndpoint(INSFE, verifier, bind_handlers(parts.services))
+    endpoint = EnvelopeEndpoint(
+        INSFE,
+        verifier,
+        bind_handlers(parts.services),
+        on_result=envelope_recorder("insurance_frontend"),
+    )
     app = Flask("insurance_frontend")
     app.extensions["insurance_frontend"] = parts
     install_common(app, "insurance_frontend")
+    install_metrics(app, "insurance_frontend")
     app.register_blueprint(endpoint.blueprint())
     if settings.signin_at_start:
         sign_in_at_start(parts.signins)

@@ -50,6 +50,7 @@ class Settings:
     signin_at: str = "07:00"  # the daily sign cycle, Asia/Shanghai
     signin_retries: int = 5
     signin_backoff: float = 60.0  # seconds before the first retry, doubling
+    order_lock_seconds: float = 75.0  # default: two center calls at the read timeout + 15 s
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -77,4 +78,9 @@ class Settings:
             signin_at=_hh_mm(env, "INSURANCE_SIGNIN_AT", "07:00"),
             signin_retries=integer(env, "INSURANCE_SIGNIN_RETRIES", 5),
             signin_backoff=_seconds(env, "INSURANCE_SIGNIN_BACKOFF", "60"),
+            order_lock_seconds=_seconds(
+                env,
+                "INSURANCE_ORDER_LOCK_SECONDS",
+                str(2 * _seconds(env, "INSURANCE_READ_TIMEOUT", "30") + 15),
+            ),
         )

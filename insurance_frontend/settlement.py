@@ -40,8 +40,17 @@ class InsuranceSettlement:
     """Pre-settles, settles and answers queries for orders."""
 
     def __init__(
-        self, center: CenterCalls, hip: HipPort, orders: Orders, ledger: Ledger, redis: Any
+        self,
+        center: CenterCalls,
+        hip: HipPort,
+        orders: Orders,
+        ledger: Ledger,
+        redis: Any,
+        lock_seconds: float = 75.0,
     ) -> None:
+        # The order lock outlives the slowest settle (two center calls at the read timeout)
+        # but not much more: a killed worker must not block its order for long.
+        self.lock_seconds = lock_seconds
         self.center = center
         self.hip = hip
         self.orders = orders
@@ -52,7 +61,9 @@ class InsuranceSettlement:
     @contextmanager
     def _order_lock(self, order_no: str, wait: float = 1) -> Iterator[bool]:
         """Hold the order's lock; yields False (never raises) when another worker has it."""
-        lock = self.redis.lock(f"insfe:order:{order_no}", timeout=300, blocking_timeout=wait)
+        lock = self.redis.lock(
+            f"insfe:order:{order_no}", timeout=self.lock_seconds, blocking_timeout=wait
+        )
         if not lock.acquire():
             yield False
             return

@@ -11,7 +11,7 @@ from sqlalchemy import text
 from envelope import HIP, EnvelopeEndpoint, Link, RedisNonceStore, Verifier
 from integration_platform.context import HipContext, install
 from integration_platform.settings import Settings
-from servicekit import logs, redis_client, web
+from servicekit import logs, metrics, redis_client, web
 from servicekit.db import make_engine, session_factory
 
 SERVICE = "integration_platform"
@@ -35,7 +35,11 @@ def create_app(config: Settings | None = None) -> Flask:
     )
     app = Flask(SERVICE)
     install(app, HipContext(settings=settings, sessions=session_factory(engine)))
-    app.register_blueprint(EnvelopeEndpoint(HIP, verifier, HANDLERS).blueprint())
+    app.register_blueprint(
+        EnvelopeEndpoint(
+            HIP, verifier, HANDLERS, on_result=metrics.envelope_recorder(SERVICE)
+        ).blueprint()
+    )
 
     def healthy() -> bool:
         try:
@@ -46,6 +50,7 @@ def create_app(config: Settings | None = None) -> Flask:
             return False
 
     web.install_common(app, SERVICE, health_check=healthy)
+    metrics.install_metrics(app, SERVICE)
     return app
 
 

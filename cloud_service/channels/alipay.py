@@ -4,8 +4,11 @@ Amounts are fen everywhere here; yuan strings with two decimals only on the wire
 
 from __future__ import annotations
 
+import csv
 import http.client
+import io
 import socket
+import zipfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -13,11 +16,13 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.error import HTTPError, URLError
 
+import requests
 from alipay import AliPay
 from alipay.exceptions import AliPayException, AliPayValidationError
 from alipay.utils import AliPayConfig
 
 from cloud_service.channels.base import (
+    BillRow,
     ChannelOutcomeUnknown,
     ChannelRefund,
     ChannelRejected,
@@ -128,6 +133,39 @@ def _state(data: Mapping[str, Any]) -> str:
     if status == "TRADE_CLOSED" and paid_at:
         return "REFUND"  # closed after a full refund: the payer was paid back
     return STATES.get(status, status)
+
+
+def _bill_text(content: bytes) -> str:
+    """The CSV of a bill download: zipped (the real gateway) or plain, UTF-8 or GBK."""
+    if content[:2] == b"PK":
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            names = [n for n in archive.namelist() if "汇总" not in n and n.endswith(".csv")]
+            content = archive.read(names[0]) if names else b""
+    try:
+        return content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return content.decode("gbk")
+
+
+def parse_bill(text: str) -> list[BillRow]:
+    """Rows of an Alipay trade bill CSV ('#' lines skipped); refunds have kind REFUND."""
+    lines = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
+    rows: list[BillRow] = []
+    for record in csv.DictReader(lines):
+        cells = {key.strip(): (value or "").strip() for key, value in record.items() if key}
+        refund = cells.get("业务类型") == "退款"
+        amount = abs(to_fen(cells.get("商家实收（元）") or cells.get("订单金额（元）") or "0"))
+        rows.append(
+            BillRow(
+                kind="REFUND" if refund else "PAYMENT",
+                out_trade_no=cells.get("商户订单号", ""),
+                transaction_id=cells.get("支付宝交易号", ""),
+                amount_fen=amount,
+                at=cells.get("完成时间", ""),
+                out_refund_no=cells.get("退款批次号/请求号", "") if refund else "",
+            )
+        )
+    return rows
 
 
 class AlipayChannel:
@@ -272,6 +310,19 @@ class AlipayChannel:
             )
         )
         return str(data["bill_download_url"])
+
+    def trade_bill(self, bill_date: str) -> list[BillRow]:
+        """The day's payments and refunds (yyyy-MM-dd) from the downloaded trade bill."""
+        url = self.bill_url(bill_date)
+        try:
+            answer = requests.get(url, timeout=(2.0, 30.0))
+        except requests.ConnectionError as exc:
+            raise ChannelUnavailable(f"Alipay bill unreachable: {exc}") from exc
+        except requests.RequestException as exc:
+            raise ChannelOutcomeUnknown(f"Alipay bill download failed: {exc}") from exc
+        if answer.status_code != 200:
+            raise ChannelOutcomeUnknown(f"Alipay bill download answered {answer.status_code}")
+        return parse_bill(_bill_text(answer.content))
 
     def parse_notification(self, form: Mapping[str, str]) -> AlipayNotice:
         """Verify and check an asynchronous notification; NotificationRejected if not ours.

@@ -71,3 +71,30 @@ def run(deps: Deps, staff: str, day: date, repair: bool) -> dict[str, Any]:
         deps, actor=staff, action="reconcile_run", target=day.isoformat(), detail=detail
     )
     return report
+
+
+def repair_item(deps: Deps, staff: str, day: date, order_no: str, kind: str) -> dict[str, Any]:
+    """Repair one difference of the day's stored report by its rule, audited under staff;
+    the report is then made anew so the page shows where things stand."""
+    module = _module()
+    report = module.stored_report(deps, day.isoformat()) or {}
+    listed = [
+        d
+        for d in report.get("differences") or []
+        if d.get("order_no") == order_no and d.get("kind") == kind
+    ]
+    if not listed:
+        raise CloudError(codes.RECORD_NOT_FOUND, "no such difference in the day's report")
+    if not listed[0].get("repair"):
+        raise CloudError(codes.ORDER_STATE_CONFLICT, "this difference is for a person to settle")
+    difference = module.Difference(**listed[0])
+    module.repair(deps, difference, day.isoformat())
+    module.record_operation(
+        deps,
+        actor=staff,
+        action="repair_item",
+        target=order_no,
+        detail={"date": day.isoformat(), "kind": kind, "status": difference.status},
+    )
+    module.reconcile_day(deps, day, repair=False)
+    return {"order_no": order_no, "kind": kind, "status": difference.status}

@@ -219,6 +219,26 @@ def reconciliation_run(staff: StaffUser, day: str) -> Any:
         return _refusal(exc)
 
 
+@bp.post("/reconciliation/<day>/repair")
+@require_role("OPERATOR")
+def reconciliation_repair(staff: StaffUser, day: str) -> Any:
+    """Repair one listed difference by its rule (audited under staff)."""
+    body = request.get_json(silent=True)
+    body = body if isinstance(body, dict) else {}
+    try:
+        return jsonify(
+            recon.repair_item(
+                deps(),
+                staff.name,
+                recon.parse_day(day),
+                str(body.get("order_no") or ""),
+                str(body.get("kind") or ""),
+            )
+        )
+    except CloudError as exc:
+        return _refusal(exc)
+
+
 def _refusal(exc: CloudError) -> Any:
     status = 503 if exc.result_code == codes.PEER_UNAVAILABLE else api_status(exc.result_code)
     return jsonify(result_code=exc.result_code, result_msg=exc.result_msg), status

@@ -15,7 +15,7 @@ from pathlib import Path
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from servicekit import logs, web
+from servicekit import logs, metrics, web
 from servicekit.db import make_engine, session_factory
 from simulators.alipay import admin, bills, cashier, gateway
 from simulators.alipay.models import Base
@@ -67,6 +67,7 @@ def create_app(config: Settings | None = None) -> Flask:
     notifier = Notifier(factory, settings.notify_schedule)
     app.extensions[EXTENSION] = Simulator(settings, _platform(settings), factory, notifier)
     web.install_common(app, SERVICE)
+    metrics.install_metrics(app, SERVICE)
     _install_errors(app)
     for blueprint in (gateway.bp, cashier.bp, bills.bp, admin.bp):
         app.register_blueprint(blueprint)

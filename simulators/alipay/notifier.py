@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from servicekit.db import transaction
+from servicekit.metrics import record_notification
 from simulators.alipay.models import Notification, Refund, Trade
 from simulators.alipay.signing import Platform, sign_notification
 from simulators.alipay.trades import now_text, yuan
@@ -174,6 +175,7 @@ class Notifier:
             row.attempts += 1
             row.last_status = status
             row.lease_until = 0.0
+            record_notification("alipay", row.attempts, status == ACKNOWLEDGEMENT)
             if status == ACKNOWLEDGEMENT:
                 row.state = "DELIVERED"
             elif row.attempts > len(self.schedule):

@@ -11,6 +11,7 @@ from flask import Flask, Response, jsonify, request
 
 from servicekit.db import make_engine, session_factory, transaction
 from servicekit.logs import configure
+from servicekit.metrics import install_metrics
 from servicekit.web import install_common
 from simulators.insurance_center.admin import admin_blueprint
 from simulators.insurance_center.policy import load_policy
@@ -39,6 +40,7 @@ def create_app(config: Settings | None = None) -> Flask:
     app = Flask("insurance_center")
     app.config["CENTER"] = center
     install_common(app, "insurance_center")
+    install_metrics(app, "insurance_center")
 
     @app.post(CALL_SERVICE_PATH)
     def call_service() -> tuple[Response, int]:

@@ -14,7 +14,7 @@ from pathlib import Path
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
-from servicekit import logs, web
+from servicekit import logs, metrics, web
 from servicekit.db import make_engine, session_factory
 from simulators.wechatpay import admin, api, cashier, refunds
 from simulators.wechatpay.models import Base
@@ -77,6 +77,7 @@ def create_app(config: Settings | None = None) -> Flask:
     )
     app.extensions[EXTENSION] = Simulator(settings, platform, factory, notifier)
     web.install_common(app, SERVICE)
+    metrics.install_metrics(app, SERVICE)
     _install_errors(app, platform)
     app.register_blueprint(api.bp)
     app.register_blueprint(cashier.bp)

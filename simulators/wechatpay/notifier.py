@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from envelope import clock
 from servicekit.db import transaction
+from servicekit.metrics import record_notification
 from simulators.wechatpay.models import Notification, Trade
 from simulators.wechatpay.signing import Platform, seal_resource, signed_headers
 from simulators.wechatpay.trades import transaction_view
@@ -167,6 +168,7 @@ class Notifier:
             row.attempts += 1
             row.last_status = status
             row.lease_until = 0.0
+            record_notification("wechatpay", row.attempts, status in ("200", "204"))
             if status in ("200", "204"):
                 row.state = "DELIVERED"
             elif row.attempts > len(self.schedule):

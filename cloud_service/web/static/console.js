@@ -30,10 +30,23 @@
   function differences(report) {
     const rows = report.differences || [];
     if (!rows.length) return '<p id="no-items">没有单边账或差异</p>';
-    return `<table id="recon-items"><tr><th>类型</th><th>订单号</th><th>说明</th><th>金额（元）</th><th>修复规则</th><th>状态</th></tr>` +
+    return `<table id="recon-items"><tr><th>类型</th><th>订单号</th><th>说明</th><th>金额（元）</th><th>修复规则</th><th>状态</th><th></th></tr>` +
       rows.map(d => `<tr><td>${esc(LABELS[d.kind] || d.kind)}</td><td>${esc(d.order_no)}</td><td>${esc(d.detail)}</td>
         <td class="num">${Object.entries(d.amounts || {}).map(([k, v]) => esc(k) + " " + yuan(v)).join("<br>")}</td>
-        <td>${esc(d.repair || "人工")}</td><td class="status">${esc(STATUS[d.status] || d.status)}</td></tr>`).join("") + "</table>";
+        <td>${esc(d.repair || "人工")}</td><td class="status">${esc(STATUS[d.status] || d.status)}</td>
+        <td>${operator && d.repair && d.status !== "REPAIRED" ? `<button class="repair-one" data-order="${esc(d.order_no)}" data-kind="${esc(d.kind)}">修复此项</button>` : ""}</td></tr>`).join("") + "</table>";
+  }
+
+  async function repairOne(orderNo, kind) {
+    if (!confirm(`按规则修复订单 ${orderNo}（${LABELS[kind] || kind}）？此操作将被审计。`)) return;
+    const answer = await fetch(`${API}/repair`, { method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+      body: JSON.stringify({ order_no: orderNo, kind }) });
+    let data = {};
+    try { data = await answer.json(); } catch (err) { data = {}; }
+    if (!answer.ok) { say(`未修复：${data.result_code || answer.status} ${data.result_msg || ""}`, false); return; }
+    await load();
+    say(`订单 ${orderNo}：${STATUS[data.status] || data.status}`, data.status === "REPAIRED");
   }
 
   function say(text, ok) {
@@ -64,6 +77,8 @@
     if (operator) {
       document.getElementById("recon-run").addEventListener("click", () => run(false));
       document.getElementById("recon-repair").addEventListener("click", () => run(true));
+      root.querySelectorAll(".repair-one").forEach(button => button.addEventListener(
+        "click", () => repairOne(button.dataset.order, button.dataset.kind)));
     }
   }
 

@@ -1,0 +1,70 @@
+"""Reconciliation for operations: the report of a day as JSON or a page, and a run on demand.
+
+Every call needs the operations token (``Authorization: Bearer <OPS_TOKEN>``, or ``?token=``
+for the page); an empty token setting turns the endpoints off (401 for every call)."""
+
+from __future__ import annotations
+
+import hmac
+from datetime import date
+
+from flask import Blueprint, Response, jsonify, request
+
+from cloud_service import reconcile
+from cloud_service.api.context import deps
+from cloud_service.errors import CloudError, Unauthorized
+from envelope import codes
+
+PREFIX = "/api/v1/ops/reconciliation"
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise CloudError(codes.BODY_INVALID, "the date must be yyyy-mm-dd") from exc
+
+
+def blueprint(ops_token: str) -> Blueprint:
+    """The operations endpoints, guarded by ``ops_token``."""
+    bp = Blueprint("ops_reconciliation", __name__)
+
+    @bp.before_request
+    def require_token() -> None:
+        given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+        given = given or request.args.get("token", "")
+        if not ops_token or not hmac.compare_digest(given.encode(), ops_token.encode()):
+            raise Unauthorized()
+
+    @bp.get(f"{PREFIX}/<day>")
+    def report(day: str) -> tuple[Response, int]:
+        """The stored report of a day (2008 when the day was never reconciled)."""
+        found = reconcile.stored_report(deps(), _day(day).isoformat())
+        if found is None:
+            raise CloudError(codes.RECORD_NOT_FOUND, f"{day} was not reconciled yet; POST .../run")
+        return jsonify(found), 200
+
+    @bp.post(f"{PREFIX}/<day>/run")
+    def run(day: str) -> tuple[Response, int]:
+        """Reconcile a day now; {"repair": true} applies the safe repairs."""
+        body = request.get_json(silent=True) or {}
+        wanted = body.get("repair", False) if isinstance(body, dict) else False
+        if not isinstance(wanted, bool):
+            raise CloudError(codes.BODY_INVALID, "repair must be true or false")
+        return jsonify(reconcile.reconcile_day(deps(), _day(day), repair=wanted)), 200
+
+    @bp.get(f"{PREFIX}/<day>/page")
+    def page(day: str) -> Response:
+        """The stored report of a day as an HTML page."""
+        found = reconcile.stored_report(deps(), _day(day).isoformat())
+        if found is None:
+            raise CloudError(codes.RECORD_NOT_FOUND, f"{day} was not reconciled yet")
+        return Response(reconcile.render(found), mimetype="text/html")
+
+    @bp.get("/api/v1/ops/operations")
+    def operations() -> tuple[Response, int]:
+        """The newest rows of the operations audit (?target=<order_no> for one order)."""
+        rows = reconcile.recent_operations(deps(), 200, request.args.get("target"))
+        return jsonify(operations=rows), 200
+
+    return bp

@@ -1,0 +1,17 @@
+"""Daily three-way reconciliation: channels' bills, the insurance ledger, the HIS."""
+
+from cloud_service.reconcile.audit import recent_operations, record_operation
+from cloud_service.reconcile.classify import Difference
+from cloud_service.reconcile.page import render
+from cloud_service.reconcile.repair import repair
+from cloud_service.reconcile.report import reconcile_day, stored_report
+
+__all__ = [
+    "Difference",
+    "recent_operations",
+    "reconcile_day",
+    "record_operation",
+    "render",
+    "repair",
+    "stored_report",
+]

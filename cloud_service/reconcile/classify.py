@@ -1,0 +1,188 @@
+"""Comparing the ledgers of one day, pure logic: each difference gets a class and a rule.
+
+Classes (DESIGN §6): PAID_AT_CHANNEL_ONLY, SETTLED_AT_INSURANCE_ONLY, IN_HIS_ONLY,
+AMOUNT_MISMATCH, REFUNDED_OFFLINE; and, for what only the cloud holds, MISSING_AT_CHANNEL,
+MISSING_AT_INSURANCE, MISSING_IN_HIS, STUCK_CONFIRM. A repair names the rule that may fix it
+safely; an empty repair means a person decides.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from cloud_service import saga
+from cloud_service.channels.base import BillRow
+
+# Repairs made by rule (reconcile/repair.py carries them out).
+REVERSE_ORPHAN_SETTLEMENT = "reverse_orphan_settlement"
+REFUND_ORPHAN_PAYMENT = "refund_orphan_payment"
+COMPLETE_STUCK_CONFIRM = "complete_stuck_confirm"
+
+# Where the HIS and the insurance ledger stand for an order.
+RECORDED, NOT_RECORDED, UNKNOWN = "RECORDED", "NOT_RECORDED", "UNKNOWN"
+UNDONE = frozenset({saga.CANCELLED, saga.CLOSED, saga.REFUNDED})
+MOVING = frozenset({saga.PAID, saga.INSURANCE_SETTLED})
+
+
+@dataclass(frozen=True)
+class OrderFacts:
+    """One cloud order and what the HIS and the insurance ledger say of it."""
+
+    order_no: str
+    kind: str
+    state: str
+    pay_mode: str
+    channel: str
+    out_trade_no: str | None
+    cash_fen: int
+    setl_id: str | None
+    his: str = UNKNOWN  # RECORDED, NOT_RECORDED, UNKNOWN
+    insurance: str = ""  # 4007's status (SETTLED, NONE, REVERSED, ...), "" for self-pay
+    stale: bool = False  # PAID or INSURANCE_SETTLED for longer than a confirm takes
+    window_refund: bool = False  # REFUNDED by a 6003 notice
+
+
+@dataclass
+class Difference:
+    """One difference between the ledgers, and what was (or must be) done about it."""
+
+    kind: str
+    order_no: str
+    detail: str
+    repair: str = ""  # a rule's name, or "" for a person
+    status: str = "OPEN"  # OPEN, REPAIRED, FOR_PERSON, FAILED, INFO
+    amounts: dict[str, int] = field(default_factory=dict)
+    audit_id: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The difference as the report's JSON."""
+        return asdict(self)
+
+
+def _channel(order: OrderFacts, paid: dict[str, int], refunds: set[str]) -> list[Difference]:
+    out: list[Difference] = []
+    key = order.out_trade_no or ""
+    paid_fen = paid.get(key)
+    if paid_fen is not None and paid_fen != order.cash_fen:
+        amounts = {"channel_fen": paid_fen, "cloud_fen": order.cash_fen}
+        out.append(
+            Difference("AMOUNT_MISMATCH", order.order_no, "channel paid", "", amounts=amounts)
+        )
+    elif (
+        paid_fen is not None
+        and order.state in (saga.CANCELLED, saga.CLOSED)
+        and not (key in refunds or order.his == RECORDED)
+    ):
+        out.append(
+            Difference(
+                "PAID_AT_CHANNEL_ONLY",
+                order.order_no,
+                f"{order.channel} took the money of a {order.state} order",
+                REFUND_ORPHAN_PAYMENT,
+                amounts={"channel_fen": paid_fen},
+            )
+        )
+    paid_in_cloud = order.state in (saga.CONFIRMED, *MOVING) and order.cash_fen > 0
+    if paid_in_cloud and paid_fen is None:
+        out.append(
+            Difference("MISSING_AT_CHANNEL", order.order_no, "paid in the cloud, not in the bill")
+        )
+    return out
+
+
+def _insurance(order: OrderFacts) -> list[Difference]:
+    if order.pay_mode != "INSURANCE" or order.insurance in ("", "UNKNOWN"):
+        return []
+    settled = order.insurance == "SETTLED"
+    if settled and order.his != RECORDED and (order.state in UNDONE):
+        return [
+            Difference(
+                "SETTLED_AT_INSURANCE_ONLY",
+                order.order_no,
+                f"insurance settled a {order.state} order the HIS never recorded",
+                REVERSE_ORPHAN_SETTLEMENT,
+            )
+        ]
+    if not settled and order.state == saga.CONFIRMED and order.setl_id:
+        return [
+            Difference("MISSING_AT_INSURANCE", order.order_no, f"insurance says {order.insurance}")
+        ]
+    return []
+
+
+def _his(order: OrderFacts) -> list[Difference]:
+    if order.his == RECORDED and order.state in MOVING:
+        return [
+            Difference("STUCK_CONFIRM", order.order_no, "HIS recorded it, the cloud did not",
+                       COMPLETE_STUCK_CONFIRM)
+        ]  # fmt: skip
+    if order.his == NOT_RECORDED and order.state in MOVING and order.stale:
+        return [
+            Difference("STUCK_CONFIRM", order.order_no, f"{order.state} for too long",
+                       COMPLETE_STUCK_CONFIRM)
+        ]  # fmt: skip
+    if order.his == RECORDED and order.state in UNDONE and not order.window_refund:
+        return [Difference("IN_HIS_ONLY", order.order_no, f"HIS recorded a {order.state} order")]
+    if order.his == NOT_RECORDED and order.state == saga.CONFIRMED:
+        return [Difference("MISSING_IN_HIS", order.order_no, "confirmed, the HIS has no record")]
+    return []
+
+
+def compare_orders(
+    orders: list[OrderFacts], bill: list[BillRow], our_refund_nos: set[str]
+) -> list[Difference]:
+    """Every difference between the cloud's orders, the channel bills and the HIS/insurance
+    answers; bill rows of unknown trades and refunds we never made are listed too."""
+    paid = {row.out_trade_no: row.amount_fen for row in bill if row.kind == "PAYMENT"}
+    refunded = {row.out_trade_no for row in bill if row.kind == "REFUND"}
+    out: list[Difference] = []
+    for order in orders:
+        out += _channel(order, paid, refunded) + _insurance(order) + _his(order)
+    known = {order.out_trade_no for order in orders if order.out_trade_no}
+    for row in bill:
+        if row.kind == "PAYMENT" and row.out_trade_no not in known:
+            out.append(
+                Difference(
+                    "PAID_AT_CHANNEL_ONLY",
+                    row.out_trade_no,
+                    f"payment {row.transaction_id} of no order of this day",
+                    amounts={"channel_fen": row.amount_fen},
+                )
+            )
+        if row.kind == "REFUND" and row.out_refund_no not in our_refund_nos:
+            out.append(
+                Difference(
+                    "REFUNDED_OFFLINE",
+                    row.out_trade_no,
+                    f"refund {row.out_refund_no or '?'} not made by the saga",
+                    status="INFO",
+                    amounts={"refund_fen": row.amount_fen},
+                )
+            )
+    return out
+
+
+def insurance_items(items: list[dict[str, Any]], orders: dict[str, OrderFacts]) -> list[Difference]:
+    """4009's mismatched items: a center-only settlement of an undone, unrecorded order is
+    reversed by rule; every other item goes to a person."""
+    out: list[Difference] = []
+    for item in items:
+        order_no = str(item.get("order_no") or item.get("setl_id") or "")
+        order = orders.get(order_no)
+        kind = str(item.get("classification", ""))
+        orphan = (
+            kind == "CENTER_ONLY"
+            and order is not None
+            and order.state in UNDONE
+            and order.his != RECORDED
+        )
+        out.append(
+            Difference(
+                "SETTLED_AT_INSURANCE_ONLY" if kind == "CENTER_ONLY" else "AMOUNT_MISMATCH",
+                order_no,
+                f"insurance center: {kind} {item.get('memo') or ''}".strip(),
+                REVERSE_ORPHAN_SETTLEMENT if orphan else "",
+            )
+        )
+    return out

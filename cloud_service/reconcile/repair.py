@@ -1,0 +1,96 @@
+"""Repairs by rule, each one audited: reverse an orphan insurance settlement (4006), refund
+an orphan payment by its original route, complete a stuck confirm by driving the saga."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from cloud_service import saga
+from cloud_service.channels.base import ChannelError
+from cloud_service.deps import Deps
+from cloud_service.errors import CloudError
+from cloud_service.models import Order
+from cloud_service.reconcile.audit import record_operation
+from cloud_service.reconcile.classify import (
+    COMPLETE_STUCK_CONFIRM,
+    REFUND_ORPHAN_PAYMENT,
+    REVERSE_ORPHAN_SETTLEMENT,
+    Difference,
+)
+from cloud_service.refunds import REFUND_REASON, RefundingChannel, out_refund_no_of
+from servicekit.db import transaction
+
+log = logging.getLogger(__name__)
+ACTOR = "reconciliation"
+
+
+def _reverse(deps: Deps, order: Order) -> str:
+    reply = deps.hospital.call(
+        "4006",
+        {"order_no": order.order_no, "reason": "reconciliation: orphan settlement"},
+        trace_id=order.trace_id,
+    )
+    if not reply.ok:
+        raise RuntimeError(f"4006 answered {reply.result_code} {reply.result_msg}")
+    return f"reversed {reply.body.get('setl_id')}"
+
+
+def _refund(deps: Deps, order: Order) -> str:
+    channel: RefundingChannel = deps.channels[order.channel]  # type: ignore[assignment]
+    assert order.out_trade_no is not None
+    trade = deps.channels[order.channel].query(order.out_trade_no)
+    if trade.state != "SUCCESS":  # REFUND: already paid back; NOTPAY, CLOSED: never paid
+        return f"nothing to refund: the channel says {trade.state}"
+    out_refund_no = out_refund_no_of(order.order_no)
+    refund = channel.find_refund(order.out_trade_no, out_refund_no)
+    if refund is None:
+        refund = channel.make_refund(
+            order.out_trade_no, out_refund_no, trade.amount_fen, trade.amount_fen, REFUND_REASON
+        )
+    return f"refund {out_refund_no} {refund.status} {refund.amount_fen} fen"
+
+
+def _complete(deps: Deps, order: Order) -> str:
+    from cloud_service.worker import drive  # the worker imports this package's job
+
+    step = saga.next_step(order.state, order.pay_mode, order.lock_id is not None)
+    if step is None:
+        return f"already {order.state}"
+    with transaction(deps.sessions) as session:
+        saga.enqueue(session, order.order_no, step, order.created_at)
+    drive(deps, order.order_no)
+    with deps.sessions() as session:
+        now = session.get(Order, order.order_no)
+    return f"saga driven on: now {now.state if now else '?'}"
+
+
+RULES: dict[str, Callable[[Deps, Order], str]] = {
+    REVERSE_ORPHAN_SETTLEMENT: _reverse,
+    REFUND_ORPHAN_PAYMENT: _refund,
+    COMPLETE_STUCK_CONFIRM: _complete,
+}
+
+
+def repair(deps: Deps, difference: Difference, day: str) -> None:
+    """Apply the difference's rule, audit it, and set its status (REPAIRED or FAILED)."""
+    with deps.sessions() as session:
+        order = session.get(Order, difference.order_no)
+    rule = RULES.get(difference.repair)
+    if rule is None or order is None:
+        difference.status = "FOR_PERSON"
+        return
+    try:
+        outcome = rule(deps, order)
+        difference.status = "REPAIRED"
+    except (ChannelError, CloudError, RuntimeError) as exc:
+        log.error("repair %s of %s failed: %s", difference.repair, order.order_no, exc)
+        outcome = f"failed: {exc}"[:300]
+        difference.status = "FAILED"
+    difference.audit_id = record_operation(
+        deps,
+        ACTOR,
+        difference.repair,
+        order.order_no,
+        {"day": day, "kind": difference.kind, "detail": difference.detail, "outcome": outcome},
+    )

@@ -1,0 +1,92 @@
+"""One reconciliation run: read the ledgers, classify, repair by rule, keep the report."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import Counter
+from datetime import date
+from typing import Any
+
+from cloud_service.deps import Deps
+from cloud_service.models import ReconciliationRun
+from cloud_service.reconcile.classify import Difference, compare_orders, insurance_items
+from cloud_service.reconcile.ledgers import read_ledgers
+from cloud_service.reconcile.repair import repair as apply_repair
+from envelope import clock
+from servicekit import metrics
+from servicekit.db import transaction
+
+log = logging.getLogger(__name__)
+
+
+def _unique(differences: list[Difference]) -> list[Difference]:
+    seen: set[tuple[str, str]] = set()
+    kept = []
+    for difference in differences:
+        key = (difference.kind, difference.order_no)
+        if key not in seen:
+            seen.add(key)
+            kept.append(difference)
+    return kept
+
+
+def reconcile_day(deps: Deps, day: date, repair: bool = False) -> dict[str, Any]:
+    """Reconcile ``day``; with ``repair``, apply every safe rule. Returns and stores the report."""
+    ledgers = read_ledgers(deps, day)
+    by_order = {facts.order_no: facts for facts in ledgers.orders}
+    differences = _unique(
+        compare_orders(ledgers.orders, ledgers.bill, ledgers.our_refund_nos)
+        + insurance_items(ledgers.insurance_items, by_order)
+    )
+    for difference in differences:
+        if difference.status != "OPEN":
+            continue
+        if repair and difference.repair:
+            apply_repair(deps, difference, day.isoformat())
+        elif not difference.repair:
+            difference.status = "FOR_PERSON"
+    statuses = Counter(d.status for d in differences)
+    by_kind = Counter(d.kind for d in differences)
+    report = {
+        "date": day.isoformat(),
+        "ran_at": clock.now_iso(),
+        "repair": repair,
+        "orders": {
+            "count": len(ledgers.orders),
+            "by_state": dict(Counter(f.state for f in ledgers.orders)),
+        },
+        "sources": ledgers.sources,
+        "differences": [d.as_dict() for d in differences],
+        "summary": {
+            "differences": len(differences),
+            "by_kind": dict(by_kind),
+            "repaired": statuses.get("REPAIRED", 0),
+            "for_person": statuses.get("FOR_PERSON", 0),
+            "failed": statuses.get("FAILED", 0),
+            "open": statuses.get("OPEN", 0),
+            "info": statuses.get("INFO", 0),
+        },
+    }
+    _store(deps, day.isoformat(), report)
+    for kind, count in by_kind.items():
+        metrics.record_reconciliation_differences(kind, count)
+    log.info("reconciliation of %s: %s", day, report["summary"])
+    return report
+
+
+def _store(deps: Deps, day: str, report: dict[str, Any]) -> None:
+    with transaction(deps.sessions) as session:
+        row = session.get(ReconciliationRun, day)
+        text = json.dumps(report, ensure_ascii=False, sort_keys=True)
+        if row is None:
+            session.add(ReconciliationRun(day=day, report=text, ran_at=clock.now()))
+        else:
+            row.report, row.ran_at = text, clock.now()
+
+
+def stored_report(deps: Deps, day: str) -> dict[str, Any] | None:
+    """The last report of ``day``, or None when the day was never reconciled."""
+    with deps.sessions() as session:
+        row = session.get(ReconciliationRun, day)
+    return None if row is None else dict(json.loads(row.report))
