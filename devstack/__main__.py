@@ -45,7 +45,9 @@ def main() -> int:
 
 def _print_where_to_look(stack: Stack) -> None:
     rows = [
-        ("cloud_service (Internet)", "cloud_service", "/api/v1/docs/openapi.json"),
+        ("patient pages (H5)", "cloud_service", "/h5/"),
+        ("operations console", "cloud_service", "/console/  (users: deploy/dev.env)"),
+        ("patient API (OpenAPI)", "cloud_service", "/api/v1/docs/openapi.json"),
         ("hospital_gateway (DMZ)", "hospital_gateway", "/gateway"),
         ("integration_platform (intranet)", "integration_platform", "/envelope"),
         ("insurance_frontend (intranet)", "insurance_frontend", "/envelope"),
