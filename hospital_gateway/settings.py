@@ -11,7 +11,7 @@ from pathlib import Path
 
 from envelope.catalogue import CLOUD, HIP, INSFE
 from envelope.keys import KeyRing
-from servicekit.config import MissingSetting, integer, link_ring, optional, required
+from servicekit.config import MissingSetting, integer, link_ring, optional, required, seconds
 
 DEFAULT_DATABASE_URL = "sqlite:///var/hospital_gateway.db"
 SETTINGS_FILE = "GATEWAY_SETTINGS_FILE"
@@ -41,20 +41,6 @@ def _non_negative(
             f"setting {name} must be {'0 (off) or ' if allow_zero else ''}positive"
         )
     return value
-
-
-def _seconds(environ: Mapping[str, str], name: str, default: float) -> float:
-    """A positive duration in seconds, e.g. ``2`` or ``0.5``."""
-    value = environ.get(name, "").strip()
-    if not value:
-        return default
-    try:
-        seconds = float(value)
-    except ValueError as exc:
-        raise MissingSetting(f"setting {name} must be a number of seconds") from exc
-    if seconds <= 0:
-        raise MissingSetting(f"setting {name} must be positive")
-    return seconds
 
 
 @dataclass(frozen=True)
@@ -102,8 +88,10 @@ class Settings:
             hip_ring=link_ring(env, HIP),
             insfe_ring=link_ring(env, INSFE),
             database_url=optional(env, "DATABASE_URL", DEFAULT_DATABASE_URL),
-            relay_connect_timeout=_seconds(env, "GATEWAY_RELAY_CONNECT_TIMEOUT", 2.0),
-            relay_read_timeout=_seconds(env, "GATEWAY_RELAY_READ_TIMEOUT", 10.0),
+            relay_connect_timeout=seconds(
+                env, "GATEWAY_RELAY_CONNECT_TIMEOUT", 2.0, allow_zero=False
+            ),
+            relay_read_timeout=seconds(env, "GATEWAY_RELAY_READ_TIMEOUT", 10.0, allow_zero=False),
             audit_token=optional(env, "GATEWAY_AUDIT_TOKEN", ""),
             max_envelope_bytes=_non_negative(
                 env, "GATEWAY_MAX_ENVELOPE_BYTES", DEFAULT_MAX_ENVELOPE_BYTES, allow_zero=False

@@ -7,14 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from envelope.keys import KeyRing
-from servicekit.config import MissingSetting, integer, link_ring, optional, required
-
-
-def _seconds(environ: Mapping[str, str], name: str, default: str) -> float:
-    try:
-        return float(optional(environ, name, default))
-    except ValueError as exc:
-        raise MissingSetting(f"setting {name} must be a number of seconds") from exc
+from servicekit.config import MissingSetting, integer, link_ring, optional, required, seconds
 
 
 def _hh_mm(environ: Mapping[str, str], name: str, default: str) -> str:
@@ -70,17 +63,17 @@ class Settings:
             insfe_hip_ring=link_ring(env, "INSFE_HIP"),
             database_url=optional(env, "DATABASE_URL", "sqlite:///var/insurance_frontend.db"),
             sign_valid_days=integer(env, "INSURANCE_SIGN_VALID_DAYS", 5),
-            center_connect_timeout=_seconds(env, "INSURANCE_CONNECT_TIMEOUT", "3"),
-            center_read_timeout=_seconds(env, "INSURANCE_READ_TIMEOUT", "30"),
+            center_connect_timeout=seconds(env, "INSURANCE_CONNECT_TIMEOUT", 3),
+            center_read_timeout=seconds(env, "INSURANCE_READ_TIMEOUT", 30),
             signin_at_start=optional(env, "INSURANCE_SIGNIN_AT_START", "1") not in ("0", "false"),
             opter_no=optional(env, "INSURANCE_OPTER_NO", "INSFE"),
             opter_name=optional(env, "INSURANCE_OPTER_NAME", "insurance_frontend"),
             signin_at=_hh_mm(env, "INSURANCE_SIGNIN_AT", "07:00"),
             signin_retries=integer(env, "INSURANCE_SIGNIN_RETRIES", 5),
-            signin_backoff=_seconds(env, "INSURANCE_SIGNIN_BACKOFF", "60"),
-            order_lock_seconds=_seconds(
+            signin_backoff=seconds(env, "INSURANCE_SIGNIN_BACKOFF", 60),
+            order_lock_seconds=seconds(
                 env,
                 "INSURANCE_ORDER_LOCK_SECONDS",
-                str(2 * _seconds(env, "INSURANCE_READ_TIMEOUT", "30") + 15),
+                2 * seconds(env, "INSURANCE_READ_TIMEOUT", 30) + 15,
             ),
         )

@@ -48,3 +48,37 @@ def link_ring(environ: Mapping[str, str], link: str) -> KeyRing:
         required(environ, f"ENVELOPE_KEY_{link}"),
         environ.get(f"ENVELOPE_PREVIOUS_KEYS_{link}", ""),
     )
+
+
+def seconds(
+    environ: Mapping[str, str], name: str, default: float, *, allow_zero: bool = True
+) -> float:
+    """A duration setting in seconds (``2`` or ``0.5``), never negative."""
+    value = environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        parsed = float(value)
+    except ValueError as exc:
+        raise MissingSetting(f"setting {name} must be a number of seconds") from exc
+    if parsed < 0 or (parsed == 0 and not allow_zero):
+        raise MissingSetting(
+            f"setting {name} must be {'' if allow_zero else 'more than '}0 or more"
+        )
+    return parsed
+
+
+def seconds_list(
+    environ: Mapping[str, str], name: str, default: tuple[float, ...]
+) -> tuple[float, ...]:
+    """A comma list of durations (``0.2,0.2,0.5``), e.g. a compressed retry schedule."""
+    value = environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        parsed = tuple(float(part) for part in value.split(",") if part.strip())
+    except ValueError as exc:
+        raise MissingSetting(f"setting {name} must be a comma list of seconds") from exc
+    if not parsed or any(part < 0 for part in parsed):
+        raise MissingSetting(f"setting {name} must list durations of 0 seconds or more")
+    return parsed

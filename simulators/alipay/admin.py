@@ -10,9 +10,9 @@ from sqlalchemy import delete, select
 from servicekit.db import transaction
 from simulators.alipay.models import Fault, Notification, Refund, Trade
 from simulators.alipay.state import current
+from simulators.faults import fault_fields
 
 bp = Blueprint("sim", __name__, url_prefix="/sim")
-FAULT_MODES = ("delay", "error", "drop")
 
 
 def _columns(row: Any) -> dict[str, Any]:
@@ -42,15 +42,7 @@ def stored_trade(out_trade_no: str) -> Response:
 def add_fault() -> tuple[Response, int]:
     """Inject a fault: {"mode": delay|error|drop, "seconds", "count", "method"}."""
     body = request.get_json(silent=True) or {}
-    mode = body.get("mode")
-    if mode not in FAULT_MODES:
-        abort(400, f"mode must be one of {FAULT_MODES}")
-    fault = Fault(
-        method=str(body.get("method") or ""),
-        mode=mode,
-        seconds=float(body.get("seconds") or 0.0),
-        remaining=int(body.get("count") or 1),
-    )
+    fault = Fault(method=str(body.get("method") or ""), **fault_fields(body))
     with transaction(current().factory) as session:
         session.add(fault)
     return jsonify(_columns(fault)), 201

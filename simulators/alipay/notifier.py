@@ -10,22 +10,16 @@ from __future__ import annotations
 import json
 import logging
 import secrets
-import threading
 import time
 
-import requests
-from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
-from servicekit.db import transaction
-from servicekit.metrics import record_notification
 from simulators.alipay.models import Notification, Refund, Trade
 from simulators.alipay.signing import Platform, sign_notification
 from simulators.alipay.trades import now_text, yuan
+from simulators.delivery import Deliveries
 
 log = logging.getLogger("simulators.alipay.notifier")
-LEASE_SECONDS = 30.0
-DELIVERY_TIMEOUT_SECONDS = 5.0
 ACKNOWLEDGEMENT = "success"
 
 
@@ -91,95 +85,25 @@ def enqueue(
     return notification
 
 
-class Notifier:
-    """Sends due notifications; one per worker process, started by create_app."""
+class Notifier(Deliveries):
+    """Alipay's deliveries: the signed form; only an answer of exactly ``success`` stops them."""
 
-    def __init__(
-        self,
-        factory: sessionmaker[Session],
-        schedule: tuple[float, ...],
-        poll_seconds: float = 0.2,
-    ) -> None:
-        self.factory = factory
-        self.schedule = schedule
-        self.poll_seconds = poll_seconds
-        self.http = requests.Session()
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+    channel = "alipay"
+    model = Notification
 
-    def start(self) -> None:
-        """Start the delivery thread (a daemon: it dies with the worker)."""
-        self._thread = threading.Thread(target=self._loop, name="alipay-notifier", daemon=True)
-        self._thread.start()
+    def key_of(self, row: Notification) -> str:
+        """The notify_id, the same on every retry."""
+        return row.notify_id
 
-    def stop(self) -> None:
-        """Stop the delivery thread and wait for it."""
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-        self.http.close()
+    def payload_of(self, row: Notification) -> str:
+        """The form as stored (JSON)."""
+        return row.form
 
-    def wake(self) -> None:
-        """Look for due notifications now instead of at the next poll."""
-        self._wake.set()
-
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.run_once()
-            except Exception:
-                log.exception("notification round failed")
-            self._wake.wait(self.poll_seconds)
-            self._wake.clear()
-
-    def run_once(self) -> int:
-        """Deliver every notification that is due now; the number attempted."""
-        due = self._claim()
-        for notify_id, url, form in due:
-            self._record(notify_id, self._send(url, json.loads(form)))
-        return len(due)
-
-    def _claim(self) -> list[tuple[str, str, str]]:
-        now = time.time()
-        with transaction(self.factory) as session:
-            rows = session.scalars(
-                select(Notification)
-                .where(
-                    Notification.state == "PENDING",
-                    Notification.next_attempt_at <= now,
-                    Notification.lease_until <= now,
-                )
-                .order_by(Notification.next_attempt_at)
-                .limit(20)
-            ).all()
-            for row in rows:
-                row.lease_until = now + LEASE_SECONDS
-            return [(row.notify_id, row.notify_url, row.form) for row in rows]
-
-    def _send(self, url: str, form: dict[str, str]) -> str:
-        try:
-            answer = self.http.post(url, data=form, timeout=DELIVERY_TIMEOUT_SECONDS)
-        except requests.RequestException as exc:
-            return type(exc).__name__
+    def deliver(self, url: str, payload: str) -> tuple[bool, str]:
+        """Post the form; anything but exactly ``success`` means try again later."""
+        answer = self.post(url, data=json.loads(payload))
+        if isinstance(answer, str):
+            return False, answer
         if answer.status_code == 200 and answer.text == ACKNOWLEDGEMENT:
-            return ACKNOWLEDGEMENT
-        return f"{answer.status_code} {answer.text[:40]}"
-
-    def _record(self, notify_id: str, status: str) -> None:
-        with transaction(self.factory) as session:
-            row = session.get(Notification, notify_id)
-            if row is None:
-                return
-            row.attempts += 1
-            row.last_status = status
-            row.lease_until = 0.0
-            record_notification("alipay", row.attempts, status == ACKNOWLEDGEMENT)
-            if status == ACKNOWLEDGEMENT:
-                row.state = "DELIVERED"
-            elif row.attempts > len(self.schedule):
-                row.state = "FAILED"
-            else:
-                row.next_attempt_at = time.time() + self.schedule[row.attempts - 1]
-        log.info("notification %s attempt -> %s", notify_id, status)
+            return True, ACKNOWLEDGEMENT
+        return False, f"{answer.status_code} {answer.text[:40]}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from servicekit.config import MissingSetting, optional, required
+from servicekit.config import optional, required, seconds_list
 
 # The real asynchronous notification schedule: 4m, 10m, 10m, 1h, 2h, 6h, 15h after the
 # previous attempt (eight attempts in about 25 hours).
@@ -39,14 +39,11 @@ class Settings:
         )
 
 
+SCHEDULE_SETTING = "ALIPAY_SIM_NOTIFY_SCHEDULE"
+
+
 def parse_schedule(text: str) -> tuple[float, ...]:
     """``"0.2,0.2,0.5"`` -> (0.2, 0.2, 0.5); empty text -> the real schedule."""
-    text = text.strip()
-    if not text:
-        return REAL_NOTIFY_SCHEDULE
-    try:
-        return tuple(float(part) for part in text.split(",") if part.strip())
-    except ValueError as exc:
-        raise MissingSetting(
-            "setting ALIPAY_SIM_NOTIFY_SCHEDULE must be a comma list of seconds"
-        ) from exc
+    return seconds_list(
+        {"ALIPAY_SIM_NOTIFY_SCHEDULE": text}, "ALIPAY_SIM_NOTIFY_SCHEDULE", REAL_NOTIFY_SCHEDULE
+    )

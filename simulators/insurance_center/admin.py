@@ -8,10 +8,9 @@ from flask import Blueprint, Response, jsonify, request
 from sqlalchemy.orm import Session, sessionmaker
 
 from servicekit.db import transaction
+from simulators.faults import FAULT_MODES
 from simulators.insurance_center.store import Docs
 from simulators.insurance_center.wire import yuan
-
-FAULT_MODES = ("delay", "error", "drop")
 
 
 def _person_view(person: dict[str, Any]) -> dict[str, Any]:

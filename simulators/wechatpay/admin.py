@@ -9,12 +9,12 @@ from flask import Blueprint, Response, abort, jsonify, request
 from sqlalchemy import delete, select
 
 from servicekit.db import transaction
+from simulators.faults import fault_fields
 from simulators.wechatpay import refunds
 from simulators.wechatpay.models import Fault, Notification, Refund, Trade
 from simulators.wechatpay.state import current
 
 bp = Blueprint("sim", __name__, url_prefix="/sim")
-FAULT_MODES = ("delay", "error", "drop")
 
 
 def _columns(row: Any) -> dict[str, Any]:
@@ -46,15 +46,7 @@ def stored_trade(out_trade_no: str) -> Response:
 def add_fault() -> tuple[Response, int]:
     """Inject a fault: {"mode": delay|error|drop, "seconds", "count", "path_prefix"}."""
     body = request.get_json(silent=True) or {}
-    mode = body.get("mode")
-    if mode not in FAULT_MODES:
-        abort(400, f"mode must be one of {FAULT_MODES}")
-    fault = Fault(
-        path_prefix=str(body.get("path_prefix") or "/v3/"),
-        mode=mode,
-        seconds=float(body.get("seconds") or 0.0),
-        remaining=int(body.get("count") or 1),
-    )
+    fault = Fault(path_prefix=str(body.get("path_prefix") or "/v3/"), **fault_fields(body))
     with transaction(current().factory) as session:
         session.add(fault)
     return jsonify(_columns(fault)), 201

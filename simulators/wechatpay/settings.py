@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from servicekit.config import MissingSetting, optional, required
+from servicekit.config import MissingSetting, optional, required, seconds, seconds_list
 
 # The real notification retry schedule, in seconds after the previous attempt.
 REAL_NOTIFY_SCHEDULE: tuple[float, ...] = (
@@ -61,25 +61,17 @@ class Settings:
                 environ, "WECHATPAY_SIM_DATABASE_URL", "sqlite:///var/wechatpay_sim.db"
             ),
             notify_schedule=parse_schedule(environ.get("WECHATPAY_SIM_NOTIFY_SCHEDULE", "")),
-            refund_seconds=_seconds(environ.get("WECHATPAY_SIM_REFUND_SECONDS", "")),
+            refund_seconds=seconds(environ, "WECHATPAY_SIM_REFUND_SECONDS", 0.0),
         )
+
+
+SCHEDULE_SETTING = "WECHATPAY_SIM_NOTIFY_SCHEDULE"
 
 
 def parse_schedule(text: str) -> tuple[float, ...]:
     """``"0.2,0.2,0.5"`` -> (0.2, 0.2, 0.5); empty text -> the real schedule."""
-    text = text.strip()
-    if not text:
-        return REAL_NOTIFY_SCHEDULE
-    try:
-        return tuple(float(part) for part in text.split(",") if part.strip())
-    except ValueError as exc:
-        raise MissingSetting(
-            "setting WECHATPAY_SIM_NOTIFY_SCHEDULE must be a comma list of seconds"
-        ) from exc
-
-
-def _seconds(text: str) -> float:
-    try:
-        return float(text.strip() or 0.0)
-    except ValueError as exc:
-        raise MissingSetting("setting WECHATPAY_SIM_REFUND_SECONDS must be seconds") from exc
+    return seconds_list(
+        {"WECHATPAY_SIM_NOTIFY_SCHEDULE": text},
+        "WECHATPAY_SIM_NOTIFY_SCHEDULE",
+        REAL_NOTIFY_SCHEDULE,
+    )
