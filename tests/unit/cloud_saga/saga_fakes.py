@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from cloud_service import accounts, ordering, saga
+from cloud_service import ordering
 from cloud_service.channels.base import BillRow, ChannelRefund
 from cloud_service.deps import Deps
 from cloud_service.payment import PaidTrade, record_payment
 from cloud_service.worker import drain_once
-from tests.unit.cloud_service.fakes import FakeChannel
+from tests.unit.cloud_service.fakes import FakeChannel, awaiting_order, new_order
 
 
 @dataclass
@@ -46,26 +46,6 @@ class BillingChannel(FakeChannel):
         return rows
 
 
-def new_order(deps: Deps, pay_mode: str = "INSURANCE", phone: str = "13800000001") -> str:
-    """A registration order of today, locked (CREATED)."""
-    user = accounts.register_user(deps, phone)
-    accounts.bind_record(deps, user, "110105198001010016", "张伟", "", "t1")
-    order = ordering.create_registration(
-        deps, user, mrn="M0001", schedule_id="S1", slot_id=None, pay_mode=pay_mode,
-        channel="WECHAT", trace_id="t1",
-    )  # fmt: skip
-    return order.order_no
-
-
-def awaiting_order(deps: Deps, pay_mode: str = "INSURANCE") -> str:
-    """An order with its cashier open (AWAITING_PAYMENT)."""
-    order_no = new_order(deps, pay_mode)
-    order = ordering.reload(deps, order_no)
-    paying = ordering.start_payment(deps, order.user_id, order_no, "t1")
-    assert paying.state == saga.AWAITING_PAYMENT
-    return order_no
-
-
 def paid_order(deps: Deps, channel: FakeChannel, pay_mode: str = "INSURANCE") -> str:
     """An order the patient paid (PAID), the channel holding the money."""
     order_no = awaiting_order(deps, pay_mode)
@@ -80,3 +60,6 @@ def run_all(deps: Deps) -> None:
     """Drain the outbox until nothing is due."""
     while drain_once(deps):
         pass
+
+
+__all__ = ["awaiting_order", "new_order"]

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from cloud_service import accounts, ordering, saga
+from cloud_service.deps import Deps
 from envelope import Reply
 
 Answer = Reply | Callable[[dict[str, Any]], Reply]
@@ -184,3 +186,29 @@ class FakeChannel:
         """Close the trade."""
         self.closed.append(out_trade_no)
         self.trades[out_trade_no].state = "CLOSED"
+
+
+def new_order(deps: Deps, pay_mode: str = "INSURANCE", phone: str = "13800000001") -> str:
+    """A registration order of today, locked (CREATED)."""
+    user = accounts.register_user(deps, phone)
+    accounts.bind_record(deps, user, "110105198001010016", "张伟", "", "t1")
+    order = ordering.create_registration(
+        deps,
+        user,
+        mrn="M0001",
+        schedule_id="S1",
+        slot_id=None,
+        pay_mode=pay_mode,
+        channel="WECHAT",
+        trace_id="t1",
+    )
+    return order.order_no
+
+
+def awaiting_order(deps: Deps, pay_mode: str = "INSURANCE", phone: str = "13800000001") -> str:
+    """An order with its cashier open (AWAITING_PAYMENT)."""
+    order_no = new_order(deps, pay_mode, phone)
+    order = ordering.reload(deps, order_no)
+    paying = ordering.start_payment(deps, order.user_id, order_no, "t1")
+    assert paying.state == saga.AWAITING_PAYMENT
+    return order_no

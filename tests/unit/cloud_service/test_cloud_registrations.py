@@ -11,23 +11,12 @@ from cloud_service.errors import CloudError
 from cloud_service.payment import PaidTrade, record_payment
 from cloud_service.worker import drain_once
 from envelope import Reply, codes
-from tests.unit.cloud_service.fakes import FakeChannel, FakeHospital
+from tests.unit.cloud_service.fakes import FakeChannel, FakeHospital, new_order
 
 
 def _order(deps: Deps) -> tuple[str, str]:
-    user = accounts.register_user(deps, "13800000001")
-    accounts.bind_record(deps, user, "110105198001010016", "张伟", "", "t1")
-    order = ordering.create_registration(
-        deps,
-        user,
-        mrn="M0001",
-        schedule_id="S1",
-        slot_id=None,
-        pay_mode="SELF_PAY",
-        channel="WECHAT",
-        trace_id="t1",
-    )
-    return user, order.order_no
+    order_no = new_order(deps, "SELF_PAY")
+    return ordering.reload(deps, order_no).user_id, order_no
 
 
 def _refusal(deps: Deps, user: str, order_no: str) -> CloudError:

@@ -11,29 +11,17 @@ from cloud_service.payment import PaidTrade, record_payment
 from cloud_service.worker import drain_once
 from envelope import Reply, codes
 from servicekit.db import transaction
-from tests.unit.cloud_service.fakes import FakeChannel, FakeHospital, ok
+from tests.unit.cloud_service.fakes import FakeChannel, FakeHospital, awaiting_order, new_order, ok
 
 TIMEOUT = Reply(codes.TIMED_OUT, "timed out")
 
 
 def _paid_order(deps: Deps, pay_mode: str = "INSURANCE") -> str:
-    user = accounts.register_user(deps, "13800000001")
-    accounts.bind_record(deps, user, "110105198001010016", "张伟", "", "t1")
-    order = ordering.create_registration(
-        deps,
-        user,
-        mrn="M0001",
-        schedule_id="S1",
-        slot_id=None,
-        pay_mode=pay_mode,
-        channel="WECHAT",
-        trace_id="t1",
-    )
-    paying = ordering.start_payment(deps, user, order.order_no, "t1")
-    assert paying.state == saga.AWAITING_PAYMENT
-    taken = record_payment(deps, PaidTrade("WECHAT", paying.order_no, paying.cash_fen, "WX1", "n1"))
-    assert taken == paying.order_no
-    return paying.order_no
+    order_no = awaiting_order(deps, pay_mode)
+    paying = ordering.reload(deps, order_no)
+    taken = record_payment(deps, PaidTrade("WECHAT", order_no, paying.cash_fen, "WX1", "n1"))
+    assert taken == order_no
+    return order_no
 
 
 def _run_all(deps: Deps) -> None:
@@ -105,23 +93,11 @@ def test_a_duplicate_notification_changes_nothing(deps: Deps) -> None:
 
 
 def test_a_wrong_amount_is_refused_and_the_order_stays_unpaid(deps: Deps) -> None:
-    user = accounts.register_user(deps, "13800000002")
-    accounts.bind_record(deps, user, "110105198001010016", "张伟", "", "t")
-    order = ordering.create_registration(
-        deps,
-        user,
-        mrn="M0001",
-        schedule_id="S1",
-        slot_id=None,
-        pay_mode="SELF_PAY",
-        channel="WECHAT",
-        trace_id="t",
-    )
-    ordering.start_payment(deps, user, order.order_no, "t")
+    order_no = awaiting_order(deps, "SELF_PAY", "13800000002")
     with pytest.raises(CloudError) as caught:
-        record_payment(deps, PaidTrade("WECHAT", order.order_no, 1, "WX9", "n9"))
+        record_payment(deps, PaidTrade("WECHAT", order_no, 1, "WX9", "n9"))
     assert caught.value.result_code == codes.AMOUNT_MISMATCH
-    assert ordering.reload(deps, order.order_no).state == saga.AWAITING_PAYMENT
+    assert ordering.reload(deps, order_no).state == saga.AWAITING_PAYMENT
 
 
 def test_guarded_transition_refuses_a_stale_expected_state(deps: Deps) -> None:
@@ -140,22 +116,10 @@ def test_payment_deadline_closes_an_unpaid_order(deps: Deps, channel: FakeChanne
         channels=deps.channels,
         payment_window=timedelta(seconds=-1),
     )
-    user = accounts.register_user(quick, "13800000004")
-    accounts.bind_record(quick, user, "110105198001010016", "张伟", "", "t")
-    order = ordering.create_registration(
-        quick,
-        user,
-        mrn="M0001",
-        schedule_id="S1",
-        slot_id=None,
-        pay_mode="SELF_PAY",
-        channel="WECHAT",
-        trace_id="t",
-    )
-    ordering.start_payment(quick, user, order.order_no, "t")
+    order_no = awaiting_order(quick, "SELF_PAY", "13800000004")
     _run_all(quick)
-    assert ordering.reload(quick, order.order_no).state == saga.CLOSED
-    assert channel.closed == [order.order_no]
+    assert ordering.reload(quick, order_no).state == saga.CLOSED
+    assert channel.closed == [order_no]
 
 
 def test_a_lost_notification_is_found_by_the_deadline_query(
@@ -169,22 +133,10 @@ def test_a_lost_notification_is_found_by_the_deadline_query(
         channels=deps.channels,
         payment_window=timedelta(seconds=-1),
     )
-    user = accounts.register_user(quick, "13800000005")
-    accounts.bind_record(quick, user, "110105198001010016", "张伟", "", "t")
-    order = ordering.create_registration(
-        quick,
-        user,
-        mrn="M0001",
-        schedule_id="S1",
-        slot_id=None,
-        pay_mode="SELF_PAY",
-        channel="WECHAT",
-        trace_id="t",
-    )
-    ordering.start_payment(quick, user, order.order_no, "t")
-    channel.trades[order.order_no].state = "SUCCESS"
+    order_no = awaiting_order(quick, "SELF_PAY", "13800000005")
+    channel.trades[order_no].state = "SUCCESS"
     _run_all(quick)
-    assert ordering.reload(quick, order.order_no).state == saga.CONFIRMED
+    assert ordering.reload(quick, order_no).state == saga.CONFIRMED
 
 
 def test_a_refused_lock_cancels_the_order(deps: Deps, hospital: FakeHospital) -> None:
@@ -233,19 +185,8 @@ def test_zero_cash_insured_order_skips_payment(deps: Deps, hospital: FakeHospita
     }
     hospital.then("4004", ok(split=free))
     hospital.then("4005", ok(setl_id="SETL0", split=free))
-    user = accounts.register_user(deps, "13800000008")
-    accounts.bind_record(deps, user, "110105198001010016", "张伟", "", "t")
-    order = ordering.create_registration(
-        deps,
-        user,
-        mrn="M0001",
-        schedule_id="S1",
-        slot_id=None,
-        pay_mode="INSURANCE",
-        channel="WECHAT",
-        trace_id="t",
-    )
-    ordering.start_payment(deps, user, order.order_no, "t")
+    order_no = new_order(deps, "INSURANCE", "13800000008")
+    ordering.start_payment(deps, ordering.reload(deps, order_no).user_id, order_no, "t")
     _run_all(deps)
-    states = [e.to_state for e in ordering.history(deps, order.order_no)]
+    states = [e.to_state for e in ordering.history(deps, order_no)]
     assert states == ["CREATED", "PRESETTLED", "INSURANCE_SETTLED", "CONFIRMED"]
