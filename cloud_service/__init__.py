@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-import requests
 from flask import Flask, jsonify
 
 from cloud_service import web
@@ -31,7 +30,6 @@ log = logging.getLogger(__name__)
 
 def build_deps(settings: Settings) -> Deps:
     """The service layer's dependencies for one process."""
-    session = requests.Session()
     wechat = settings.wechat
     channel = WeChatPayChannel(
         api_url=wechat.api_url,
@@ -59,7 +57,6 @@ def build_deps(settings: Settings) -> Deps:
             settings.cloud_ring,
             settings.hospital_code,
             settings.gateway_timeout_seconds,
-            session,
         ),
         channels={"WECHAT": channel, "ALIPAY": alipay},
         payment_window=timedelta(minutes=settings.payment_minutes),

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-import requests
+import urllib3
 
 from envelope import CLOUD, HIP, INSFE, EnvelopeClient, KeyRing, Reply
 from envelope.catalogue import lookup
+from envelope.client import connection_pool
 
 
 class HospitalPort(Protocol):
@@ -34,9 +35,9 @@ class GatewayHospital:
         ring: KeyRing,
         hospital_code: str,
         timeout_seconds: float,
-        session: requests.Session | None = None,
+        pool: urllib3.PoolManager | None = None,
     ) -> None:
-        shared = session or requests.Session()
+        shared = pool or connection_pool()
         timeout = (2.0, float(timeout_seconds))
         self._clients = {
             receiver: EnvelopeClient(
@@ -46,7 +47,7 @@ class GatewayHospital:
                 receiver=receiver,
                 hospital_code=hospital_code,
                 timeout=timeout,
-                session=shared,
+                pool=shared,
             )
             for receiver in (HIP, INSFE)
         }

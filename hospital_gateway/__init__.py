@@ -8,13 +8,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import requests
 from flask import Flask
 from redis import Redis, RedisError
-from requests.adapters import HTTPAdapter
 
 from envelope.catalogue import CLOUD, GATEWAY, HIP, INSFE
-from envelope.client import EnvelopeClient, Reply
+from envelope.client import EnvelopeClient, Reply, connection_pool
 from envelope.replay import RedisNonceStore
 from envelope.verify import Link, Verifier
 from hospital_gateway.audit import AuditLog, audit_blueprint
@@ -65,15 +63,6 @@ class TimedClient(EnvelopeClient):
             )
 
 
-def _session() -> requests.Session:
-    """One pooled HTTP session per process for every relayed message."""
-    session = requests.Session()
-    adapter = HTTPAdapter(pool_connections=4, pool_maxsize=32, max_retries=0)
-    session.mount("http://", adapter)
-    session.mount("https://", adapter)
-    return session
-
-
 def build_relay(settings: Settings, audit: AuditLog, redis: Redis) -> Relay:
     """The relay with its verifier (nonces in Redis) and one client per outbound link."""
     # Each link accepts only its own sender: CLOUD on the CLOUD link, HIP on the HIP link...
@@ -82,7 +71,7 @@ def build_relay(settings: Settings, audit: AuditLog, redis: Redis) -> Relay:
         [Link(settings.ring(party), frozenset({party})) for party in (CLOUD, HIP, INSFE)],
         RedisNonceStore(redis, "gateway"),
     )
-    session = _session()
+    pool = connection_pool()  # one per process, shared by the three outbound links
     timeout = (settings.relay_connect_timeout, settings.relay_read_timeout)
     clients = {
         party: TimedClient(
@@ -92,7 +81,7 @@ def build_relay(settings: Settings, audit: AuditLog, redis: Redis) -> Relay:
             receiver=party,
             hospital_code=settings.hospital_code,
             timeout=timeout,
-            session=session,
+            pool=pool,
         )
         for party in (CLOUD, HIP, INSFE)
     }

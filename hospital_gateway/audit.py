@@ -7,19 +7,30 @@ message whose signature did not verify have ID numbers masked too.
 Rows are hash-chained (hospital_gateway.chain): an append locks the one-row head table
 (``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite's ``BEGIN IMMEDIATE`` takes the database
 lock), so the gateway's workers append one at a time and the chain never forks.
+
+Appends are group-committed within a worker process: the request that finds no append
+running appends every exchange waiting at that moment in one transaction, and a request
+answers only once its rows are committed. Under load one lock and one commit serve several
+exchanges instead of one each; the SQL is written for the driver, not compiled per call.
 """
 
 from __future__ import annotations
 
+import functools
 import hmac
+import logging
+import os
 import re
+import threading
 from collections.abc import Mapping, Sequence
+from concurrent.futures import Future
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from flask import Blueprint, Response, abort, jsonify, request
 from sqlalchemy import (
     Column,
+    Connection,
     Engine,
     Index,
     Integer,
@@ -27,15 +38,14 @@ from sqlalchemy import (
     String,
     Table,
     func,
-    insert,
     select,
-    update,
 )
 
 from envelope import clock
 from hospital_gateway.chain import Verdict, entry_hash, verify_chain
 from servicekit.masking import mask_untrusted
 
+log = logging.getLogger(__name__)
 metadata = MetaData()
 
 audit_table = Table(
@@ -127,33 +137,125 @@ class AuditEntry:
         return {**asdict(self), "at": at}
 
 
+Pending = tuple[list[dict[str, Any]], "Future[None]"]
+
+
+def _param(paramstyle: str, name: str) -> str:
+    """A named parameter in the driver's style (psycopg: pyformat; sqlite3: named)."""
+    return f"%({name})s" if paramstyle == "pyformat" else f":{name}"
+
+
+@functools.cache
+def _head_sql(dialect: str, paramstyle: str) -> tuple[str, str]:
+    """Reading (and on PostgreSQL locking) the chain head, and moving it."""
+    lock = " FOR UPDATE" if dialect == "postgresql" else ""  # SQLite: BEGIN IMMEDIATE
+    read = f"SELECT last_id, last_hash FROM {head_table.name} WHERE id = :id{lock}"
+    move = f"UPDATE {head_table.name} SET last_id = :last_id, last_hash = :last_hash WHERE id = :id"
+
+    def styled(sql: str) -> str:
+        return re.sub(r":(\w+)", lambda m: _param(paramstyle, m.group(1)), sql)
+
+    return styled(read), styled(move)
+
+
+@functools.lru_cache(maxsize=512)
+def _insert_sql(paramstyle: str, count: int) -> str:
+    """One INSERT of ``count`` audit rows; the parameters of row i end in _i."""
+    columns = [column.name for column in audit_table.columns]
+    values = ", ".join(
+        "(" + ", ".join(_param(paramstyle, f"{c}_{i}") for c in columns) + ")" for i in range(count)
+    )
+    return f"INSERT INTO {audit_table.name} ({', '.join(columns)}) VALUES {values}"
+
+
 class AuditLog:
     """The audit table behind a small interface: write, read by trace or msg id, count."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(
+        self, engine: Engine, wait_seconds: float = 30.0, commit_delay: float = 0.002
+    ) -> None:
         self._engine = engine
+        self._wait_seconds = wait_seconds
+        self._commit_delay = commit_delay
+        self._last_group = 0
+        self._changed = threading.Condition()
+        self._pending: list[Pending] = []
+        self._flushing = False  # one thread of the process appends at a time, for everyone
+        self._conn: Connection | None = None  # kept by whichever thread is appending
+        self._pid = 0  # the process the lock state and connection belong to (gunicorn forks)
 
     def write(self, entries: Sequence[AuditEntry]) -> None:
-        """Append the rows of one exchange to the chain in one short transaction."""
+        """Append the rows of one exchange to the chain; return once they are committed.
+
+        Group commit: a request that finds no append running appends everything waiting,
+        its own rows included; one that finds one running waits, and either was committed
+        by it or appends the next group itself. Raises what its append raised."""
         at = clock.now().isoformat(timespec="milliseconds")
-        with self._engine.begin() as conn:
-            head = conn.execute(
-                select(head_table.c.last_id, head_table.c.last_hash)
-                .where(head_table.c.id == HEAD_ID)
-                .with_for_update()
-            ).one()
-            last_id, last_hash = int(head.last_id), str(head.last_hash)
-            rows = []
-            for entry in entries:
+        mine: Pending = ([entry.row(at) for entry in entries], Future())
+        with self._changed:
+            if self._pid != os.getpid():  # a forked copy: start clean
+                self._pending, self._flushing, self._conn = [], False, None
+                self._pid = os.getpid()
+            self._pending.append(mine)
+            while self._flushing and not mine[1].done():
+                if not self._changed.wait(self._wait_seconds):
+                    raise TimeoutError("the audit append in progress did not finish")
+            if not mine[1].done():
+                self._flushing = True
+                if self._last_group > 1:  # under load: let the requests close behind join in
+                    self._changed.wait(self._commit_delay)
+                group, self._pending = self._pending, []
+                self._last_group = len(group)
+        if not mine[1].done():
+            try:
+                self._append_group(group)
+            finally:
+                with self._changed:
+                    self._flushing = False
+                    self._changed.notify_all()
+        mine[1].result()
+
+    def _append_group(self, group: list[Pending]) -> None:
+        """Append a group of exchanges in one transaction; every waiter learns the outcome."""
+        try:
+            if self._conn is None or self._conn.closed:
+                self._conn = self._engine.connect()
+            self.append([row for rows, _ in group for row in rows], self._conn)
+        except Exception as exc:
+            log.exception("audit append of %d exchanges failed", len(group))
+            if self._conn is not None:
+                self._conn.invalidate()
+                self._conn.close()
+                self._conn = None
+            for _, done in group:
+                done.set_exception(exc)
+            return
+        for _, done in group:
+            done.set_result(None)
+
+    def append(self, rows: Sequence[dict[str, Any]], conn: Connection | None = None) -> None:
+        """Chain ``rows`` (audit rows without id and hashes) onto the head in one transaction.
+
+        Plain driver SQL, one INSERT for the batch: this runs on the gateway's hot path, and
+        compiling statements through SQLAlchemy cost more than the database's own work."""
+        if conn is None:
+            with self._engine.connect() as own:
+                self.append(rows, own)
+            return
+        with conn.begin():
+            style = conn.dialect.paramstyle
+            read_head, move_head = _head_sql(conn.dialect.name, style)
+            last_id, last_hash = conn.exec_driver_sql(read_head, {"id": HEAD_ID}).one()
+            last_id, last_hash = int(last_id), str(last_hash)
+            params: dict[str, Any] = {}
+            for i, row in enumerate(rows):
                 last_id += 1
-                row = {**entry.row(at), "id": last_id, "prev_hash": last_hash}
-                last_hash = row["row_hash"] = entry_hash(row)
-                rows.append(row)
-            conn.execute(insert(audit_table), rows)
-            conn.execute(
-                update(head_table)
-                .where(head_table.c.id == HEAD_ID)
-                .values(last_id=last_id, last_hash=last_hash)
+                linked = {**row, "id": last_id, "prev_hash": last_hash}
+                last_hash = linked["row_hash"] = entry_hash(linked)
+                params.update({f"{name}_{i}": value for name, value in linked.items()})
+            conn.exec_driver_sql(_insert_sql(style, len(rows)), params)
+            conn.exec_driver_sql(
+                move_head, {"id": HEAD_ID, "last_id": last_id, "last_hash": last_hash}
             )
 
     def verify(self) -> Verdict:

@@ -161,3 +161,29 @@ def test_concurrent_writers_on_postgresql_keep_one_unbroken_chain(postgres_url: 
     assert errors == []
     verdict = logs[0].verify()
     assert verdict.intact and verdict.entries == 6 * 25 * 2
+
+
+def test_a_failed_group_append_reaches_every_waiter_and_the_next_group_succeeds(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path / 'audit.db'}"
+    log = AuditLog(make_engine(url))  # no tables yet: every append fails
+    outcomes: list[str] = []
+
+    def write() -> None:
+        try:
+            log.write([_entry(), _entry()])
+            outcomes.append("written")
+        except Exception as exc:  # each writer must hear of its own failure
+            outcomes.append(type(exc).__name__)
+
+    threads = [threading.Thread(target=write) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert len(outcomes) == 8 and "written" not in outcomes
+    migrate(url, MIGRATIONS)
+    log.write([_entry(), _entry()])  # a new connection, the chain starts cleanly
+    verdict = log.verify()
+    assert verdict.intact and verdict.entries == 2
