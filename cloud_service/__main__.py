@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     scheduler = catalog_job.start_daily_refresh(deps, settings.catalog_refresh_at)
     job.schedule_daily(scheduler, deps, settings.reconcile_at)
     try:
-        worker.run_forever(deps, settings.worker_interval_seconds, stop)
+        worker.run_forever(deps, settings.worker_interval_seconds, stop, settings.worker_threads)
     finally:
         scheduler.shutdown(wait=False)
     return 0

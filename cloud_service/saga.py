@@ -105,7 +105,8 @@ def claim_due(
 ) -> list[OutboxStep]:
     """Lease up to ``limit`` due outbox rows (a row leased by another worker is skipped)."""
     now = clock.now()
-    query = select(OutboxStep).where(OutboxStep.done_at.is_(None), OutboxStep.due_at <= now)
+    free = OutboxStep.leased_until.is_(None) | (OutboxStep.leased_until < now)
+    query = select(OutboxStep).where(OutboxStep.done_at.is_(None), OutboxStep.due_at <= now, free)
     if order_no is not None:
         query = query.where(OutboxStep.order_no == order_no)
     candidates = session.scalars(query.order_by(OutboxStep.due_at).limit(limit)).all()

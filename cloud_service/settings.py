@@ -76,6 +76,7 @@ class Settings:
     payment_minutes: int = 15
     gateway_timeout_seconds: int = 15
     worker_interval_seconds: float = 1.0
+    worker_threads: int = 8
     catalog_refresh_at: str = "06:00"  # Asia/Shanghai, daily, in the saga worker
     reconcile_at: str = "02:00"  # Asia/Shanghai, daily reconciliation of yesterday
     ops_token: str = ""  # bearer token of /api/v1/ops/... (empty: those are off)
@@ -116,6 +117,7 @@ class Settings:
             payment_minutes=integer(env, "PAYMENT_MINUTES", 15),
             gateway_timeout_seconds=integer(env, "GATEWAY_TIMEOUT_SECONDS", 15),
             worker_interval_seconds=integer(env, "WORKER_INTERVAL_MS", 1000) / 1000,
+            worker_threads=max(1, integer(env, "WORKER_THREADS", 8)),
             catalog_refresh_at=_clock_time(env, "CATALOG_REFRESH_AT", "06:00"),
             reconcile_at=_clock_time(env, "RECONCILE_AT", "02:00"),
             ops_token=optional(env, "OPS_TOKEN", ""),

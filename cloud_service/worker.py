@@ -1,10 +1,18 @@
-"""The saga worker: drains the outbox, so every non-final order moves on after any crash."""
+"""The saga worker: drains the outbox, so every non-final order moves on after any crash.
+
+Steps wait mostly on the network (gateway, intranet, insurance center, channels), so the
+worker drains with several threads; each claims its own steps by lease. A notification's
+request hands its order to a small pool of this process's threads (``drive_soon``) and
+answers at once: the channel never waits for a settlement.
+"""
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -62,6 +70,31 @@ def drive(deps: Deps, order_no: str, rounds: int = 5) -> None:
             return
 
 
+_drivers: ThreadPoolExecutor | None = None
+_drivers_pid = 0
+_drivers_lock = threading.Lock()
+DRIVE_THREADS = 4
+
+
+def drive_soon(deps: Deps, order_no: str) -> None:
+    """Advance one order on a background thread of this process; if the process dies first,
+    the worker runs the same outbox step once it is due."""
+    global _drivers, _drivers_pid
+    with _drivers_lock:
+        if _drivers is None or _drivers_pid != os.getpid():  # gunicorn forks after import
+            _drivers = ThreadPoolExecutor(DRIVE_THREADS, thread_name_prefix="saga-drive")
+            _drivers_pid = os.getpid()
+        pool = _drivers
+    pool.submit(_drive_logged, deps, order_no)
+
+
+def _drive_logged(deps: Deps, order_no: str) -> None:
+    try:
+        drive(deps, order_no)
+    except Exception:  # the worker picks the order up again
+        log.exception("driving order %s failed; the worker will retry it", order_no)
+
+
 def pending_steps(deps: Deps) -> int:
     """How many outbox steps are not done yet."""
     with deps.sessions() as session:
@@ -95,16 +128,35 @@ def resume_all(deps: Deps, grace_seconds: float = RESUME_GRACE_SECONDS) -> int:
     return resumed
 
 
-def run_forever(deps: Deps, interval_seconds: float, stop: threading.Event) -> None:
-    """Resume every non-final order, then poll the outbox until ``stop`` is set."""
-    log.info("saga worker started at %s", clock.now_iso())
+def run_forever(
+    deps: Deps, interval_seconds: float, stop: threading.Event, threads: int = 1
+) -> None:
+    """Resume every non-final order, then poll the outbox on ``threads`` threads until
+    ``stop`` is set."""
+    log.info("saga worker started at %s with %d threads", clock.now_iso(), threads)
+    drainers = [
+        threading.Thread(
+            target=_drain_forever, args=(deps, interval_seconds, stop), name=f"saga-{n}"
+        )
+        for n in range(1, threads)
+    ]
+    for thread in drainers:
+        thread.start()
+    _drain_forever(deps, interval_seconds, stop, resume=True)
+    for thread in drainers:
+        thread.join()
+
+
+def _drain_forever(
+    deps: Deps, interval_seconds: float, stop: threading.Event, resume: bool = False
+) -> None:
     next_resume = 0.0
     while not stop.is_set():
         try:
-            if time.monotonic() >= next_resume:
+            if resume and time.monotonic() >= next_resume:
                 resume_all(deps)
                 next_resume = time.monotonic() + RESUME_GRACE_SECONDS
-            ran = drain_once(deps)
+            ran = drain_once(deps, limit=4)
         except Exception:
             log.exception("outbox drain failed")
             ran = 0

@@ -1,6 +1,7 @@
 """What both payment simulators do to notify a merchant: a delivery thread per worker that
 leases due notifications in the database (so several workers never send one twice), posts
-them, and schedules the next attempt on the channel's retry schedule until acknowledged."""
+them side by side (a real channel does not wait for one merchant answer before the next),
+and schedules the next attempt on the channel's retry schedule until acknowledged."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import requests
@@ -21,6 +23,7 @@ log = logging.getLogger("simulators.delivery")
 
 LEASE_SECONDS = 30.0
 DELIVERY_TIMEOUT_SECONDS = 5.0
+SENDERS = 8  # notifications posted at once
 
 
 class Deliveries:
@@ -94,8 +97,17 @@ class Deliveries:
         for task in self.tasks:
             task()
         due = self._claim()
-        for key, url, payload in due:
-            self._record(key, *self.deliver(url, payload))
+        if len(due) <= 1:
+            for key, url, payload in due:
+                self._record(key, *self.deliver(url, payload))
+            return len(due)
+        with ThreadPoolExecutor(min(SENDERS, len(due)), thread_name_prefix="notify") as pool:
+            for key, outcome in zip(
+                [key for key, _, _ in due],
+                pool.map(lambda item: self.deliver(item[1], item[2]), due),
+                strict=True,
+            ):
+                self._record(key, *outcome)
         return len(due)
 
     def post(self, url: str, **kwargs: Any) -> requests.Response | str:

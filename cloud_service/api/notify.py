@@ -98,10 +98,10 @@ def _order_no_of(built: Deps, out_trade_no: str) -> str | None:
 
 
 def _drive(built: Deps, order_no: str | None) -> None:
-    """Advance the order now; on any failure the worker picks it up again later."""
+    """Advance the order right after answering; on any failure the worker picks it up."""
     if order_no is None:
         return
     try:
-        worker.drive(built, order_no)
+        worker.drive_soon(built, order_no)
     except Exception:  # the channel need not retry for our own trouble
         log.exception("driving order %s after a notification failed", order_no)

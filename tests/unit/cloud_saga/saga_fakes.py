@@ -46,9 +46,11 @@ class BillingChannel(FakeChannel):
         return rows
 
 
-def paid_order(deps: Deps, channel: FakeChannel, pay_mode: str = "INSURANCE") -> str:
+def paid_order(
+    deps: Deps, channel: FakeChannel, pay_mode: str = "INSURANCE", phone: str = "13800000001"
+) -> str:
     """An order the patient paid (PAID), the channel holding the money."""
-    order_no = awaiting_order(deps, pay_mode)
+    order_no = awaiting_order(deps, pay_mode, phone)
     order = ordering.reload(deps, order_no)
     channel.trades[order_no].state = "SUCCESS"
     taken = record_payment(deps, PaidTrade("WECHAT", order_no, order.cash_fen, "WX1", order_no))
