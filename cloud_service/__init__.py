@@ -21,6 +21,7 @@ from cloud_service.hospital import GatewayHospital
 from cloud_service.notices import notices_blueprint
 from cloud_service.refunds import refund_stopped_clinic
 from cloud_service.settings import Settings
+from cloud_service.slot_gate import SlotGate
 from servicekit import logs, metrics, redis_client
 from servicekit.db import make_engine, session_factory
 from servicekit.web import install_common
@@ -60,6 +61,11 @@ def build_deps(settings: Settings) -> Deps:
         ),
         channels={"WECHAT": channel, "ALIPAY": alipay},
         payment_window=timedelta(minutes=settings.payment_minutes),
+        slot_gate=(
+            SlotGate(redis_client.connect_optional(settings.redis_url), settings.slot_gate_seconds)
+            if settings.slot_gate_seconds > 0
+            else None
+        ),
     )
 
 

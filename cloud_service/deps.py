@@ -9,6 +9,7 @@ from typing import Any, Protocol
 from sqlalchemy.orm import Session, sessionmaker
 
 from cloud_service.hospital import HospitalPort
+from cloud_service.slot_gate import SlotGate
 
 
 class PaymentChannel(Protocol):
@@ -35,3 +36,4 @@ class Deps:
     hospital: HospitalPort
     channels: dict[str, PaymentChannel]
     payment_window: timedelta = timedelta(minutes=15)
+    slot_gate: SlotGate | None = None  # None: every patient's lock is asked at the HIS

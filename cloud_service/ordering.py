@@ -14,6 +14,7 @@ from cloud_service.deps import Deps
 from cloud_service.errors import CloudError
 from cloud_service.hospital import require_ok
 from cloud_service.models import Order, OrderEvent
+from cloud_service.slot_gate import Verdict
 from cloud_service.split import check_split
 from cloud_service.steps import settle_body
 from envelope import clock, codes
@@ -53,7 +54,14 @@ def create_registration(
     trace_id: str,
 ) -> Order:
     """Create a registration order and lock (today) or book (future) its slot (2006)."""
-    check_payer(deps, user_id, mrn, pay_mode, channel)
+    # before the record check: during a rush most patients stop here, and a full clinic is
+    # public knowledge (the catalogue shows remaining = 0)
+    holds_count = _pass_gate(deps, schedule_id, trace_id)
+    try:
+        check_payer(deps, user_id, mrn, pay_mode, channel)
+    except CloudError:
+        _give_back(deps, schedule_id, holds_count)
+        raise
     order = Order(
         order_no=new_order_no("REG"),
         user_id=user_id,
@@ -71,6 +79,10 @@ def create_registration(
     if slot_id:
         body["slot_id"] = slot_id
     reply = deps.hospital.call("2006", body, trace_id=trace_id, operator=user_id)
+    if not reply.ok and reply.result_code == codes.SLOT_SOLD_OUT and not slot_id and deps.slot_gate:
+        deps.slot_gate.full(schedule_id)
+    elif not reply.ok:
+        _give_back(deps, schedule_id, holds_count)
     if reply.outcome_unknown:
         with transaction(deps.sessions) as session:
             saga.enqueue(session, order.order_no, "lock_query", clock.now())
@@ -87,6 +99,31 @@ def create_registration(
             )
         raise CloudError(reply.result_code, reply.result_msg)
     return _store_lock(deps, order.order_no, reply.body)
+
+
+def _pass_gate(deps: Deps, schedule_id: str, trace_id: str) -> bool:
+    """Take a slot from the gate's count (True), or pass without one (False) when there is
+    no count; 2002 when the count says the clinic is full."""
+    gate = deps.slot_gate
+    if gate is None:
+        return False
+    verdict = gate.take(schedule_id)
+    if verdict is Verdict.UNKNOWN:
+        if gate.may_count(schedule_id):
+            answer = deps.hospital.call("2005", {"schedule_id": schedule_id}, trace_id=trace_id)
+            free = answer.body.get("remaining") if answer.ok else None
+            gate.set_count(schedule_id, free if isinstance(free, int) else None)
+        else:
+            gate.wait_for_count(schedule_id)
+        verdict = gate.take(schedule_id)
+    if verdict is Verdict.FULL:
+        raise CloudError(codes.SLOT_SOLD_OUT, "no slot left in this clinic")
+    return verdict is Verdict.ADMITTED
+
+
+def _give_back(deps: Deps, schedule_id: str, holds_count: bool) -> None:
+    if holds_count and deps.slot_gate is not None:
+        deps.slot_gate.give_back(schedule_id)
 
 
 def _store_lock(deps: Deps, order_no: str, lock: dict[str, Any]) -> Order:

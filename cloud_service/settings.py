@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from envelope.keys import KeyRing
-from servicekit.config import MissingSetting, integer, link_ring, optional, required
+from servicekit.config import MissingSetting, integer, link_ring, optional, required, seconds
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -77,6 +77,7 @@ class Settings:
     gateway_timeout_seconds: int = 15
     worker_interval_seconds: float = 1.0
     worker_threads: int = 8
+    slot_gate_seconds: float = 5.0
     catalog_refresh_at: str = "06:00"  # Asia/Shanghai, daily, in the saga worker
     reconcile_at: str = "02:00"  # Asia/Shanghai, daily reconciliation of yesterday
     ops_token: str = ""  # bearer token of /api/v1/ops/... (empty: those are off)
@@ -118,6 +119,7 @@ class Settings:
             gateway_timeout_seconds=integer(env, "GATEWAY_TIMEOUT_SECONDS", 15),
             worker_interval_seconds=integer(env, "WORKER_INTERVAL_MS", 1000) / 1000,
             worker_threads=max(1, integer(env, "WORKER_THREADS", 8)),
+            slot_gate_seconds=seconds(env, "SLOT_GATE_SECONDS", 5.0),
             catalog_refresh_at=_clock_time(env, "CATALOG_REFRESH_AT", "06:00"),
             reconcile_at=_clock_time(env, "RECONCILE_AT", "02:00"),
             ops_token=optional(env, "OPS_TOKEN", ""),

@@ -201,6 +201,8 @@ def release_lock(deps: Deps, order: Order) -> None:
     reply = deps.hospital.call("2007", body, trace_id=order.trace_id)
     if reply.outcome_unknown or reply.result_code.startswith(("3", "9")):
         raise RetryLater(f"slot release unknown ({reply.result_code})")
+    if deps.slot_gate is not None:
+        deps.slot_gate.give_back(order.schedule_id)
 
 
 def expire_unpaid(deps: Deps, order: Order) -> None:

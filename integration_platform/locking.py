@@ -77,19 +77,31 @@ def guarded_slot_update(
 
 
 def _take_slot(session: Session, schedule_id: str, slot_id: str | None, new_status: str) -> Slot:
-    query = select(Slot).where(Slot.schedule_id == schedule_id).order_by(Slot.seq_no)
+    """Take the named slot, or the first free one of the schedule, by a guarded update."""
     if slot_id:
-        query = query.where(Slot.slot_id == slot_id)
-    candidates = [slot for slot in session.scalars(query).all() if slot_id or slot.status == "FREE"]
-    if slot_id and not candidates:
-        raise EnvelopeError(codes.RECORD_NOT_FOUND, "no such slot in this schedule")
-    for slot in candidates:
+        slot = session.scalar(
+            select(Slot).where(Slot.schedule_id == schedule_id, Slot.slot_id == slot_id)
+        )
+        if slot is None:
+            raise EnvelopeError(codes.RECORD_NOT_FOUND, "no such slot in this schedule")
         if guarded_slot_update(session, slot.slot_id, ("FREE",), new_status):
             return slot
-    raise EnvelopeError(
-        codes.SLOT_SOLD_OUT,
-        "no free slot left in this schedule" if not slot_id else "this slot is taken",
-    )
+        raise EnvelopeError(codes.SLOT_SOLD_OUT, "this slot is taken")
+    # During a rush every request wants "the first free slot". Each takes the first one no
+    # other transaction has locked (SKIP LOCKED on PostgreSQL; SQLite runs writers one at a
+    # time anyway), instead of queueing on the same row. Only when none is left unlocked does
+    # it wait for the others, to see whether one of them gave its slot back.
+    for skip_locked in (True, False):
+        slot = session.scalar(
+            select(Slot)
+            .where(Slot.schedule_id == schedule_id, Slot.status == "FREE")
+            .order_by(Slot.seq_no)
+            .limit(1)
+            .with_for_update(skip_locked=skip_locked)
+        )
+        if slot is not None and guarded_slot_update(session, slot.slot_id, ("FREE",), new_status):
+            return slot
+    raise EnvelopeError(codes.SLOT_SOLD_OUT, "no free slot left in this schedule")
 
 
 def lock_view(reg: Registration, slot: Slot, visit_date: str) -> dict[str, Any]:
