@@ -70,8 +70,8 @@ def gateway_hop(stack: Stack, count: int = 2000, concurrency: int = 16) -> list[
 
 
 # How often the patient's page asks for its order: the app's polling is load on the cloud
-# too, so it is what a page does (a few times a second), and it bounds the latency's precision.
-POLL_SECONDS = 0.2
+# too, so it is what a page does (twice a second), and it bounds the latency's precision.
+POLL_SECONDS = 0.5
 
 
 def insured_people(count: int) -> list[tuple[str, str]]:

@@ -64,7 +64,16 @@ def settings(service: str, port: int, workers: int, threads: int) -> dict[str, A
         "control_socket_disable": True,
         # The heartbeat file on tmpfs, so a slow container disk never looks like a hung worker.
         "worker_tmp_dir": SHM if os.path.isdir(SHM) else None,
+        "child_exit": forget_worker_metrics,
     }
+
+
+def forget_worker_metrics(_server: Any, worker: Any) -> None:
+    """gunicorn's child_exit hook: drop a dead worker's live gauges from the summed metrics."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
 
 
 def service_package(service: str) -> str:
