@@ -103,12 +103,12 @@ def create_registration(
 
 def _pass_gate(deps: Deps, schedule_id: str, trace_id: str) -> bool:
     """Take a slot from the gate's count (True), or pass without one (False) when there is
-    no count; 2002 when the count says the clinic is full."""
+    no count (a quiet clinic); 2002 when the count says the clinic is full."""
     gate = deps.slot_gate
     if gate is None:
         return False
     verdict = gate.take(schedule_id)
-    if verdict is Verdict.UNKNOWN:
+    if verdict is Verdict.BUSY:
         if gate.may_count(schedule_id):
             answer = deps.hospital.call("2005", {"schedule_id": schedule_id}, trace_id=trace_id)
             free = answer.body.get("remaining") if answer.ok else None

@@ -1,14 +1,16 @@
 """The slot gate: during a rush, only as many patients as the clinic has free slots go on
 to the hospital; the others are told "no slot left" (2002) by the cloud itself.
 
-At 07:00 thousands of patients ask for the few slots of a popular clinic at once. The gate
-keeps a count of the clinic's free slots in Redis, read from the HIS (2005) and kept for a
-few seconds (``SLOT_GATE_SECONDS``, 5 s by default). A patient takes one from the count
-before the lock is asked (2006) and gives it back when the HIS refuses or the lock is
-released. The HIS stays the only authority on slots: the gate never grants one, so it
-cannot overbook. It can be wrong the other way for at most its few seconds (a slot freed
-inside the HIS alone is offered when the count is read again), and a Redis that cannot be
-reached only means every patient is asked about at the HIS, as without the gate.
+At 07:00 thousands of patients ask for the few slots of a popular clinic at once. Once a
+clinic is busy (``busy`` requests within a second), the gate keeps a count of its free
+slots in Redis, read from the HIS (2005) and kept for a few seconds (``SLOT_GATE_SECONDS``,
+5 s by default); a quiet clinic costs the HIS nothing more than the lock itself. A patient
+takes one from the count before the lock is asked (2006) and gives it back when the HIS
+refuses or the lock is released. The HIS stays the only authority on slots: the gate never
+grants one, so it cannot overbook. It can be wrong the other way for at most its few
+seconds (a slot freed inside the HIS alone is offered when the count is read again), and a
+Redis that cannot be reached only means every patient is asked about at the HIS, as
+without the gate.
 """
 
 from __future__ import annotations
@@ -22,10 +24,16 @@ from redis import Redis, RedisError
 log = logging.getLogger(__name__)
 PREFIX = "cloud:slots:"
 
-# Take one from the count when there is one; -1 when no count is known.
+# Take one from the count when there is one. Without a count: -2 when the clinic is busy
+# (ARGV[1] requests within the last second, counted in KEYS[2]), else -1.
 _TAKE = """
 local left = redis.call('GET', KEYS[1])
-if not left then return -1 end
+if not left then
+  local asked = redis.call('INCR', KEYS[2])
+  if asked == 1 then redis.call('PEXPIRE', KEYS[2], 1000) end
+  if asked >= tonumber(ARGV[1]) then return -2 end
+  return -1
+end
 if tonumber(left) <= 0 then return 0 end
 redis.call('DECR', KEYS[1])
 return 1
@@ -42,15 +50,19 @@ class Verdict(enum.Enum):
 
     ADMITTED = "admitted"  # holds one of the counted slots: ask the HIS
     FULL = "full"  # no slot left: 2002 without asking the HIS
+    BUSY = "busy"  # no count yet, and the clinic is busy: read the count first
     UNKNOWN = "unknown"  # no count (or no Redis): ask the HIS, holding nothing
 
 
 class SlotGate:
     """Free-slot counts per clinic in Redis, shared by every cloud process."""
 
-    def __init__(self, redis: Redis, seconds: float, wait_seconds: float = 1.0) -> None:
+    def __init__(
+        self, redis: Redis, seconds: float, busy: int = 10, wait_seconds: float = 1.0
+    ) -> None:
         self.redis = redis
         self.milliseconds = max(1, int(seconds * 1000))
+        self.busy = busy
         self.wait_seconds = wait_seconds
         self._take = redis.register_script(_TAKE)
         self._give_back = redis.register_script(_GIVE_BACK)
@@ -58,11 +70,13 @@ class SlotGate:
     def take(self, schedule_id: str) -> Verdict:
         """Take a slot from the clinic's count."""
         try:
-            taken = int(self._take(keys=[PREFIX + schedule_id]))
+            key = PREFIX + schedule_id
+            taken = int(self._take(keys=[key, key + ":asked"], args=[self.busy]))
         except RedisError:
             log.warning("slot gate unreadable; asking the HIS")
             return Verdict.UNKNOWN
-        return {1: Verdict.ADMITTED, 0: Verdict.FULL}.get(taken, Verdict.UNKNOWN)
+        verdicts = {1: Verdict.ADMITTED, 0: Verdict.FULL, -2: Verdict.BUSY}
+        return verdicts.get(taken, Verdict.UNKNOWN)
 
     def may_count(self, schedule_id: str) -> bool:
         """True for the one caller that is to read the clinic's count from the HIS now."""

@@ -44,7 +44,7 @@ def deps(tmp_path: Path, hospital: FakeHospital, redis_url: str) -> Deps:
         sessions=session_factory(make_engine(url)),
         hospital=hospital,
         channels={"WECHAT": FakeChannel()},  # type: ignore[dict-item]
-        slot_gate=SlotGate(redis, seconds=0.5),
+        slot_gate=SlotGate(redis, seconds=0.5, busy=1),  # every clinic counts as busy
     )
 
 
@@ -132,3 +132,12 @@ def test_without_redis_every_patient_is_answered_by_the_his(
     assert _refusal(deps, user) == codes.SLOT_SOLD_OUT
     assert _refusal(deps, user) == codes.SLOT_SOLD_OUT
     assert hospital.codes().count("2006") == 2
+
+
+def test_a_quiet_clinic_is_never_counted(deps: Deps, hospital: FakeHospital) -> None:
+    assert deps.slot_gate is not None
+    deps = replace(deps, slot_gate=SlotGate(deps.slot_gate.redis, seconds=5, busy=10))
+    for n in range(5):
+        _register(deps, _patient(deps, f"1380000006{n}"))
+    assert "2005" not in hospital.codes()  # five patients in a second: not busy
+    assert hospital.codes().count("2006") == 5
