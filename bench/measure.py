@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import statistics
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -58,3 +60,19 @@ def summarise(name: str, latencies: list[float], seconds: float, failures: int) 
     return Result(
         name, len(ordered), seconds, statistics.median(ordered) * 1000, p99 * 1000, failures
     )
+
+
+def cpu_seconds_by_group(groups: dict[str, int]) -> dict[str, float]:
+    """CPU seconds (user + system) used so far by every process of each named process group
+    (a devstack service: its gunicorn master and workers), read from /proc (Linux)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    by_group = {pgid: 0.0 for pgid in groups.values()}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended meanwhile
+            continue
+        pgid = int(fields[2])
+        if pgid in by_group:
+            by_group[pgid] += (int(fields[11]) + int(fields[12])) / ticks
+    return {name: by_group[pgid] for name, pgid in groups.items()}

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
 
-from bench.measure import Result, run, summarise
+from bench.measure import Result, cpu_seconds_by_group, run, summarise
 from cloud_service.saga import FINAL
 from devstack.stack import Stack
 from envelope import CLOUD, EnvelopeClient, KeyRing, Link, MemoryNonceStore, Verifier
@@ -107,9 +108,19 @@ def insured_registrations(
         patient, mrn, schedules = chains[i]
         return [_timed(partial(_register_and_settle, patient, mrn, s)) for s in schedules]
 
+    groups = {name: process.pid for name, process in stack.processes.items()}
+    cpu_before = cpu_seconds_by_group(groups)
     started = time.perf_counter()
     with ThreadPoolExecutor(concurrency) as pool:
         outcomes = [o for part in pool.map(chain, range(len(chains))) for o in part]
+    cpu_after = cpu_seconds_by_group(groups)
+    per = {n: (cpu_after[n] - cpu_before[n]) * 1000 / max(1, len(outcomes)) for n in groups}
+    print(
+        "CPU ms per registration: "
+        + ", ".join(f"{n} {ms:.0f}" for n, ms in sorted(per.items(), key=lambda x: -x[1]))
+        + f"; all services {sum(per.values()):.0f} (the database not included)",
+        file=sys.stderr,
+    )
     return summarise(
         f"complete insured registrations (all four services, {concurrency} patients at once)",
         [latency for latency, _ in outcomes],
