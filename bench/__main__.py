@@ -21,9 +21,6 @@ from bench.measure import Result
 from devstack.ports import free_port
 from devstack.stack import DEV_PORTS, ROOT, Stack, read_env_file
 
-# The bench hammers few senders and patients: the gateway's rate limits would refuse it.
-BENCH_ENV = {"GATEWAY_RATE_PER_SENDER": "0", "GATEWAY_RATE_PER_PATIENT": "0"}
-
 
 def cpu_model() -> str:
     """The CPU's model name from /proc/cpuinfo (Linux), else what platform knows."""
@@ -71,7 +68,7 @@ def _on_a_stack(chosen: set[str]) -> list[Result]:
         stack = Stack(
             ports={name: free_port() for name in DEV_PORTS},
             var_dir=Path(tmp),
-            base_env={**read_env_file(ROOT / "deploy" / "dev.env"), **BENCH_ENV, **databases},
+            base_env={**read_env_file(ROOT / "deploy" / "dev.env"), **databases},
         )
         try:
             stack.start()

@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
 
+from bench.hop import seeded_mrn
 from bench.measure import Result, cpu_seconds_by_group, run, summarise
 from cloud_service.saga import FINAL
 from devstack.stack import Stack
@@ -53,17 +54,16 @@ def gateway_hop(stack: Stack, count: int = 2000, concurrency: int = 16) -> list[
     """1003 (patient info) straight to integration_platform, then through the gateway."""
     direct = _client(stack, stack.env["HIP_ENVELOPE_URL"], "HIP")
     via_gateway = _client(stack, stack.env["GATEWAY_URL"], "CLOUD")
-    body = {"mrn": "M00000001"}
     return [
         run(
             "1003 direct to integration_platform",
-            lambda _: direct.send("1003", body).ok,
+            lambda n: direct.send("1003", {"mrn": seeded_mrn(n)}).ok,
             count,
             concurrency,
         ),
         run(
             "1003 through the gateway (every check on)",
-            lambda _: via_gateway.send("1003", body).ok,
+            lambda n: via_gateway.send("1003", {"mrn": seeded_mrn(n)}).ok,
             count,
             concurrency,
         ),

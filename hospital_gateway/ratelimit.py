@@ -71,40 +71,50 @@ class RateLimiter:
         self._clock = clock
 
     def check(self, head: Mapping[str, Any], body: Any) -> None:
-        """Count this message against its sender and, inbound, its patient; 1008 if over."""
+        """Count this message against its sender and, inbound, its patient; 1008 if over.
+
+        Both counters move in one Redis round trip."""
         sender = str(head["sender"])
-        if self.per_sender.enabled and self._over(f"sender:{sender}", self.per_sender):
-            raise codes.EnvelopeError(
-                codes.RATE_LIMITED,
-                f"rate limited: more than {self.per_sender.count} messages from {sender} "
-                f"in {self.per_sender.window_seconds} s",
-            )
         patient = patient_of(body) if sender == CLOUD else None
-        if (
-            patient
-            and self.per_patient.enabled
-            and self._over(self.hashed(patient), self.per_patient)
-        ):
-            raise codes.EnvelopeError(
-                codes.RATE_LIMITED,
-                f"rate limited: more than {self.per_patient.count} messages about one patient "
-                f"in {self.per_patient.window_seconds} s",
+        subjects: list[tuple[str, Limit, str]] = []
+        if self.per_sender.enabled:
+            refusal = (
+                f"rate limited: more than {self.per_sender.count} messages from {sender} "
+                f"in {self.per_sender.window_seconds} s"
             )
+            subjects.append((f"sender:{sender}", self.per_sender, refusal))
+        if patient and self.per_patient.enabled:
+            refusal = (
+                f"rate limited: more than {self.per_patient.count} messages about one patient "
+                f"in {self.per_patient.window_seconds} s"
+            )
+            subjects.append((self.hashed(patient), self.per_patient, refusal))
+        if not subjects:
+            return
+        over = self._over([(subject, limit) for subject, limit, _ in subjects])
+        for (_, _, refusal), exceeded in zip(subjects, over, strict=True):
+            if exceeded:
+                raise codes.EnvelopeError(codes.RATE_LIMITED, refusal)
 
     def hashed(self, patient: str) -> str:
         """The Redis name of a patient: an HMAC, never the ID number itself."""
         digest = hmac.new(self._patient_key, patient.encode("utf-8"), hashlib.sha256)
         return "patient:" + digest.hexdigest()[:32]
 
-    def _over(self, subject: str, limit: Limit) -> bool:
+    def _over(self, subjects: list[tuple[str, Limit]]) -> list[bool]:
+        """Count one message for each subject (sliding window); which are over their limit."""
         now = self._clock()
-        window = int(now // limit.window_seconds)
-        current = f"{self._prefix}:{subject}:{window}"
-        previous = f"{self._prefix}:{subject}:{window - 1}"
         pipe = self._redis.pipeline(transaction=True)
-        pipe.incr(current)
-        pipe.expire(current, 2 * limit.window_seconds)
-        pipe.get(previous)
-        count, _, before = pipe.execute()
-        overlap = 1.0 - (now % limit.window_seconds) / limit.window_seconds
-        return int(count) + int(before or 0) * overlap > limit.count
+        for subject, limit in subjects:
+            window = int(now // limit.window_seconds)
+            current = f"{self._prefix}:{subject}:{window}"
+            pipe.incr(current)
+            pipe.expire(current, 2 * limit.window_seconds)
+            pipe.get(f"{self._prefix}:{subject}:{window - 1}")
+        answers = pipe.execute()
+        over = []
+        for n, (_, limit) in enumerate(subjects):
+            count, _, before = answers[3 * n : 3 * n + 3]
+            overlap = 1.0 - (now % limit.window_seconds) / limit.window_seconds
+            over.append(int(count) + int(before or 0) * overlap > limit.count)
+        return over
