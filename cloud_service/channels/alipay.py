@@ -9,7 +9,7 @@ import http.client
 import io
 import socket
 import zipfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -149,23 +149,24 @@ def _bill_text(content: bytes) -> str:
 
 def parse_bill(text: str) -> list[BillRow]:
     """Rows of an Alipay trade bill CSV ('#' lines skipped); refunds have kind REFUND."""
-    lines = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
-    rows: list[BillRow] = []
-    for record in csv.DictReader(lines):
+    return list(iter_bill(text.splitlines()))
+
+
+def iter_bill(lines: Iterable[str]) -> Iterator[BillRow]:
+    """The rows of an Alipay trade bill read line by line (a text file will do)."""
+    kept = (line for line in lines if line.strip() and not line.startswith("#"))
+    for record in csv.DictReader(kept):
         cells = {key.strip(): (value or "").strip() for key, value in record.items() if key}
         refund = cells.get("业务类型") == "退款"
         amount = abs(to_fen(cells.get("商家实收（元）") or cells.get("订单金额（元）") or "0"))
-        rows.append(
-            BillRow(
-                kind="REFUND" if refund else "PAYMENT",
-                out_trade_no=cells.get("商户订单号", ""),
-                transaction_id=cells.get("支付宝交易号", ""),
-                amount_fen=amount,
-                at=cells.get("完成时间", ""),
-                out_refund_no=cells.get("退款批次号/请求号", "") if refund else "",
-            )
+        yield BillRow(
+            kind="REFUND" if refund else "PAYMENT",
+            out_trade_no=cells.get("商户订单号", ""),
+            transaction_id=cells.get("支付宝交易号", ""),
+            amount_fen=amount,
+            at=cells.get("完成时间", ""),
+            out_refund_no=cells.get("退款批次号/请求号", "") if refund else "",
         )
-    return rows
 
 
 class AlipayChannel:

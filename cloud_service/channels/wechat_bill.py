@@ -6,8 +6,10 @@ from __future__ import annotations
 import csv
 import gzip
 import hashlib
-import io
+from collections.abc import Iterable, Iterator
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from itertools import chain
 
 from cloud_service.channels.base import BillRow, ChannelOutcomeUnknown
 
@@ -30,45 +32,118 @@ def unpack(content: bytes, sha1_hex: str) -> str:
     return raw.decode("utf-8-sig")
 
 
-def _rows(text: str) -> tuple[list[dict[str, str]], dict[str, str]]:
-    lines = [line for line in text.splitlines() if line.strip()]
-    try:
-        cut = next(i for i, line in enumerate(lines) if line.startswith(SUMMARY_HEAD))
-    except StopIteration as exc:
-        raise ChannelOutcomeUnknown("trade bill has no summary") from exc
+# The detail columns read; every other column of the file is skipped.
+STATE, TRADE_NO, TRANSACTION_ID = "交易状态", "商户订单号", "微信订单号"
+SETTLED, REFUNDED, TIME, REFUND_NO = "应结订单金额", "退款金额", "交易时间", "商户退款单号"
+READ = (STATE, TRADE_NO, TRANSACTION_ID, SETTLED, REFUNDED, TIME, REFUND_NO)
 
-    def table(part: list[str]) -> list[dict[str, str]]:
-        reader = csv.DictReader(io.StringIO("\n".join(part)))
-        return [{k: (v or "").lstrip("`") for k, v in row.items()} for row in reader]
 
-    details, summary = table(lines[:cut]), table(lines[cut:])
-    if len(summary) != 1:
+@lru_cache(maxsize=4096)
+def _fen(cell: str) -> int:
+    """to_fen of a backquoted cell; a day's bill repeats few amounts, so they are cached."""
+    return to_fen(cell.lstrip("`"))
+
+
+def _record(line: str, rest: Iterator[str]) -> list[str]:
+    """The CSV record that starts with ``line``: a line without a double quote is split at
+    its commas; one with a quote goes to the csv module, which may take the rest of a
+    quoted field from ``rest``."""
+    if '"' in line:
+        return next(csv.reader(chain((line,), rest)))
+    return line.rstrip("\r\n").split(",")
+
+
+def _blank(line: str) -> bool:
+    return not line or line.isspace()
+
+
+def _summary(line: str, rest: Iterator[str]) -> dict[str, str]:
+    header = _record(line, rest)
+    rows = [_record(more, rest) for more in rest if not _blank(more)]
+    if len(rows) != 1:
         raise ChannelOutcomeUnknown("trade bill summary is not one row")
-    return details, summary[0]
+    cells = rows[0] + [""] * (len(header) - len(rows[0]))
+    return {name: cell.lstrip("`") for name, cell in zip(header, cells, strict=False)}
 
 
-def parse(text: str) -> list[BillRow]:
-    """The payments and refunds of a trade bill; a summary that disagrees is refused."""
-    details, summary = _rows(text)
-    rows: list[BillRow] = []
-    for line in details:
-        refund = line["交易状态"] == "REFUND"
-        rows.append(
-            BillRow(
-                kind="REFUND" if refund else "PAYMENT",
-                out_trade_no=line["商户订单号"],
-                transaction_id=line["微信订单号"],
-                amount_fen=to_fen(line["退款金额"] if refund else line["应结订单金额"]),
-                at=line["交易时间"],
-                out_refund_no=line["商户退款单号"] if refund else "",
+def iter_rows(lines: Iterable[str]) -> Iterator[BillRow]:
+    """The payments and refunds of a trade bill, read line by line (a text file opened with
+    newline="" will do; a byte order mark before the header is dropped). The summary comes
+    last in the file, so it is checked after the last row: a bill that does not add up
+    raises then, and what was taken from it must be dropped."""
+    rest = iter(lines)
+    header: list[str] = []
+    count = paid = refunded = width = 0  # width: the columns split off, set by the header
+    for line in rest:
+        # The usual detail row (backquoted, no double quote) first, with no other test: it
+        # is split no further than the last column read, and the piece after that, which
+        # holds the rest of the line and its line end, is never looked at.
+        if header and line[:1] == "`" and '"' not in line:
+            cells = line.split(",", width)
+            if len(cells) <= width:  # no column beyond the last one read
+                cells = line.rstrip("\r\n").split(",")
+                cells += [""] * (width - len(cells))
+        elif not line or line.isspace():
+            continue
+        else:
+            if line.startswith(SUMMARY_HEAD):
+                summary = _summary(line, rest)
+                break
+            if not header:
+                header = _record(line.lstrip("\ufeff"), rest)
+                columns = {name: i for i, name in enumerate(header)}
+                missing = [name for name in READ if name not in columns]
+                if missing:
+                    raise ChannelOutcomeUnknown(f"trade bill has no column {', '.join(missing)}")
+                state, trade, transaction, settled, refund_fen, at, refund_no = (
+                    columns[name] for name in READ
+                )
+                width = max(columns[name] for name in READ) + 1
+                continue
+            # Split no further than the last column read (what follows stays in one piece).
+            cells = _record(line, rest) if '"' in line else line.rstrip("\r\n").split(",", width)
+            if len(cells) < width:
+                cells += [""] * (width - len(cells))
+        count += 1
+        # tuple.__new__ makes a BillRow at half the cost of the named tuple's own __new__.
+        if cells[state].lstrip("`") == "REFUND":
+            amount = _fen(cells[refund_fen])
+            refunded += amount
+            yield tuple.__new__(
+                BillRow,
+                (
+                    "REFUND",
+                    cells[trade].lstrip("`"),
+                    cells[transaction].lstrip("`"),
+                    amount,
+                    cells[at].lstrip("`"),
+                    cells[refund_no].lstrip("`"),
+                ),
             )
-        )
-    paid = sum(r.amount_fen for r in rows if r.kind == "PAYMENT")
-    refunded = sum(r.amount_fen for r in rows if r.kind == "REFUND")
+        else:
+            amount = _fen(cells[settled])
+            paid += amount
+            yield tuple.__new__(
+                BillRow,
+                (
+                    "PAYMENT",
+                    cells[trade].lstrip("`"),
+                    cells[transaction].lstrip("`"),
+                    amount,
+                    cells[at].lstrip("`"),
+                    "",
+                ),
+            )
+    else:
+        raise ChannelOutcomeUnknown("trade bill has no summary")
     if (
-        int(summary[SUMMARY_HEAD] or 0) != len(rows)
+        int(summary[SUMMARY_HEAD] or 0) != count
         or to_fen(summary["应结订单总金额"]) != paid
         or to_fen(summary["退款总金额"]) != refunded
     ):
         raise ChannelOutcomeUnknown("trade bill summary does not add up")
-    return rows
+
+
+def parse(text: str) -> list[BillRow]:
+    """The payments and refunds of a trade bill; a summary that disagrees is refused."""
+    return list(iter_rows(text.splitlines()))

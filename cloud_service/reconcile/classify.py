@@ -8,8 +8,9 @@ safely; an empty repair means a person decides.
 
 from __future__ import annotations
 
+from collections.abc import Container, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from cloud_service import saga
 from cloud_service.channels.base import BillRow
@@ -23,11 +24,13 @@ COMPLETE_STUCK_CONFIRM = "complete_stuck_confirm"
 RECORDED, NOT_RECORDED, UNKNOWN = "RECORDED", "NOT_RECORDED", "UNKNOWN"
 UNDONE = frozenset({saga.CANCELLED, saga.CLOSED, saga.REFUNDED})
 MOVING = frozenset({saga.PAID, saga.INSURANCE_SETTLED})
+PAID_IN_CLOUD = frozenset({saga.CONFIRMED, *MOVING})
+CLOSED_UNPAID = frozenset({saga.CANCELLED, saga.CLOSED})
 
 
-@dataclass(frozen=True)
-class OrderFacts:
-    """One cloud order and what the HIS and the insurance ledger say of it."""
+class OrderFacts(NamedTuple):
+    """One cloud order and what the HIS and the insurance ledger say of it (a named tuple:
+    a day can have a million of them passing through a comparison)."""
 
     order_no: str
     kind: str
@@ -60,18 +63,17 @@ class Difference:
         return asdict(self)
 
 
-def _channel(order: OrderFacts, paid: dict[str, int], refunds: set[str]) -> list[Difference]:
+def _channel(order: OrderFacts, paid_fen: int | None, refunds: set[str]) -> list[Difference]:
     out: list[Difference] = []
     key = order.out_trade_no or ""
-    paid_fen = paid.get(key)
     if paid_fen is not None and paid_fen != order.cash_fen:
-        amounts = {"channel_fen": paid_fen, "cloud_fen": order.cash_fen}
+        amounts = {"channel_fen": int(paid_fen), "cloud_fen": order.cash_fen}
         out.append(
             Difference("AMOUNT_MISMATCH", order.order_no, "channel paid", "", amounts=amounts)
         )
     elif (
         paid_fen is not None
-        and order.state in (saga.CANCELLED, saga.CLOSED)
+        and order.state in CLOSED_UNPAID
         and not (key in refunds or order.his == RECORDED)
     ):
         out.append(
@@ -80,10 +82,10 @@ def _channel(order: OrderFacts, paid: dict[str, int], refunds: set[str]) -> list
                 order.order_no,
                 f"{order.channel} took the money of a {order.state} order",
                 REFUND_ORPHAN_PAYMENT,
-                amounts={"channel_fen": paid_fen},
+                amounts={"channel_fen": int(paid_fen)},
             )
         )
-    paid_in_cloud = order.state in (saga.CONFIRMED, *MOVING) and order.cash_fen > 0
+    paid_in_cloud = order.state in PAID_IN_CLOUD and order.cash_fen > 0
     if paid_in_cloud and paid_fen is None:
         out.append(
             Difference("MISSING_AT_CHANNEL", order.order_no, "paid in the cloud, not in the bill")
@@ -129,46 +131,121 @@ def _his(order: OrderFacts) -> list[Difference]:
     return []
 
 
-def compare_orders(
-    orders: list[OrderFacts], bill: list[BillRow], our_refund_nos: set[str]
+class _Known(int):
+    """A bill amount whose trade an order of the day has: the same value, marked as known."""
+
+    __slots__ = ()
+
+
+@dataclass
+class BillIndex:
+    """A channel bill held compactly for one comparison: per trade the amount of its last
+    payment row, the trades with a refund row, and the refunds the saga did not make."""
+
+    paid: dict[str, int] = field(default_factory=dict)
+    refunded: set[str] = field(default_factory=set)
+    offline: list[Difference] = field(default_factory=list)
+
+    @classmethod
+    def read(cls, bill: Iterable[BillRow], our_refund_nos: Container[str]) -> BillIndex:
+        """One pass over the bill; equal amounts share one int object."""
+        index = cls()
+        paid = index.paid
+        amounts: dict[int, int] = {}
+        for row in bill:
+            kind, trade, _, fen, _, refund_no = row  # unpacking: cheaper than six lookups
+            if kind == "PAYMENT":
+                paid[trade] = amounts.setdefault(fen, fen)
+            elif kind == "REFUND":
+                index.refunded.add(trade)
+                if refund_no not in our_refund_nos:
+                    index.offline.append(_offline(row))
+        return index
+
+    def unknown(self) -> set[str]:
+        """The paid trades no order has claimed."""
+        return {key for key, fen in self.paid.items() if type(fen) is not _Known}
+
+
+def _unknown_payment(row: BillRow) -> Difference:
+    return Difference(
+        "PAID_AT_CHANNEL_ONLY",
+        row.out_trade_no,
+        f"payment {row.transaction_id} of no order of this day",
+        amounts={"channel_fen": row.amount_fen},
+    )
+
+
+def _offline(row: BillRow) -> Difference:
+    return Difference(
+        "REFUNDED_OFFLINE",
+        row.out_trade_no,
+        f"refund {row.out_refund_no or '?'} not made by the saga",
+        status="INFO",
+        amounts={"refund_fen": row.amount_fen},
+    )
+
+
+def _bill_rows(
+    bill: Iterable[BillRow], unknown: set[str], our_refund_nos: Container[str]
 ) -> list[Difference]:
-    """Every difference between the cloud's orders, the channel bills and the HIS/insurance
-    answers; bill rows of unknown trades and refunds we never made are listed too."""
-    paid = {row.out_trade_no: row.amount_fen for row in bill if row.kind == "PAYMENT"}
-    refunded = {row.out_trade_no for row in bill if row.kind == "REFUND"}
     out: list[Difference] = []
-    for order in orders:
-        out += _channel(order, paid, refunded) + _insurance(order) + _his(order)
-    known = {order.out_trade_no for order in orders if order.out_trade_no}
     for row in bill:
-        if row.kind == "PAYMENT" and row.out_trade_no not in known:
-            out.append(
-                Difference(
-                    "PAID_AT_CHANNEL_ONLY",
-                    row.out_trade_no,
-                    f"payment {row.transaction_id} of no order of this day",
-                    amounts={"channel_fen": row.amount_fen},
-                )
-            )
+        if row.kind == "PAYMENT" and row.out_trade_no in unknown:
+            out.append(_unknown_payment(row))
         if row.kind == "REFUND" and row.out_refund_no not in our_refund_nos:
-            out.append(
-                Difference(
-                    "REFUNDED_OFFLINE",
-                    row.out_trade_no,
-                    f"refund {row.out_refund_no or '?'} not made by the saga",
-                    status="INFO",
-                    amounts={"refund_fen": row.amount_fen},
-                )
-            )
+            out.append(_offline(row))
     return out
 
 
-def insurance_items(items: list[dict[str, Any]], orders: dict[str, OrderFacts]) -> list[Difference]:
+def compare_orders(
+    orders: Iterable[OrderFacts], bill: Iterable[BillRow], our_refund_nos: Container[str]
+) -> list[Difference]:
+    """Every difference between the cloud's orders, the channel bills and the HIS/insurance
+    answers; bill rows of unknown trades and refunds we never made are listed too (after
+    the orders' differences, in bill order).
+
+    ``orders`` is read once, in one pass, and never held. ``bill`` is read once into a
+    compact index (an amount per trade), and a second time only when some payment has no
+    order of the day, for those rows' transaction ids: a list, or an object that reads its
+    file afresh on each iteration; a one-shot iterator is kept in a list for that."""
+    rows = list(bill) if iter(bill) is bill else bill
+    index = BillIndex.read(rows, our_refund_nos)
+    paid, refunded = index.paid, index.refunded
+    marks: dict[int, _Known] = {}
+    claimed = 0
+    out: list[Difference] = []
+    for order in orders:
+        key = order.out_trade_no
+        paid_fen = paid.get(key or "")
+        out += _channel(order, paid_fen, refunded)  # three +=, not a + b + c: no temporary lists
+        out += _insurance(order)
+        out += _his(order)
+        if key and paid_fen is not None and type(paid_fen) is not _Known:  # claim the trade
+            mark = marks.get(paid_fen)
+            if mark is None:
+                mark = marks[paid_fen] = _Known(paid_fen)
+            paid[key] = mark
+            claimed += 1
+    if claimed == len(paid):  # every paid trade has its order
+        return out + index.offline
+    return out + _bill_rows(rows, index.unknown(), our_refund_nos)
+
+
+def item_order_no(item: Mapping[str, Any]) -> str:
+    """The order a 4009 item names (its setl_id when it names none)."""
+    return str(item.get("order_no") or item.get("setl_id") or "")
+
+
+def insurance_items(
+    items: list[dict[str, Any]], orders: Mapping[str, OrderFacts]
+) -> list[Difference]:
     """4009's mismatched items: a center-only settlement of an undone, unrecorded order is
-    reversed by rule; every other item goes to a person."""
+    reversed by rule; every other item goes to a person. ``orders`` needs only the orders
+    the items name."""
     out: list[Difference] = []
     for item in items:
-        order_no = str(item.get("order_no") or item.get("setl_id") or "")
+        order_no = item_order_no(item)
         order = orders.get(order_no)
         kind = str(item.get("classification", ""))
         orphan = (

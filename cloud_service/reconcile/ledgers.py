@@ -1,37 +1,89 @@
 """Reading the four ledgers of one day: the cloud's orders, the channel bills, the insurance
-ledger (4007 per order, 4008 then 4009 for the day) and the HIS (2010 or 3005 per order)."""
+ledger (4007 per order, 4008 then 4009 for the day) and the HIS (2010 or 3005 per order).
+
+The orders are not loaded at once: ``Ledgers.orders`` reads them from the database page by
+page while the comparison consumes them, and ``Ledgers.tally`` counts what went past."""
 
 from __future__ import annotations
 
 import logging
+from collections import Counter
+from collections.abc import Container, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, bindparam, select
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.sql.elements import ColumnElement
 
 from cloud_service import saga
 from cloud_service.channels.base import BillRow, ChannelError
 from cloud_service.deps import Deps
 from cloud_service.models import Order, OrderEvent
-from cloud_service.reconcile.classify import NOT_RECORDED, RECORDED, UNKNOWN, OrderFacts
-from cloud_service.refunds import out_refund_no_of
+from cloud_service.reconcile.classify import (
+    NOT_RECORDED,
+    RECORDED,
+    UNKNOWN,
+    OrderFacts,
+    item_order_no,
+)
+from cloud_service.refunds import REFUND_SUFFIX, out_refund_no_of
 from envelope import clock
 
 log = logging.getLogger(__name__)
 STALE_AFTER = timedelta(minutes=10)  # a PAID or INSURANCE_SETTLED order older is stuck
 HIS_RECORDED = {"2010": "CONFIRMED", "3005": "PAID"}
+PAGE = 1000  # orders read per database round trip
+LOOKUP_CHUNK = 500  # order numbers per IN (...) query
+
+# The columns an OrderFacts is made of, in its fields' order; then what the engine adds.
+FACT_COLUMNS: tuple[Any, ...] = (
+    Order.order_no,
+    Order.kind,
+    Order.state,
+    Order.pay_mode,
+    Order.channel,
+    Order.out_trade_no,
+    Order.cash_fen,
+    Order.setl_id,
+)
+ENGINE_COLUMNS = (*FACT_COLUMNS, Order.lock_id, Order.trace_id, Order.created_at, Order.updated_at)
+
+
+@dataclass
+class Tally:
+    """What went past in the order stream: how many, by state, how many the HIS could not
+    answer for, and the facts of the orders named in ``keep`` (the insurance items')."""
+
+    keep: Container[str] = frozenset()
+    count: int = 0
+    by_state: Counter[str] = field(default_factory=Counter)
+    his_unknown: int = 0
+    kept: dict[str, OrderFacts] = field(default_factory=dict)
+
+    def add(self, facts: OrderFacts) -> None:
+        """Count one order."""
+        self.count += 1
+        self.by_state[facts.state] += 1
+        self.his_unknown += facts.his == UNKNOWN
+        if facts.order_no in self.keep:
+            self.kept[facts.order_no] = facts
 
 
 @dataclass
 class Ledgers:
-    """What was read for one day, with the sources that could not be read."""
+    """What was read for one day, with the sources that could not be read.
 
-    orders: list[OrderFacts] = field(default_factory=list)
+    ``orders`` can be iterated once: it reads the database and asks the HIS and insurance as
+    it goes. ``tally`` and ``sources["his"]`` are complete once it has been read through."""
+
+    orders: Iterable[OrderFacts] = ()
     bill: list[BillRow] = field(default_factory=list)
-    our_refund_nos: set[str] = field(default_factory=set)
+    our_refund_nos: Container[str] = frozenset()
     insurance_items: list[dict[str, Any]] = field(default_factory=list)
     sources: dict[str, dict[str, Any]] = field(default_factory=dict)
+    tally: Tally = field(default_factory=Tally)
 
 
 def day_bounds(day: date) -> tuple[datetime, datetime]:
@@ -40,20 +92,86 @@ def day_bounds(day: date) -> tuple[datetime, datetime]:
     return start, start + timedelta(days=1)
 
 
-def orders_of(deps: Deps, day: date) -> list[Order]:
-    """The orders created on ``day``."""
+def _of_day(day: date) -> ColumnElement[bool]:
     start, end = day_bounds(day)
-    with deps.sessions() as session:
-        return list(
-            session.scalars(
-                select(Order)
-                .where(Order.created_at >= start, Order.created_at < end)
-                .order_by(Order.created_at)
+    return (Order.created_at >= start) & (Order.created_at < end)
+
+
+def order_rows(
+    sessions: sessionmaker[Session],
+    day: date,
+    columns: tuple[Any, ...] = ENGINE_COLUMNS,
+    page: int = PAGE,
+) -> Iterator[Row[Any]]:
+    """The orders created on ``day`` as rows of ``columns`` (order_no first), in order_no
+    order. Read ``page`` rows at a time by key, each page in a short session of its own, so
+    memory stays at one page and no transaction (on SQLite a write lock: sessions begin
+    IMMEDIATE) stays open while the caller works on the rows."""
+    if columns[0] is not Order.order_no:
+        raise ValueError("order_rows needs Order.order_no as its first column")
+    first = select(*columns).where(_of_day(day)).order_by(Order.order_no).limit(page)
+    following = first.where(Order.order_no > bindparam("after"))  # one statement, cached
+    after: str | None = None
+    while True:
+        with sessions() as session:  # Core rows: ORM loading costs three times as much
+            connection = session.connection()
+            result = (
+                connection.execute(first)
+                if after is None
+                else connection.execute(following, {"after": after})
             )
-        )
+            rows = result.all()
+        yield from rows
+        if len(rows) < page:
+            return
+        after = rows[-1][0]
 
 
-def _his_status(deps: Deps, order: Order) -> str:
+def order_tuples(
+    sessions: sessionmaker[Session],
+    day: date,
+    columns: tuple[Any, ...] = FACT_COLUMNS,
+    page: int = PAGE,
+) -> Iterator[tuple[Any, ...]]:
+    """What ``order_rows`` reads, as plain tuples fetched from the DB-API cursor: building
+    Core rows costs as much again as SQLite's own reading. Only for columns whose values
+    need no conversion (no datetimes), so the driver's values are the right ones."""
+    if columns[0] is not Order.order_no:
+        raise ValueError("order_tuples needs Order.order_no as its first column")
+    first = select(*columns).where(_of_day(day)).order_by(Order.order_no).limit(page)
+    following = first.where(Order.order_no > bindparam("after"))
+    after: str | None = None
+    while True:
+        with sessions() as session:
+            connection = session.connection()
+            dialect = connection.dialect
+            if any(c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns):
+                raise ValueError("order_tuples reads only columns the driver returns as is")
+            # The statement compiled for this dialect; its parameters converted by their
+            # types' bind processors, as SQLAlchemy would, in the order the SQL names them.
+            compiled = (first if after is None else following).compile(dialect=dialect)
+            values = compiled.construct_params({"after": after})
+            for name, value in values.items():
+                convert = compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)
+                values[name] = convert(value) if convert else value
+            params: Any = (
+                tuple(values[name] for name in compiled.positiontup or ())
+                if compiled.positional
+                else values
+            )
+            cursor = connection.connection.cursor()
+            try:
+                cursor.execute(str(compiled), params)
+                rows = cursor.fetchall()
+            finally:
+                cursor.close()
+        yield from rows
+        if len(rows) < page:
+            return
+        after = rows[-1][0]
+
+
+def _his_status(deps: Deps, order: Row[Any]) -> str:
     code = "3005" if order.kind == "CHARGE" else "2010"
     reply = deps.hospital.call(code, {"order_no": order.order_no}, trace_id=order.trace_id)
     if not reply.ok:
@@ -61,15 +179,16 @@ def _his_status(deps: Deps, order: Order) -> str:
     return RECORDED if reply.body.get("status") == HIS_RECORDED[code] else NOT_RECORDED
 
 
-def _insurance_status(deps: Deps, order: Order) -> str:
+def _insurance_status(deps: Deps, order: Row[Any]) -> str:
     if order.pay_mode != "INSURANCE":
         return ""
     reply = deps.hospital.call("4007", {"order_no": order.order_no}, trace_id=order.trace_id)
     return str(reply.body.get("status") or "NONE") if reply.ok else UNKNOWN
 
 
-def facts_of(deps: Deps, order: Order, window_refund: bool = False) -> OrderFacts:
-    """The order as the cloud, the HIS and the insurance ledger see it now."""
+def facts_of(deps: Deps, order: Row[Any], window_refund: bool = False) -> OrderFacts:
+    """The order (a row of ENGINE_COLUMNS) as the cloud, the HIS and the insurance ledger see
+    it now."""
     touched = order.updated_at or order.created_at
     relevant = order.state not in (saga.CANCELLED,) or order.lock_id is not None
     return OrderFacts(
@@ -88,17 +207,35 @@ def facts_of(deps: Deps, order: Order, window_refund: bool = False) -> OrderFact
     )
 
 
-def _window_refunds(deps: Deps, order_nos: list[str]) -> set[str]:
-    """Orders refunded at the window (6003): CONFIRMED straight to REFUNDED."""
+def _window_refunds(deps: Deps, day: date) -> set[str]:
+    """The day's orders refunded at the window (6003): CONFIRMED straight to REFUNDED."""
     with deps.sessions() as session:
         found = session.scalars(
-            select(OrderEvent.order_no).where(
-                OrderEvent.order_no.in_(order_nos),
+            select(OrderEvent.order_no)
+            .join(Order, Order.order_no == OrderEvent.order_no)
+            .where(
+                _of_day(day),
                 OrderEvent.from_state == saga.CONFIRMED,
                 OrderEvent.to_state == saga.REFUNDED,
             )
         )
         return set(found)
+
+
+def _our_refund_nos(deps: Deps, day: date, bill: Iterable[BillRow]) -> set[str]:
+    """Of the bill's refund numbers, those the saga uses for an order of the day: the same
+    answers as the refund numbers of every order of the day, for the numbers asked about."""
+    asked = {row.out_refund_no for row in bill if row.kind == "REFUND"}
+    order_nos = sorted(no[: -len(REFUND_SUFFIX)] for no in asked if no.endswith(REFUND_SUFFIX))
+    ours: set[str] = set()
+    with deps.sessions() as session:
+        for at in range(0, len(order_nos), LOOKUP_CHUNK):
+            chunk = order_nos[at : at + LOOKUP_CHUNK]
+            found = session.scalars(
+                select(Order.order_no).where(Order.order_no.in_(chunk), _of_day(day))
+            )
+            ours.update(out_refund_no_of(order_no) for order_no in found)
+    return ours
 
 
 def _bills(deps: Deps, day: date, ledgers: Ledgers) -> None:
@@ -139,15 +276,29 @@ def _insurance_day(deps: Deps, day: date, ledgers: Ledgers) -> None:
         ledgers.sources["insurance"]["detail_error"] = detail.result_msg[:200]
 
 
+def _orders(deps: Deps, day: date, ledgers: Ledgers) -> Iterator[OrderFacts]:
+    """The day's orders as facts, one HIS (and, if insured, one 4007) call each."""
+    window = _window_refunds(deps, day)
+    tally = ledgers.tally
+    for row in order_rows(deps.sessions, day):
+        facts = facts_of(deps, row, row.order_no in window)
+        tally.add(facts)
+        yield facts
+    ledgers.sources["his"] = {
+        "ok": tally.his_unknown == 0,
+        "orders": tally.count,
+        "unknown": tally.his_unknown,
+    }
+
+
 def read_ledgers(deps: Deps, day: date) -> Ledgers:
-    """Everything reconciliation compares for ``day``."""
+    """Everything reconciliation compares for ``day``: the bills and the insurance day are
+    read now, the orders when ``orders`` is iterated (once)."""
     ledgers = Ledgers()
-    orders = orders_of(deps, day)
-    window = _window_refunds(deps, [order.order_no for order in orders])
-    ledgers.orders = [facts_of(deps, o, o.order_no in window) for o in orders]
-    ledgers.our_refund_nos = {out_refund_no_of(order.order_no) for order in orders}
-    unknown = sum(1 for f in ledgers.orders if f.his == UNKNOWN)
-    ledgers.sources["his"] = {"ok": unknown == 0, "orders": len(orders), "unknown": unknown}
+    ledgers.sources["his"] = {}  # filled in once the orders have been read
     _bills(deps, day, ledgers)
     _insurance_day(deps, day, ledgers)
+    ledgers.our_refund_nos = _our_refund_nos(deps, day, ledgers.bill)
+    ledgers.tally = Tally(keep={item_order_no(item) for item in ledgers.insurance_items})
+    ledgers.orders = _orders(deps, day, ledgers)
     return ledgers

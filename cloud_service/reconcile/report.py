@@ -34,11 +34,9 @@ def _unique(differences: list[Difference]) -> list[Difference]:
 def reconcile_day(deps: Deps, day: date, repair: bool = False) -> dict[str, Any]:
     """Reconcile ``day``; with ``repair``, apply every safe rule. Returns and stores the report."""
     ledgers = read_ledgers(deps, day)
-    by_order = {facts.order_no: facts for facts in ledgers.orders}
-    differences = _unique(
-        compare_orders(ledgers.orders, ledgers.bill, ledgers.our_refund_nos)
-        + insurance_items(ledgers.insurance_items, by_order)
-    )
+    found = compare_orders(ledgers.orders, ledgers.bill, ledgers.our_refund_nos)  # reads the orders
+    tally = ledgers.tally
+    differences = _unique(found + insurance_items(ledgers.insurance_items, tally.kept))
     for difference in differences:
         if difference.status != "OPEN":
             continue
@@ -52,10 +50,7 @@ def reconcile_day(deps: Deps, day: date, repair: bool = False) -> dict[str, Any]
         "date": day.isoformat(),
         "ran_at": clock.now_iso(),
         "repair": repair,
-        "orders": {
-            "count": len(ledgers.orders),
-            "by_state": dict(Counter(f.state for f in ledgers.orders)),
-        },
+        "orders": {"count": tally.count, "by_state": dict(tally.by_state)},
         "sources": ledgers.sources,
         "differences": [d.as_dict() for d in differences],
         "summary": {
