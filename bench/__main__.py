@@ -82,7 +82,7 @@ def _on_a_stack(chosen: set[str]) -> list[Result]:
                 print(f"skipped the gateway against nginx: {missing}", file=sys.stderr)
             if "rush" in chosen:
                 results.append(rush.slot_rush(stack, "1"))  # 2000 at once, 200 open
-                results.append(rush.slot_rush(stack, "2", over_seconds=10.0))
+                results.append(rush.slot_rush(stack, "2", over_seconds=20.0))
             if "settlements" in chosen:
                 results.append(scenarios.insured_registrations(stack))
         finally:

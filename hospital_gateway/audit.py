@@ -236,27 +236,36 @@ class AuditLog:
     def append(self, rows: Sequence[dict[str, Any]], conn: Connection | None = None) -> None:
         """Chain ``rows`` (audit rows without id and hashes) onto the head in one transaction.
 
-        Plain driver SQL, one INSERT for the batch: this runs on the gateway's hot path, and
-        compiling statements through SQLAlchemy cost more than the database's own work."""
+        The statements go straight to the driver's cursor, one INSERT for the whole group,
+        inside SQLAlchemy's transaction (which takes SQLite's write lock at BEGIN): this runs
+        on the gateway's hot path, where SQLAlchemy's per-statement work cost more than the
+        database's own."""
         if conn is None:
             with self._engine.connect() as own:
                 self.append(rows, own)
             return
+        style = conn.dialect.paramstyle
+        read_head, move_head = _head_sql(conn.dialect.name, style)
         with conn.begin():
-            style = conn.dialect.paramstyle
-            read_head, move_head = _head_sql(conn.dialect.name, style)
-            last_id, last_hash = conn.exec_driver_sql(read_head, {"id": HEAD_ID}).one()
-            last_id, last_hash = int(last_id), str(last_hash)
-            params: dict[str, Any] = {}
-            for i, row in enumerate(rows):
-                last_id += 1
-                linked = {**row, "id": last_id, "prev_hash": last_hash}
-                last_hash = linked["row_hash"] = entry_hash(linked)
-                params.update({f"{name}_{i}": value for name, value in linked.items()})
-            conn.exec_driver_sql(_insert_sql(style, len(rows)), params)
-            conn.exec_driver_sql(
-                move_head, {"id": HEAD_ID, "last_id": last_id, "last_hash": last_hash}
-            )
+            cursor = conn.connection.cursor()
+            try:
+                cursor.execute(read_head, {"id": HEAD_ID})
+                head = cursor.fetchone()
+                if head is None:
+                    raise RuntimeError("the audit chain has no head row: run the migrations")
+                last_id, last_hash = int(head[0]), str(head[1])
+                params: dict[str, Any] = {}
+                for i, row in enumerate(rows):
+                    last_id += 1
+                    linked = {**row, "id": last_id, "prev_hash": last_hash}
+                    last_hash = linked["row_hash"] = entry_hash(linked)
+                    params.update({f"{name}_{i}": value for name, value in linked.items()})
+                cursor.execute(_insert_sql(style, len(rows)), params)
+                cursor.execute(
+                    move_head, {"id": HEAD_ID, "last_id": last_id, "last_hash": last_hash}
+                )
+            finally:
+                cursor.close()
 
     def verify(self) -> Verdict:
         """Walk the whole chain in id order; the first edited, inserted or deleted entry."""
