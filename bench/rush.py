@@ -58,7 +58,8 @@ async def _rush(
     url: str, schedule_id: str, users: list[tuple[str, str]], in_flight: int, over_seconds: float
 ) -> list[tuple[float, str]]:
     limit = asyncio.Semaphore(in_flight)
-    connector = aiohttp.TCPConnector(limit=in_flight)
+    # idle connections are dropped before the server's keep-alive (2 s) closes them under us
+    connector = aiohttp.TCPConnector(limit=in_flight, keepalive_timeout=1.0)
     timeout = aiohttp.ClientTimeout(total=60)
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
         begin = time.perf_counter()
