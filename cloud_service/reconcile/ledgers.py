@@ -97,34 +97,50 @@ def _of_day(day: date) -> ColumnElement[bool]:
     return (Order.created_at >= start) & (Order.created_at < end)
 
 
-def order_rows(
+def _pages(
     sessions: sessionmaker[Session],
     day: date,
-    columns: tuple[Any, ...] = ENGINE_COLUMNS,
-    page: int = PAGE,
-) -> Iterator[Row[Any]]:
-    """The orders created on ``day`` as rows of ``columns`` (order_no first), in order_no
-    order. Read ``page`` rows at a time by key, each page in a short session of its own, so
-    memory stays at one page and no transaction (on SQLite a write lock: sessions begin
-    IMMEDIATE) stays open while the caller works on the rows."""
+    columns: tuple[Any, ...],
+    page: int,
+    plain: bool,
+) -> Iterator[Any]:
+    """The day's orders as rows of ``columns`` (order_no first), in order_no order, ``page``
+    at a time by key, each page in a short session of its own: memory stays at one page and
+    no transaction (on SQLite a write lock: sessions begin IMMEDIATE) stays open while the
+    caller works on the rows. ``plain``: the driver's tuples, without building Core rows."""
     if columns[0] is not Order.order_no:
-        raise ValueError("order_rows needs Order.order_no as its first column")
+        raise ValueError("the order pages need Order.order_no as their first column")
     first = select(*columns).where(_of_day(day)).order_by(Order.order_no).limit(page)
     following = first.where(Order.order_no > bindparam("after"))  # one statement, cached
     after: str | None = None
     while True:
         with sessions() as session:  # Core rows: ORM loading costs three times as much
             connection = session.connection()
+            if plain and any(
+                c.type.dialect_impl(connection.dialect).result_processor(connection.dialect, None)
+                for c in columns
+            ):
+                raise ValueError("plain tuples only of columns the driver returns as is")
             result = (
                 connection.execute(first)
                 if after is None
                 else connection.execute(following, {"after": after})
             )
-            rows = result.all()
+            rows = result.cursor.fetchall() if plain else result.all()
         yield from rows
         if len(rows) < page:
             return
         after = rows[-1][0]
+
+
+def order_rows(
+    sessions: sessionmaker[Session],
+    day: date,
+    columns: tuple[Any, ...] = ENGINE_COLUMNS,
+    page: int = PAGE,
+) -> Iterator[Row[Any]]:
+    """The orders created on ``day`` as Core rows of ``columns``, in order_no order."""
+    return _pages(sessions, day, columns, page, plain=False)
 
 
 def order_tuples(
@@ -133,42 +149,10 @@ def order_tuples(
     columns: tuple[Any, ...] = FACT_COLUMNS,
     page: int = PAGE,
 ) -> Iterator[tuple[Any, ...]]:
-    """What ``order_rows`` reads, as plain tuples fetched from the DB-API cursor: building
-    Core rows costs as much again as SQLite's own reading. Only for columns whose values
-    need no conversion (no datetimes), so the driver's values are the right ones."""
-    if columns[0] is not Order.order_no:
-        raise ValueError("order_tuples needs Order.order_no as its first column")
-    first = select(*columns).where(_of_day(day)).order_by(Order.order_no).limit(page)
-    following = first.where(Order.order_no > bindparam("after"))
-    after: str | None = None
-    while True:
-        with sessions() as session:
-            connection = session.connection()
-            dialect = connection.dialect
-            if any(c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns):
-                raise ValueError("order_tuples reads only columns the driver returns as is")
-            # The statement compiled for this dialect; its parameters converted by their
-            # types' bind processors, as SQLAlchemy would, in the order the SQL names them.
-            compiled = (first if after is None else following).compile(dialect=dialect)
-            values = compiled.construct_params({"after": after})
-            for name, value in values.items():
-                convert = compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)
-                values[name] = convert(value) if convert else value
-            params: Any = (
-                tuple(values[name] for name in compiled.positiontup or ())
-                if compiled.positional
-                else values
-            )
-            cursor = connection.connection.cursor()
-            try:
-                cursor.execute(str(compiled), params)
-                rows = cursor.fetchall()
-            finally:
-                cursor.close()
-        yield from rows
-        if len(rows) < page:
-            return
-        after = rows[-1][0]
+    """What ``order_rows`` reads, as the driver's plain tuples (building Core rows costs as
+    much again as SQLite's own reading); only of columns that need no conversion (no
+    datetimes), so the driver's values are the right ones."""
+    return _pages(sessions, day, columns, page, plain=True)
 
 
 def _his_status(deps: Deps, order: Row[Any]) -> str:
