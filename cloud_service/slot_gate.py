@@ -109,10 +109,7 @@ class SlotGate:
 
     def full(self, schedule_id: str) -> None:
         """The HIS answered 2002 for the clinic: nothing is left to count."""
-        try:
-            self.redis.set(PREFIX + schedule_id, 0, px=self.milliseconds)
-        except RedisError:
-            log.warning("slot gate unwritable; the HIS will be asked")
+        self.set_count(schedule_id, 0)
 
     def give_back(self, schedule_id: str | None) -> None:
         """A slot taken from the count was not locked after all, or was released."""

@@ -75,8 +75,7 @@ class EnvelopeClient:
         self.sender = sender
         self.receiver = receiver
         self.hospital_code = hospital_code
-        self.timeout = timeout
-        self._timeout = urllib3.Timeout(connect=timeout[0], read=timeout[1])
+        self.timeout = urllib3.Timeout(connect=timeout[0], read=timeout[1])
         self.pool = pool or connection_pool()
 
     def build(
@@ -124,7 +123,7 @@ class EnvelopeClient:
                 "POST",
                 self.url,
                 body=data,
-                timeout=self._timeout,
+                timeout=self.timeout,
                 headers={"Content-Type": "application/json; charset=utf-8"},
             )
         except HTTPError as exc:

@@ -233,17 +233,13 @@ class AuditLog:
         for _, done in group:
             done.set_result(None)
 
-    def append(self, rows: Sequence[dict[str, Any]], conn: Connection | None = None) -> None:
+    def append(self, rows: Sequence[dict[str, Any]], conn: Connection) -> None:
         """Chain ``rows`` (audit rows without id and hashes) onto the head in one transaction.
 
         The statements go straight to the driver's cursor, one INSERT for the whole group,
         inside SQLAlchemy's transaction (which takes SQLite's write lock at BEGIN): this runs
         on the gateway's hot path, where SQLAlchemy's per-statement work cost more than the
         database's own."""
-        if conn is None:
-            with self._engine.connect() as own:
-                self.append(rows, own)
-            return
         style = conn.dialect.paramstyle
         read_head, move_head = _head_sql(conn.dialect.name, style)
         with conn.begin():

@@ -48,6 +48,7 @@ class Deliveries:
         self.poll_seconds = poll_seconds
         self.tasks = tasks  # run before each round, e.g. settling refunds that are due
         self.http = requests.Session()
+        self._senders = ThreadPoolExecutor(SENDERS, thread_name_prefix=f"{self.channel}-notify")
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -77,6 +78,7 @@ class Deliveries:
         self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout=10)
+        self._senders.shutdown(wait=False)
         self.http.close()
 
     def wake(self) -> None:
@@ -97,17 +99,9 @@ class Deliveries:
         for task in self.tasks:
             task()
         due = self._claim()
-        if len(due) <= 1:
-            for key, url, payload in due:
-                self._record(key, *self.deliver(url, payload))
-            return len(due)
-        with ThreadPoolExecutor(min(SENDERS, len(due)), thread_name_prefix="notify") as pool:
-            for key, outcome in zip(
-                [key for key, _, _ in due],
-                pool.map(lambda item: self.deliver(item[1], item[2]), due),
-                strict=True,
-            ):
-                self._record(key, *outcome)
+        outcomes = self._senders.map(lambda item: self.deliver(item[1], item[2]), due)
+        for (key, _, _), outcome in zip(due, outcomes, strict=True):
+            self._record(key, *outcome)
         return len(due)
 
     def post(self, url: str, **kwargs: Any) -> requests.Response | str:
