@@ -6,14 +6,15 @@ from __future__ import annotations
 import threading
 import time
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from cloud_service import ordering, saga, worker
 from cloud_service.deps import Deps
 from cloud_service.models import OrderEvent, OutboxStep
+from envelope import Reply, clock, codes
 from servicekit.db import transaction
-from tests.unit.cloud_saga.saga_fakes import BillingChannel, paid_order
-from tests.unit.cloud_service.fakes import FakeHospital
+from tests.unit.cloud_saga.saga_fakes import BillingChannel, paid_order, run_all
+from tests.unit.cloud_service.fakes import FakeHospital, ok
 
 
 def test_a_leased_step_is_passed_over_by_the_next_claim(
@@ -63,3 +64,52 @@ def test_drive_soon_moves_the_order_on_a_background_thread(
     while time.monotonic() < deadline and ordering.reload(deps, order_no).state != saga.CONFIRMED:
         time.sleep(0.02)
     assert ordering.reload(deps, order_no).state == saga.CONFIRMED
+
+
+def test_a_background_drive_failing_midway_leaves_the_worker_to_finish_it_once(
+    deps: Deps, channel: BillingChannel, hospital: FakeHospital
+) -> None:
+    """The notification has been answered; the drive loses the center's 4005 answer (the
+    center did settle), then the gateway fails on the HIS confirm. The worker finishes the
+    order: settled once (found by 4007, never sent twice), confirmed once, paid once."""
+
+    def gateway_down(_body: dict[str, object]) -> Reply:
+        raise ConnectionError("gateway down")
+
+    hospital.then("4005", Reply(codes.TIMED_OUT, "reply lost"))
+    hospital.then("2008", gateway_down, ok(reg_no="REG1", visit_no="V1", queue_no=1))
+    order_no = paid_order(deps, channel)
+    worker.drive_soon(deps, order_no)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not _retry_recorded(deps, order_no):
+        time.sleep(0.02)  # until the drive has met the failure and left the step to retry
+    assert ordering.reload(deps, order_no).state == saga.INSURANCE_SETTLED
+    with transaction(deps.sessions) as session:  # the backoff is over
+        session.execute(update(OutboxStep).values(due_at=clock.now()))
+    run_all(deps)
+    order = ordering.reload(deps, order_no)
+    assert order.state == saga.CONFIRMED and order.setl_id == "SETL1"
+    assert hospital.codes().count("4005") == 1  # the lost answer was queried, not resent
+    assert "4007" in hospital.codes()
+    assert hospital.codes().count("2008") == 2
+    assert len(channel.refunds) == 0  # the cash stays taken, once, for a confirmed order
+    with deps.sessions() as session:
+        paid = session.scalar(
+            select(func.count()).where(
+                OrderEvent.order_no == order_no, OrderEvent.to_state == saga.PAID
+            )
+        )
+    assert paid == 1
+
+
+def _retry_recorded(deps: Deps, order_no: str) -> bool:
+    with deps.sessions() as session:
+        return bool(
+            session.scalar(
+                select(func.count()).where(
+                    OutboxStep.order_no == order_no,
+                    OutboxStep.done_at.is_(None),
+                    OutboxStep.last_error.is_not(None),
+                )
+            )
+        )
