@@ -76,25 +76,21 @@ class RateLimiter:
         Both counters move in one Redis round trip."""
         sender = str(head["sender"])
         patient = patient_of(body) if sender == CLOUD else None
-        subjects: list[tuple[str, Limit, str]] = []
+        subjects: list[tuple[str, Limit, str]] = []  # (Redis name, limit, whose messages)
         if self.per_sender.enabled:
-            refusal = (
-                f"rate limited: more than {self.per_sender.count} messages from {sender} "
-                f"in {self.per_sender.window_seconds} s"
-            )
-            subjects.append((f"sender:{sender}", self.per_sender, refusal))
+            subjects.append((f"sender:{sender}", self.per_sender, f"from {sender}"))
         if patient and self.per_patient.enabled:
-            refusal = (
-                f"rate limited: more than {self.per_patient.count} messages about one patient "
-                f"in {self.per_patient.window_seconds} s"
-            )
-            subjects.append((self.hashed(patient), self.per_patient, refusal))
+            subjects.append((self.hashed(patient), self.per_patient, "about one patient"))
         if not subjects:
             return
         over = self._over([(subject, limit) for subject, limit, _ in subjects])
-        for (_, _, refusal), exceeded in zip(subjects, over, strict=True):
+        for (_, limit, whose), exceeded in zip(subjects, over, strict=True):
             if exceeded:
-                raise codes.EnvelopeError(codes.RATE_LIMITED, refusal)
+                raise codes.EnvelopeError(
+                    codes.RATE_LIMITED,
+                    f"rate limited: more than {limit.count} messages {whose} "
+                    f"in {limit.window_seconds} s",
+                )
 
     def hashed(self, patient: str) -> str:
         """The Redis name of a patient: an HMAC, never the ID number itself."""
