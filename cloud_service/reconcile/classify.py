@@ -26,6 +26,8 @@ UNDONE = frozenset({saga.CANCELLED, saga.CLOSED, saga.REFUNDED})
 MOVING = frozenset({saga.PAID, saga.INSURANCE_SETTLED})
 PAID_IN_CLOUD = frozenset({saga.CONFIRMED, *MOVING})
 CLOSED_UNPAID = frozenset({saga.CANCELLED, saga.CLOSED})
+# 4007 answers under which a confirmed, recorded order has no insurance difference.
+AGREEING_INSURANCE = frozenset({"SETTLED", "", UNKNOWN})
 
 
 class OrderFacts(NamedTuple):
@@ -215,12 +217,22 @@ def compare_orders(
     marks: dict[int, _Known] = {}
     claimed = 0
     out: list[Difference] = []
+    confirmed = saga.CONFIRMED
     for order in orders:
         key = order.out_trade_no
         paid_fen = paid.get(key or "")
-        out += _channel(order, paid_fen, refunded)  # three +=, not a + b + c: no temporary lists
-        out += _insurance(order)
-        out += _his(order)
+        # Most orders of a day agree everywhere: confirmed, recorded by the HIS, paid at the
+        # channel what the cloud holds, settled (or not insured). The three rules find
+        # nothing in such an order, so it skips them (a third of the comparison's time).
+        if not (
+            paid_fen == order.cash_fen
+            and order.state == confirmed
+            and order.his == RECORDED
+            and order.insurance in AGREEING_INSURANCE
+        ):
+            out += _channel(order, paid_fen, refunded)  # three +=, not a + b + c
+            out += _insurance(order)
+            out += _his(order)
         if key and paid_fen is not None and type(paid_fen) is not _Known:  # claim the trade
             mark = marks.get(paid_fen)
             if mark is None:
