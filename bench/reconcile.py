@@ -189,7 +189,7 @@ class BillFile:
     def __iter__(self) -> Iterator[Any]:
         from cloud_service.channels.wechat_bill import iter_rows
 
-        with self.path.open(encoding="utf-8", newline="") as lines:
+        with self.path.open("rb") as lines:
             yield from iter_rows(lines)
 
 

@@ -3,6 +3,7 @@ summary after the detail rows. Fen and BillRow out; nothing else of the file is 
 
 from __future__ import annotations
 
+import codecs
 import csv
 import gzip
 import hashlib
@@ -24,12 +25,12 @@ def to_fen(text: str) -> int:
         raise ChannelOutcomeUnknown(f"bill amount not readable: {text!r}") from exc
 
 
-def unpack(content: bytes, sha1_hex: str) -> str:
-    """The bill's text, gunzipped when compressed; refuse it when the hash does not match."""
+def unpack(content: bytes, sha1_hex: str) -> bytes:
+    """The bill's bytes, gunzipped when compressed; refuse it when the hash does not match."""
     raw = gzip.decompress(content) if content[:2] == b"\x1f\x8b" else content
     if hashlib.sha1(raw, usedforsecurity=False).hexdigest() != sha1_hex.lower():
         raise ChannelOutcomeUnknown("trade bill does not match its SHA1 hash_value")
-    return raw.decode("utf-8-sig")
+    return raw
 
 
 # The detail columns read; every other column of the file is skipped.
@@ -39,58 +40,64 @@ READ = (STATE, TRADE_NO, TRANSACTION_ID, SETTLED, REFUNDED, TIME, REFUND_NO)
 
 
 @lru_cache(maxsize=4096)
-def _fen(cell: str) -> int:
+def _fen(cell: bytes) -> int:
     """to_fen of a backquoted cell; a day's bill repeats few amounts, so they are cached."""
-    return to_fen(cell.lstrip("`"))
+    return to_fen(cell.lstrip(b"`").decode())
 
 
-def _record(line: str, rest: Iterator[str]) -> list[str]:
+def _record(line: str, rest: Iterator[bytes]) -> list[str]:
     """The CSV record that starts with ``line``: a line without a double quote is split at
     its commas; one with a quote goes to the csv module, which may take the rest of a
     quoted field from ``rest``."""
     if '"' in line:
-        return next(csv.reader(chain((line,), rest)))
+        return next(csv.reader(chain((line,), (more.decode() for more in rest))))
     return line.rstrip("\r\n").split(",")
 
 
-def _blank(line: str) -> bool:
-    return not line or line.isspace()
-
-
-def _summary(line: str, rest: Iterator[str]) -> dict[str, str]:
+def _summary(line: str, rest: Iterator[bytes]) -> dict[str, str]:
     header = _record(line, rest)
-    rows = [_record(more, rest) for more in rest if not _blank(more)]
+    rows = [_record(more.decode(), rest) for more in rest if more.strip()]
     if len(rows) != 1:
         raise ChannelOutcomeUnknown("trade bill summary is not one row")
     cells = rows[0] + [""] * (len(header) - len(rows[0]))
     return {name: cell.lstrip("`") for name, cell in zip(header, cells, strict=False)}
 
 
-def iter_rows(lines: Iterable[str]) -> Iterator[BillRow]:
-    """The payments and refunds of a trade bill, read line by line (a text file opened with
-    newline="" will do; a byte order mark before the header is dropped). The summary comes
-    last in the file, so it is checked after the last row: a bill that does not add up
-    raises then, and what was taken from it must be dropped."""
-    rest = iter(lines)
+def iter_rows(lines: Iterable[bytes]) -> Iterator[BillRow]:
+    """The payments and refunds of a trade bill, read line by line from its bytes (a file
+    opened "rb", or ``raw.splitlines(keepends=True)``; a byte order mark before the header
+    is dropped). The summary comes last in the file, so it is checked after the last row: a
+    bill that does not add up raises then, and what was taken from it must be dropped.
+
+    A detail row stays bytes: only the cells kept are decoded (the whole line, with its
+    Chinese product name, would cost more to decode than the rest of the reading)."""
+    try:
+        yield from _rows(iter(lines))
+    except UnicodeDecodeError as exc:
+        raise ChannelOutcomeUnknown("trade bill is not UTF-8") from exc
+
+
+def _rows(rest: Iterator[bytes]) -> Iterator[BillRow]:
     header: list[str] = []
     count = paid = refunded = width = 0  # width: the columns split off, set by the header
     for line in rest:
         # The usual detail row (backquoted, no double quote) first, with no other test: it
         # is split no further than the last column read, and the piece after that, which
         # holds the rest of the line and its line end, is never looked at.
-        if header and line[:1] == "`" and '"' not in line:
-            cells = line.split(",", width)
+        if header and line[:1] == b"`" and b'"' not in line:
+            cells = line.split(b",", width)
             if len(cells) <= width:  # no column beyond the last one read
-                cells = line.rstrip("\r\n").split(",")
-                cells += [""] * (width - len(cells))
+                cells = line.rstrip(b"\r\n").split(b",")
+                cells += [b""] * (width - len(cells))
         elif not line or line.isspace():
             continue
         else:
-            if line.startswith(SUMMARY_HEAD):
-                summary = _summary(line, rest)
+            text = line.removeprefix(codecs.BOM_UTF8).decode()
+            if text.startswith(SUMMARY_HEAD):
+                summary = _summary(text, rest)
                 break
             if not header:
-                header = _record(line.lstrip("\ufeff"), rest)
+                header = _record(text, rest)
                 columns = {name: i for i, name in enumerate(header)}
                 missing = [name for name in READ if name not in columns]
                 if missing:
@@ -100,24 +107,24 @@ def iter_rows(lines: Iterable[str]) -> Iterator[BillRow]:
                 )
                 width = max(columns[name] for name in READ) + 1
                 continue
-            # Split no further than the last column read (what follows stays in one piece).
-            cells = _record(line, rest) if '"' in line else line.rstrip("\r\n").split(",", width)
+            # A quoted row (a comma or a line break inside a field): the csv module's cells.
+            cells = [cell.encode() for cell in _record(text, rest)]
             if len(cells) < width:
-                cells += [""] * (width - len(cells))
+                cells += [b""] * (width - len(cells))
         count += 1
         # tuple.__new__ makes a BillRow at half the cost of the named tuple's own __new__.
-        if cells[state].lstrip("`") == "REFUND":
+        if cells[state].lstrip(b"`") == b"REFUND":
             amount = _fen(cells[refund_fen])
             refunded += amount
             yield tuple.__new__(
                 BillRow,
                 (
                     "REFUND",
-                    cells[trade].lstrip("`"),
-                    cells[transaction].lstrip("`"),
+                    cells[trade].lstrip(b"`").decode(),
+                    cells[transaction].lstrip(b"`").decode(),
                     amount,
-                    cells[at].lstrip("`"),
-                    cells[refund_no].lstrip("`"),
+                    cells[at].lstrip(b"`").decode(),
+                    cells[refund_no].lstrip(b"`").decode(),
                 ),
             )
         else:
@@ -127,10 +134,10 @@ def iter_rows(lines: Iterable[str]) -> Iterator[BillRow]:
                 BillRow,
                 (
                     "PAYMENT",
-                    cells[trade].lstrip("`"),
-                    cells[transaction].lstrip("`"),
+                    cells[trade].lstrip(b"`").decode(),
+                    cells[transaction].lstrip(b"`").decode(),
                     amount,
-                    cells[at].lstrip("`"),
+                    cells[at].lstrip(b"`").decode(),
                     "",
                 ),
             )
@@ -144,6 +151,6 @@ def iter_rows(lines: Iterable[str]) -> Iterator[BillRow]:
         raise ChannelOutcomeUnknown("trade bill summary does not add up")
 
 
-def parse(text: str) -> list[BillRow]:
+def parse(raw: bytes) -> list[BillRow]:
     """The payments and refunds of a trade bill; a summary that disagrees is refused."""
-    return list(iter_rows(text.splitlines()))
+    return list(iter_rows(raw.splitlines(keepends=True)))

@@ -17,7 +17,7 @@ from cloud_service.channels.alipay import iter_bill, parse_bill
 from cloud_service.channels.base import BillRow
 from cloud_service.channels.wechat_bill import iter_rows, parse
 from cloud_service.deps import Deps
-from cloud_service.reconcile import reconcile_day
+from cloud_service.reconcile import classify, reconcile_day
 from cloud_service.reconcile.classify import (
     COMPLETE_STUCK_CONFIRM,
     MOVING,
@@ -227,6 +227,53 @@ def test_streaming_comparison_is_the_list_comparison(seed: int) -> None:
     assert [d.as_dict() for d in generated] == expected
 
 
+AGREEING = OrderFacts("R1", "REG", saga.CONFIRMED, "INSURANCE", "WECHAT", "T1", 500, "S1",
+                      his=RECORDED, insurance="SETTLED")  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {},
+        {"insurance": ""},
+        {"insurance": "UNKNOWN"},
+        {"pay_mode": "SELF_PAY", "insurance": "", "setl_id": None},
+        {"cash_fen": 600},
+        {"out_trade_no": None},
+        {"out_trade_no": "T-NOT-PAID"},
+        {"his": NOT_RECORDED},
+        {"his": "UNKNOWN"},
+        {"insurance": "NONE"},
+        {"insurance": "REVERSED"},
+        *({"state": state} for state in STATES if state != saga.CONFIRMED),
+        {"state": saga.CANCELLED, "stale": True, "window_refund": True},
+    ],
+)
+def test_orders_that_agree_everywhere_skip_the_rules_and_near_misses_do_not(
+    change: dict[str, object],
+) -> None:
+    """The comparison skips the rules for an order that agrees everywhere; an order one
+    field away from that is classified as the list-based comparison does."""
+    order = AGREEING._replace(**change)
+    bill = [BillRow("PAYMENT", "T1", "WX1", 500, "2026-11-26 10:00:00", "")]
+    expected = [d.as_dict() for d in _old_compare([order], bill, set())]
+    assert [d.as_dict() for d in compare_orders([order], bill, set())] == expected
+
+
+def test_an_order_that_agrees_everywhere_is_not_put_through_the_rules(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def rule(*args: object) -> list[Difference]:
+        raise AssertionError("a rule ran for an order that agrees everywhere")
+
+    for name in ("_channel", "_insurance", "_his"):
+        monkeypatch.setattr(classify, name, rule)
+    bill = [BillRow("PAYMENT", "T1", "WX1", 500, "2026-11-26 10:00:00", "")]
+    assert compare_orders([AGREEING], bill, set()) == []
+    with pytest.raises(AssertionError, match="a rule ran"):
+        compare_orders([AGREEING._replace(cash_fen=600)], bill, set())
+
+
 def test_orders_are_read_once_and_known_trades_need_no_second_pass() -> None:
     orders = Once([_facts("R1", "T1"), _facts("R2", "T2"), _facts("R3", None, cash=0)])
     bill = Rereadable([BillRow("PAYMENT", "T1", "WX1", 500, "t"),
@@ -300,9 +347,9 @@ def test_wechat_bill_is_read_line_by_line_from_a_file(tmp_path: Path) -> None:
     )
     path = tmp_path / "bill.csv"
     path.write_bytes(b"\xef\xbb\xbf" + text.encode())  # with a byte order mark
-    with path.open(encoding="utf-8", newline="") as lines:
+    with path.open("rb") as lines:
         rows = list(iter_rows(lines))
-    assert rows == parse(text)
+    assert rows == parse(text.encode())
     assert [(r.kind, r.out_trade_no, r.transaction_id, r.amount_fen, r.out_refund_no)
             for r in rows] == [
         ("PAYMENT", "ORD1", "4200ORD1", 1234, ""),
@@ -313,7 +360,7 @@ def test_wechat_bill_is_read_line_by_line_from_a_file(tmp_path: Path) -> None:
 
 def test_a_streamed_bill_that_does_not_add_up_raises_after_its_rows() -> None:
     text = _bill_text([_wechat_row("SUCCESS", "ORD1", "12.34", "0.00", "0")], 1, "12.35", "0.00")
-    rows = iter_rows(text.splitlines())
+    rows = iter_rows(text.encode().splitlines())
     assert next(rows).amount_fen == 1234
     with pytest.raises(ChannelOutcomeUnknown, match="does not add up"):
         next(rows)
@@ -325,11 +372,16 @@ def test_a_streamed_bill_that_does_not_add_up_raises_after_its_rows() -> None:
         (COLUMNS + "\r\n" + _wechat_row("SUCCESS", "ORD1", "1.00", "0.00", "0"), "no summary"),
         ("交易时间,商户订单号\r\n" + SUMMARY + "\r\n`0,`0,`0,`0,`0,`0,`0", "no column"),
         (_bill_text([], 0, "0.00", "0.00") + "`0,`0,`0,`0,`0,`0,`0\r\n", "not one row"),
+        (
+            _bill_text([_wechat_row("SUCCESS", "ORD\udcff", "1.00", "0.00", "0")], 1, "1.00", "0"),
+            "not UTF-8",
+        ),
     ],
 )
 def test_a_broken_bill_is_refused(text: str, message: str) -> None:
+    raw = text.encode(errors="surrogateescape")  # \udcff: a byte that is not UTF-8
     with pytest.raises(ChannelOutcomeUnknown, match=message):
-        list(iter_rows(text.splitlines()))
+        list(iter_rows(raw.splitlines()))
 
 
 def test_alipay_bill_is_read_line_by_line() -> None:
