@@ -17,7 +17,7 @@ from envelope.replay import RedisNonceStore
 from envelope.verify import Link, Verifier
 from hospital_gateway.audit import AuditLog, audit_blueprint
 from hospital_gateway.ratelimit import Limit, RateLimiter
-from hospital_gateway.relay import Relay, relay_blueprint
+from hospital_gateway.relay import Relay, RelayWSGI
 from hospital_gateway.settings import Settings
 from servicekit import logs, metrics, redis_client, web
 from servicekit.db import make_engine
@@ -117,9 +117,12 @@ def create_app(config: Settings | None = None) -> Flask:
     audit = AuditLog(make_engine(settings.database_url))
     redis = redis_client.connect(settings.redis_url)
     relay = build_relay(settings, audit, redis)
-    app.register_blueprint(relay_blueprint(relay, settings.max_envelope_bytes))
     app.register_blueprint(audit_blueprint(audit, settings.audit_token))
     web.install_common(app, SERVICE, health_check=lambda: _redis_answers(redis))
     metrics.install_metrics(app, SERVICE)
+    # POST /gateway is answered before Flask sees it; everything else goes on to Flask.
+    app.wsgi_app = RelayWSGI(  # type: ignore[method-assign]
+        relay, settings.max_envelope_bytes, SERVICE, app.wsgi_app
+    )
     app.extensions[SERVICE] = GatewayParts(settings, relay, audit)
     return app

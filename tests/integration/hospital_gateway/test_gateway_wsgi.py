@@ -1,0 +1,75 @@
+"""POST /gateway is answered straight from WSGI: the size limit without a length, every other
+request on to Flask, a JSON 9999 for an error, the HTTP metrics still counted."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+from prometheus_client import REGISTRY
+
+from envelope import CLOUD, HIP
+from hospital_gateway import SERVICE, GatewayParts
+from tests.integration.hospital_gateway.gateway_support import Backend, post, sender
+
+
+def _requests(status: str) -> float:
+    labels = {"service": SERVICE, "method": "POST", "route": "/gateway", "status": status}
+    return REGISTRY.get_sample_value("http_requests_total", labels) or 0.0
+
+
+def test_a_body_without_a_length_is_read_only_one_byte_past_the_limit(
+    make_gateway: Callable[..., FlaskClient], backends: dict[str, Backend]
+) -> None:
+    gateway = make_gateway(max_envelope_bytes=4096)
+    wsgi = gateway.application.wsgi_app  # a chunked body: no CONTENT_LENGTH in the environ
+    answers: list[str] = []
+
+    def call(raw: bytes) -> tuple[dict[str, Any], io.BytesIO]:
+        stream = io.BytesIO(raw)
+        environ = {"PATH_INFO": "/gateway", "REQUEST_METHOD": "POST", "wsgi.input": stream}
+        body = b"".join(wsgi(environ, lambda status, headers: answers.append(status)))
+        return json.loads(body), stream
+
+    big = json.dumps(sender(CLOUD, HIP).build("2001", {"pad": "x" * 5000})).encode()
+    answer, stream = call(big)
+    assert answers[-1] == "400 Bad Request" and answer["header"]["result_code"] == "1001"
+    assert stream.tell() == 4097 and backends[HIP].count == 0
+    answer, _ = call(json.dumps(sender(CLOUD, HIP).build("2001", {})).encode())
+    assert answers[-1] == "200 OK" and answer["header"]["result_code"] == "0000"
+    assert backends[HIP].count == 1
+
+
+def test_other_requests_go_on_to_flask(gateway: FlaskClient) -> None:
+    assert gateway.get("/healthz").get_json()["service"] == SERVICE
+    refused = gateway.get("/gateway")
+    assert refused.status_code == 404 and refused.get_json()["result_code"] == "1002"
+    assert gateway.post("/gateway/", data=b"{}").status_code == 404
+
+
+def test_an_error_past_the_relay_is_a_json_9999_without_a_trace(
+    gateway: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    parts: GatewayParts = gateway.application.extensions[SERVICE]
+
+    def broken(raw: bytes) -> Any:
+        raise RuntimeError("secret detail")
+
+    monkeypatch.setattr(parts.relay, "handle", broken)
+    before = _requests("500")
+    answer = gateway.post("/gateway", data=b"{}", content_type="application/json")
+    assert answer.status_code == 500
+    assert answer.get_json() == {"result_code": "9999", "result_msg": "internal error"}
+    assert b"secret" not in answer.data and _requests("500") == before + 1
+
+
+def test_relayed_messages_are_counted_by_status(gateway: FlaskClient) -> None:
+    before = _requests("200")
+    status, answer = post(gateway, sender(CLOUD, HIP).build("2001", {}))
+    assert (status, answer["header"]["result_code"]) == (200, "0000")
+    assert _requests("200") == before + 1
+    assert answer["header"]["sign"]
