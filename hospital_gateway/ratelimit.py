@@ -1,9 +1,11 @@
 """Rate limits in Redis (1008): per sender per second, per patient per minute.
 
-A sliding-window counter: each window has its own counter (INCR + EXPIRE in one MULTI
-pipeline, so every gateway worker shares it and no counter outlives two windows), and the
-count is the current window's plus the previous window's weighted by how much of it still
-overlaps the sliding window. One round trip per limit, no Lua, no clock in Redis.
+A sliding-window counter: each window has its own counter in Redis (shared by every gateway
+worker; it expires after two windows), and the count is the current window's plus the
+previous window's weighted by how much of it still overlaps the sliding window. Both limits
+move in one small Lua script, one command and one round trip a message (it replaced a MULTI
+pipeline of eight commands, whose client-side cost was a tenth of the gateway's CPU). The
+clock is the gateway's, not Redis's.
 
 The patient is the ``id_card_no`` (else the ``mrn``) of an inbound body, keyed by an HMAC
 so that no ID number or record number is ever stored in Redis in clear.
@@ -24,6 +26,20 @@ from envelope import codes
 from envelope.catalogue import CLOUD
 
 PATIENT_FIELDS = ("id_card_no", "mrn")  # which body field names the patient, in this order
+
+# KEYS: each subject's current window counter, then its previous one; ARGV: each current
+# counter's time to live. Returns each subject's current count and previous count.
+COUNT_SCRIPT = """
+local out = {}
+for i = 1, #ARGV do
+  local current = KEYS[2 * i - 1]
+  local count = redis.call('INCR', current)
+  if count == 1 then redis.call('EXPIRE', current, ARGV[i]) end
+  out[2 * i - 1] = count
+  out[2 * i] = tonumber(redis.call('GET', KEYS[2 * i]) or '0')
+end
+return out
+"""
 
 
 @dataclass(frozen=True)
@@ -69,6 +85,7 @@ class RateLimiter:
         self._patient_key = patient_key
         self._prefix = prefix
         self._clock = clock
+        self._count = redis.register_script(COUNT_SCRIPT)  # EVALSHA, loaded again if flushed
 
     def check(self, head: Mapping[str, Any], body: Any) -> None:
         """Count this message against its sender and, inbound, its patient; 1008 if over.
@@ -100,17 +117,16 @@ class RateLimiter:
     def _over(self, subjects: list[tuple[str, Limit]]) -> list[bool]:
         """Count one message for each subject (sliding window); which are over their limit."""
         now = self._clock()
-        pipe = self._redis.pipeline(transaction=True)
+        keys: list[str] = []
+        ttls: list[int] = []
         for subject, limit in subjects:
             window = int(now // limit.window_seconds)
-            current = f"{self._prefix}:{subject}:{window}"
-            pipe.incr(current)
-            pipe.expire(current, 2 * limit.window_seconds)
-            pipe.get(f"{self._prefix}:{subject}:{window - 1}")
-        answers = pipe.execute()
+            keys += [f"{self._prefix}:{subject}:{window}", f"{self._prefix}:{subject}:{window - 1}"]
+            ttls.append(2 * limit.window_seconds)
+        answers = self._count(keys=keys, args=ttls)
         over = []
         for n, (_, limit) in enumerate(subjects):
-            count, _, before = answers[3 * n : 3 * n + 3]
+            count, before = int(answers[2 * n]), int(answers[2 * n + 1])
             overlap = 1.0 - (now % limit.window_seconds) / limit.window_seconds
-            over.append(int(count) + int(before or 0) * overlap > limit.count)
+            over.append(count + before * overlap > limit.count)
         return over

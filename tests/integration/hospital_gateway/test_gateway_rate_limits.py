@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Callable
 
+import pytest
 from flask.testing import FlaskClient
 from redis import Redis
 
 from envelope import CLOUD, HIP, INSFE
+from envelope.codes import EnvelopeError
+from hospital_gateway.ratelimit import Limit, RateLimiter
 from tests.integration.hospital_gateway.gateway_support import (
     ID_CARD_NO,
     NAME,
@@ -112,3 +116,44 @@ def test_envelope_over_the_size_limit_is_refused_naming_the_limit(
     assert (status, answer["header"]["result_code"]) == (400, "1001")
     assert "4096 bytes" in answer["header"]["result_msg"]
     assert backends[HIP].count == 0
+
+
+class Clock:
+    """A settable clock for the limiter."""
+
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_the_window_slides_and_no_counter_outlives_two_windows(redis_url: str) -> None:
+    redis = Redis.from_url(redis_url)
+    clock = Clock(60 * 16_667 + 20.0)  # 20 s into a minute window
+    limiter = RateLimiter(
+        redis,
+        per_sender=Limit(0, 1),
+        per_patient=Limit(10, 60),
+        patient_key=b"k" * 32,
+        prefix=f"ratelimit:test:{uuid.uuid4().hex}",
+        clock=clock,
+    )
+    head, body = {"sender": CLOUD}, {"mrn": "M-SLIDE"}
+    for _ in range(10):
+        limiter.check(head, body)
+    with pytest.raises(EnvelopeError) as refused:
+        limiter.check(head, body)  # the 11th in the window
+    assert refused.value.result_code == "1008" and "about one patient" in refused.value.result_msg
+    counters = redis.keys(f"{limiter._prefix}:*")
+    assert len(counters) == 1 and 0 < redis.ttl(counters[0]) <= 120
+    # 45 s into the next window the 11 counted before weigh 11 x 0.25: 7 pass, the 8th not.
+    clock.now += 85
+    codes = []
+    for _ in range(8):
+        try:
+            limiter.check(head, body)
+            codes.append("0000")
+        except EnvelopeError as exc:
+            codes.append(exc.result_code)
+    assert codes == ["0000"] * 7 + ["1008"]
