@@ -112,35 +112,25 @@ def _rows(rest: Iterator[bytes]) -> Iterator[BillRow]:
             if len(cells) < width:
                 cells += [b""] * (width - len(cells))
         count += 1
-        # tuple.__new__ makes a BillRow at half the cost of the named tuple's own __new__.
         if cells[state].lstrip(b"`") == b"REFUND":
-            amount = _fen(cells[refund_fen])
+            kind, amount = "REFUND", _fen(cells[refund_fen])
+            refund = cells[refund_no].lstrip(b"`").decode()
             refunded += amount
-            yield tuple.__new__(
-                BillRow,
-                (
-                    "REFUND",
-                    cells[trade].lstrip(b"`").decode(),
-                    cells[transaction].lstrip(b"`").decode(),
-                    amount,
-                    cells[at].lstrip(b"`").decode(),
-                    cells[refund_no].lstrip(b"`").decode(),
-                ),
-            )
         else:
-            amount = _fen(cells[settled])
+            kind, amount, refund = "PAYMENT", _fen(cells[settled]), ""
             paid += amount
-            yield tuple.__new__(
-                BillRow,
-                (
-                    "PAYMENT",
-                    cells[trade].lstrip(b"`").decode(),
-                    cells[transaction].lstrip(b"`").decode(),
-                    amount,
-                    cells[at].lstrip(b"`").decode(),
-                    "",
-                ),
-            )
+        # tuple.__new__ makes a BillRow at half the cost of the named tuple's own __new__.
+        yield tuple.__new__(
+            BillRow,
+            (
+                kind,
+                cells[trade].lstrip(b"`").decode(),
+                cells[transaction].lstrip(b"`").decode(),
+                amount,
+                cells[at].lstrip(b"`").decode(),
+                refund,
+            ),
+        )
     else:
         raise ChannelOutcomeUnknown("trade bill has no summary")
     if (
