@@ -54,16 +54,18 @@ def out_refund_no_of(order_no: str) -> str:
     return order_no + REFUND_SUFFIX
 
 
-def _channel_refund(deps: Deps, order: Order) -> ChannelRefund:
-    """Query first, refund only when the channel has no refund under our number."""
+def channel_refund(deps: Deps, order: Order, amount_fen: int | None = None) -> ChannelRefund:
+    """Query first, refund only when the channel has no refund under our number; the whole
+    cash part unless ``amount_fen`` says otherwise. RetryLater when the outcome is unknown."""
     channel: RefundingChannel = deps.channels[order.channel]  # type: ignore[assignment]
     assert order.out_trade_no is not None
     out_refund_no = out_refund_no_of(order.order_no)
+    amount = order.cash_fen if amount_fen is None else amount_fen
     try:
         refund = channel.find_refund(order.out_trade_no, out_refund_no)
         if refund is None:
             refund = channel.make_refund(
-                order.out_trade_no, out_refund_no, order.cash_fen, order.cash_fen, REFUND_REASON
+                order.out_trade_no, out_refund_no, amount, amount, REFUND_REASON
             )
     except (ChannelUnavailable, ChannelOutcomeUnknown) as exc:
         raise saga.RetryLater(f"refund of {order.order_no}: {exc}") from exc
@@ -89,7 +91,7 @@ def refund_order(deps: Deps, order: Order) -> None:
         _finish(deps, order.order_no, "nothing was paid by a channel: nothing to refund")
         return
     try:
-        refund = _channel_refund(deps, order)
+        refund = channel_refund(deps, order)
     except ChannelRejected as exc:
         _needs_person(deps, order.order_no, f"channel refused the refund: {exc.code}")
         return

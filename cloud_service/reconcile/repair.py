@@ -18,7 +18,7 @@ from cloud_service.reconcile.classify import (
     REVERSE_ORPHAN_SETTLEMENT,
     Difference,
 )
-from cloud_service.refunds import REFUND_REASON, RefundingChannel, out_refund_no_of
+from cloud_service.refunds import channel_refund
 from servicekit.db import transaction
 
 log = logging.getLogger(__name__)
@@ -37,18 +37,14 @@ def _reverse(deps: Deps, order: Order) -> str:
 
 
 def _refund(deps: Deps, order: Order) -> str:
-    channel: RefundingChannel = deps.channels[order.channel]  # type: ignore[assignment]
     assert order.out_trade_no is not None
     trade = deps.channels[order.channel].query(order.out_trade_no)
     if trade.state != "SUCCESS":  # REFUND: already paid back; NOTPAY, CLOSED: never paid
         return f"nothing to refund: the channel says {trade.state}"
-    out_refund_no = out_refund_no_of(order.order_no)
-    refund = channel.find_refund(order.out_trade_no, out_refund_no)
-    if refund is None:
-        refund = channel.make_refund(
-            order.out_trade_no, out_refund_no, trade.amount_fen, trade.amount_fen, REFUND_REASON
-        )
-    return f"refund {out_refund_no} {refund.status} {refund.amount_fen} fen"
+    refund = channel_refund(deps, order, trade.amount_fen)  # what the channel took
+    if refund.status in ("ABNORMAL", "CLOSED"):  # the money did not go back: a person's case
+        raise RuntimeError(f"refund {refund.out_refund_no} {refund.status}")
+    return f"refund {refund.out_refund_no} {refund.status} {refund.amount_fen} fen"
 
 
 def _complete(deps: Deps, order: Order) -> str:
@@ -83,7 +79,7 @@ def repair(deps: Deps, difference: Difference, day: str) -> None:
     try:
         outcome = rule(deps, order)
         difference.status = "REPAIRED"
-    except (ChannelError, CloudError, RuntimeError) as exc:
+    except (ChannelError, CloudError, RuntimeError, saga.RetryLater) as exc:
         log.error("repair %s of %s failed: %s", difference.repair, order.order_no, exc)
         outcome = f"failed: {exc}"[:300]
         difference.status = "FAILED"

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
 from sqlalchemy import update
 
 from cloud_service import ordering, saga, steps
-from cloud_service.channels.base import BillRow
+from cloud_service.channels.base import BillRow, ChannelOutcomeUnknown, ChannelRefund
 from cloud_service.deps import Deps
 from cloud_service.models import OutboxStep
 from cloud_service.reconcile import recent_operations, reconcile_day, record_operation, render
@@ -127,3 +130,44 @@ def test_record_operation_in_a_callers_session_commits_with_it(deps: Deps) -> No
     rows = recent_operations(deps, target="R9")
     assert [r["id"] for r in rows] == [by_factory, row_id]
     assert rows[1]["detail"] == {"fen": 100}
+
+
+def test_orphan_refund_whose_answer_is_lost_fails_and_is_not_made_twice(
+    deps: Deps, hospital: FakeHospital, channel: BillingChannel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The channel takes the refund but its answer is lost: the repair is FAILED and audited,
+    and the next run finds the refund in the bill instead of refunding again."""
+    order_no = _closed_but_paid(deps, channel, "SELF_PAY")
+    hospital.then("2010", ok(status="RELEASED"))
+    make_refund = channel.make_refund
+
+    def lost(*args: Any) -> ChannelRefund:
+        make_refund(*args)
+        raise ChannelOutcomeUnknown("read timed out")
+
+    monkeypatch.setattr(channel, "make_refund", lost)
+    failed = reconcile_day(deps, clock.today(), repair=True)
+    assert _kinds(failed) == [("PAID_AT_CHANNEL_ONLY", "FAILED")]
+    audit = recent_operations(deps, target=order_no)
+    assert failed["differences"][0]["audit_id"] == audit[0]["id"]
+    assert "failed" in audit[0]["detail"]["outcome"]
+    again = reconcile_day(deps, clock.today(), repair=True)
+    assert again["differences"] == [] and channel.refund_calls == 1
+    assert channel.refunds[order_no + "R1"].amount_fen == ordering.reload(deps, order_no).cash_fen
+
+
+def test_orphan_refund_the_channel_marks_abnormal_is_failed_not_repaired(
+    deps: Deps, hospital: FakeHospital, channel: BillingChannel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    order_no = _closed_but_paid(deps, channel, "SELF_PAY")
+    hospital.then("2010", ok(status="RELEASED"))
+
+    def abnormal(out_trade_no: str, out_refund_no: str, amount_fen: int, *rest: Any) -> Any:
+        channel.refund_calls += 1
+        return ChannelRefund(out_trade_no, out_refund_no, "ABNORMAL", amount_fen, "RF1")
+
+    monkeypatch.setattr(channel, "make_refund", abnormal)
+    repaired = reconcile_day(deps, clock.today(), repair=True)
+    assert _kinds(repaired) == [("PAID_AT_CHANNEL_ONLY", "FAILED")] and channel.refund_calls == 1
+    outcome = recent_operations(deps, target=order_no)[0]["detail"]["outcome"]
+    assert "ABNORMAL" in outcome
