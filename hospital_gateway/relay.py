@@ -13,6 +13,9 @@ from collections.abc import Iterable, Mapping
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.wsgi import get_input_stream
+
 from envelope import catalogue, codes
 from envelope.canonical import canonical_bytes
 from envelope.catalogue import GATEWAY
@@ -281,12 +284,9 @@ class RelayWSGI:
         return [payload]
 
     def _body(self, environ: WSGIEnvironment) -> bytes | None:
-        """The request body; None when it is over the limit (it is then not read in full)."""
-        stream = environ["wsgi.input"]
-        length = environ.get("CONTENT_LENGTH") or ""
-        if not length.isdigit():  # no length given (chunked): read one byte past the limit
-            raw = bytes(stream.read(self.max_bytes + 1))
-            return raw if len(raw) <= self.max_bytes else None
-        if int(length) > self.max_bytes:
+        """The request body; None when it is over the limit (it is then not read in full).
+        werkzeug's reader, as Flask's: a chunked body is read only when the server ends it."""
+        try:
+            return get_input_stream(environ, max_content_length=self.max_bytes).read()
+        except RequestEntityTooLarge:
             return None
-        return bytes(stream.read(int(length)))

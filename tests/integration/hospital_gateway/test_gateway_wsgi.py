@@ -22,23 +22,28 @@ def _requests(status: str) -> float:
     return REGISTRY.get_sample_value("http_requests_total", labels) or 0.0
 
 
-def test_a_body_without_a_length_is_read_only_one_byte_past_the_limit(
+def test_a_body_without_a_length_is_read_no_further_than_past_the_limit(
     make_gateway: Callable[..., FlaskClient], backends: dict[str, Backend]
 ) -> None:
     gateway = make_gateway(max_envelope_bytes=4096)
-    wsgi = gateway.application.wsgi_app  # a chunked body: no CONTENT_LENGTH in the environ
+    wsgi = gateway.application.wsgi_app  # a chunked body: no CONTENT_LENGTH, ended by gunicorn
     answers: list[str] = []
 
     def call(raw: bytes) -> tuple[dict[str, Any], io.BytesIO]:
         stream = io.BytesIO(raw)
-        environ = {"PATH_INFO": "/gateway", "REQUEST_METHOD": "POST", "wsgi.input": stream}
+        environ = {
+            "PATH_INFO": "/gateway",
+            "REQUEST_METHOD": "POST",
+            "wsgi.input": stream,
+            "wsgi.input_terminated": True,
+        }
         body = b"".join(wsgi(environ, lambda status, headers: answers.append(status)))
         return json.loads(body), stream
 
     big = json.dumps(sender(CLOUD, HIP).build("2001", {"pad": "x" * 5000})).encode()
     answer, stream = call(big)
     assert answers[-1] == "400 Bad Request" and answer["header"]["result_code"] == "1001"
-    assert stream.tell() == 4097 and backends[HIP].count == 0
+    assert stream.tell() <= 4097 < len(big) and backends[HIP].count == 0
     answer, _ = call(json.dumps(sender(CLOUD, HIP).build("2001", {})).encode())
     assert answers[-1] == "200 OK" and answer["header"]["result_code"] == "0000"
     assert backends[HIP].count == 1
@@ -73,3 +78,16 @@ def test_relayed_messages_are_counted_by_status(gateway: FlaskClient) -> None:
     assert (status, answer["header"]["result_code"]) == (200, "0000")
     assert _requests("200") == before + 1
     assert answer["header"]["sign"]
+
+
+def test_a_body_without_a_length_from_a_server_that_does_not_end_it_is_not_read(
+    gateway: FlaskClient,
+) -> None:
+    """A server that does not end the input (no wsgi.input_terminated) could leave a read
+    without a length waiting for ever: the body counts as empty and is refused (1001)."""
+    stream = io.BytesIO(json.dumps(sender(CLOUD, HIP).build("2001", {})).encode())
+    environ = {"PATH_INFO": "/gateway", "REQUEST_METHOD": "POST", "wsgi.input": stream}
+    statuses: list[str] = []
+    body = b"".join(gateway.application.wsgi_app(environ, lambda s, h: statuses.append(s)))
+    assert statuses == ["400 Bad Request"] and json.loads(body)["header"]["result_code"] == "1001"
+    assert stream.tell() == 0
