@@ -22,6 +22,7 @@ import logging
 import os
 import re
 import threading
+import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import asdict, dataclass
@@ -69,6 +70,7 @@ audit_table = Table(
 )
 
 HEAD_ID = 1
+IDLE_SECONDS = 10.0  # a kept audit connection unused this long is pinged before its next use
 head_table = Table(
     "gateway_audit_head",
     metadata,
@@ -182,6 +184,7 @@ class AuditLog:
         self._pending: list[Pending] = []
         self._flushing = False  # one thread of the process appends at a time, for everyone
         self._conn: Connection | None = None  # kept by whichever thread is appending
+        self._used = 0.0  # time.monotonic() of the kept connection's last append
         self._pid = 0  # the process the lock state and connection belong to (gunicorn forks)
 
     def write(self, entries: Sequence[AuditEntry]) -> None:
@@ -216,22 +219,37 @@ class AuditLog:
         mine[1].result()
 
     def _append_group(self, group: list[Pending]) -> None:
-        """Append a group of exchanges in one transaction; every waiter learns the outcome."""
+        """Append a group of exchanges in one transaction; every waiter learns the outcome,
+        also when the worker is stopped half-way (a BaseException is passed on, re-raised)."""
         try:
-            if self._conn is None or self._conn.closed:
-                self._conn = self._engine.connect()
-            self.append([row for rows, _ in group for row in rows], self._conn)
-        except Exception as exc:
-            log.exception("audit append of %d exchanges failed", len(group))
+            self.append([row for rows, _ in group for row in rows], self._connection())
+        except BaseException as exc:
+            if isinstance(exc, Exception):
+                log.exception("audit append of %d exchanges failed", len(group))
             if self._conn is not None:
                 self._conn.invalidate()
                 self._conn.close()
                 self._conn = None
             for _, done in group:
                 done.set_exception(exc)
+            if not isinstance(exc, Exception):
+                raise
             return
+        self._used = time.monotonic()
         for _, done in group:
             done.set_result(None)
+
+    def _connection(self) -> Connection:
+        """The kept connection; after ``IDLE_SECONDS`` unused it goes back to the pool and a
+        fresh one is checked out, which the pool pings first: a database restarted or a
+        connection dropped while the gateway was quiet costs no audit rows. Under load the
+        connection is always fresh and no ping is paid."""
+        if self._conn is not None and time.monotonic() - self._used > IDLE_SECONDS:
+            self._conn.close()
+            self._conn = None
+        if self._conn is None:
+            self._conn = self._engine.connect()
+        return self._conn
 
     def append(self, rows: Sequence[dict[str, Any]], conn: Connection) -> None:
         """Chain ``rows`` (audit rows without id and hashes) onto the head in one transaction.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import threading
+from concurrent.futures import Future
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ from sqlalchemy import Engine, delete, insert, select, text, update
 from envelope import CLOUD, HIP
 from hospital_gateway import MIGRATIONS, SERVICE
 from hospital_gateway.__main__ import main
-from hospital_gateway.audit import AuditEntry, AuditLog, audit_table
+from hospital_gateway.audit import IDLE_SECONDS, AuditEntry, AuditLog, Pending, audit_table
 from hospital_gateway.chain import DELETED, EDITED, GENESIS, INSERTED, entry_hash
 from servicekit.db import make_engine, migrate
 from tests.integration.hospital_gateway.gateway_support import Backend, post, sender
@@ -187,3 +188,37 @@ def test_a_failed_group_append_reaches_every_waiter_and_the_next_group_succeeds(
     log.write([_entry(), _entry()])  # a new connection, the chain starts cleanly
     verdict = log.verify()
     assert verdict.intact and verdict.entries == 2
+
+
+@pytest.mark.postgres
+def test_a_connection_dropped_while_the_gateway_was_quiet_costs_no_audit_rows(
+    postgres_url: str,
+) -> None:
+    migrate(postgres_url, MIGRATIONS)
+    log = AuditLog(make_engine(postgres_url))
+    before = log.verify().entries
+    log.write([_entry(), _entry()])
+    assert log._conn is not None
+    pid = log._conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+    log._conn.rollback()  # the ping above opened a transaction on the kept connection
+    with make_engine(postgres_url).connect() as admin:  # the database drops the connection
+        admin.exec_driver_sql(f"SELECT pg_terminate_backend({int(pid)})")
+    log._used -= IDLE_SECONDS + 1  # the gateway was quiet since
+    log.write([_entry(), _entry()])
+    verdict = log.verify()
+    assert verdict.intact and verdict.entries == before + 4
+
+
+def test_a_stopped_append_reaches_every_waiter_and_is_passed_on(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'audit.db'}"
+    migrate(url, MIGRATIONS)
+    log = AuditLog(make_engine(url))
+
+    def stopped(*args: object) -> None:
+        raise SystemExit("worker stopping")
+
+    log.append = stopped  # type: ignore[method-assign]
+    group: list[Pending] = [([], Future()), ([], Future())]
+    with pytest.raises(SystemExit):
+        log._append_group(group)
+    assert all(isinstance(done.exception(), SystemExit) for _, done in group)
