@@ -37,18 +37,6 @@ class GatewayParts:
     audit: AuditLog
 
 
-class MeteredRelay(Relay):
-    """The relay, counting every message by trade code and result and timing the hop."""
-
-    def handle(self, raw: bytes) -> tuple[dict[str, Any], str]:
-        """Relay as ``Relay.handle`` does, then record the answer's trade code and result."""
-        started = time.perf_counter()
-        reply, result_code = super().handle(raw)
-        trade_code = reply["header"].get("trade_code")
-        metrics.record_envelope(SERVICE, trade_code, result_code, time.perf_counter() - started)
-        return reply, result_code
-
-
 class TimedClient(EnvelopeClient):
     """The client of one outbound link, timing how long the next zone takes to answer."""
 
@@ -85,7 +73,7 @@ def build_relay(settings: Settings, audit: AuditLog, redis: Redis) -> Relay:
         )
         for party in (CLOUD, HIP, INSFE)
     }
-    return MeteredRelay(
+    return Relay(
         verifier=verifier,
         rings={p: settings.ring(p) for p in (CLOUD, HIP, INSFE)},
         clients=clients,
@@ -97,6 +85,7 @@ def build_relay(settings: Settings, audit: AuditLog, redis: Redis) -> Relay:
             per_patient=Limit(settings.rate_per_patient, 60),
             patient_key=settings.patient_key(),
         ),
+        on_result=metrics.envelope_recorder(SERVICE),
     )
 
 

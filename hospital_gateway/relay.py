@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
@@ -59,9 +59,11 @@ class Relay:
         audit: AuditLog,
         hospital_code: str,
         limiter: RateLimiter | None = None,
+        on_result: Callable[[dict[str, Any], str, float], None] | None = None,
     ) -> None:
         self.verifier = verifier
         self.limiter = limiter
+        self.on_result = on_result  # (answer header, result code, seconds), as EnvelopeEndpoint
         self.rings = dict(rings)
         self.clients = dict(clients)
         self.audit = audit
@@ -235,6 +237,8 @@ class Relay:
         except Exception:
             # The answer must still go back: the downstream may already have acted.
             log.exception("audit write failed")
+        if self.on_result is not None:  # every answer passes here: relayed or refused
+            self.on_result(reply["header"], result_code, time.perf_counter() - started)
         return received
 
 

@@ -91,3 +91,19 @@ def test_a_body_without_a_length_from_a_server_that_does_not_end_it_is_not_read(
     body = b"".join(gateway.application.wsgi_app(environ, lambda s, h: statuses.append(s)))
     assert statuses == ["400 Bad Request"] and json.loads(body)["header"]["result_code"] == "1001"
     assert stream.tell() == 0
+
+
+def _envelopes(trade_code: str, result_code: str) -> float:
+    labels = {"service": SERVICE, "trade_code": trade_code, "result_code": result_code}
+    return REGISTRY.get_sample_value("envelope_requests_total", labels) or 0.0
+
+
+def test_every_answer_is_counted_by_trade_code_and_result_refusals_included(
+    make_gateway: Callable[..., FlaskClient],
+) -> None:
+    gateway = make_gateway(max_envelope_bytes=4096)
+    relayed, too_large = _envelopes("2001", "0000"), _envelopes("invalid", "1001")
+    post(gateway, sender(CLOUD, HIP).build("2001", {}))
+    post(gateway, json.dumps(sender(CLOUD, HIP).build("2001", {"pad": "x" * 5000})).encode())
+    assert _envelopes("2001", "0000") == relayed + 1
+    assert _envelopes("invalid", "1001") == too_large + 1
