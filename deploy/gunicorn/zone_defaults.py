@@ -69,7 +69,9 @@ def settings(service: str, port: int, workers: int, threads: int) -> dict[str, A
 
 
 def forget_worker_metrics(_server: Any, worker: Any) -> None:
-    """gunicorn's child_exit hook: drop a dead worker's live gauges from the summed metrics."""
+    """gunicorn's child_exit hook, as prometheus_client's multiprocess guide asks: it drops a
+    dead worker's gauges of a ``live*`` mode. Today's one gauge is ``mostrecent``, which
+    survives its worker by design, so the hook only keeps a future live gauge right."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         from prometheus_client import multiprocess
 
