@@ -140,15 +140,10 @@ def _register_and_settle(patient: Patient, mrn: str, schedule_id: str) -> bool:
     try:
         order = patient.register(mrn, schedule_id, "INSURANCE")
         pay_at_cashier(patient.pay(order["order_no"])["cashier_url"])
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            time.sleep(POLL_SECONDS)
-            state = patient.call("GET", f"/orders/{order['order_no']}").json().get("state")
-            if state in FINAL:
-                return bool(state == "CONFIRMED")
-    except AssertionError:
+        done = patient.wait_for_state(order["order_no"], FINAL, 60, POLL_SECONDS)
+    except AssertionError:  # refused, or not final within a minute
         return False
-    return False
+    return bool(done["state"] == "CONFIRMED")
 
 
 def _todays_schedules(patient: Patient) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -69,15 +70,22 @@ class Patient:
         assert answer.status_code == 200, answer.text
         return dict(answer.json())
 
-    def wait_for_state(self, order_no: str, state: str, seconds: float = 30) -> dict[str, Any]:
-        """Poll the order until it reaches ``state``."""
+    def wait_for_state(
+        self,
+        order_no: str,
+        state: str | Collection[str],
+        seconds: float = 30,
+        interval: float = 0.2,
+    ) -> dict[str, Any]:
+        """Poll the order every ``interval`` s until it reaches ``state`` (or one of them)."""
+        wanted = {state} if isinstance(state, str) else set(state)
         deadline = time.monotonic() + seconds
         order: dict[str, Any] = {}
         while time.monotonic() < deadline:
             order = self.call("GET", f"/orders/{order_no}").json()
-            if order.get("state") == state:
+            if order.get("state") in wanted:
                 return order
-            time.sleep(0.2)
+            time.sleep(interval)
         raise AssertionError(f"order stayed {order.get('state')}: {order}")
 
 
