@@ -11,6 +11,7 @@ from servicekit.config import optional, required, seconds_list
 # previous attempt (eight attempts in about 25 hours).
 REAL_NOTIFY_SCHEDULE: tuple[float, ...] = (240, 600, 600, 3600, 7200, 21600, 54000)
 DEFAULT_DATABASE_URL = "sqlite:///var/alipay_sim.db"
+SCHEDULE_SETTING = "ALIPAY_SIM_NOTIFY_SCHEDULE"  # seconds between retries, e.g. "0.2,0.2,0.5"
 
 
 @dataclass(frozen=True)
@@ -35,15 +36,5 @@ class Settings:
             platform_private_key_path=required(environ, "ALIPAY_PLATFORM_PRIVATE_KEY_PATH"),
             seller_id=optional(environ, "ALIPAY_SIM_SELLER_ID", "2088000000000001"),
             database_url=optional(environ, "ALIPAY_SIM_DATABASE_URL", DEFAULT_DATABASE_URL),
-            notify_schedule=parse_schedule(environ.get("ALIPAY_SIM_NOTIFY_SCHEDULE", "")),
+            notify_schedule=seconds_list(environ, SCHEDULE_SETTING, REAL_NOTIFY_SCHEDULE),
         )
-
-
-SCHEDULE_SETTING = "ALIPAY_SIM_NOTIFY_SCHEDULE"
-
-
-def parse_schedule(text: str) -> tuple[float, ...]:
-    """``"0.2,0.2,0.5"`` -> (0.2, 0.2, 0.5); empty text -> the real schedule."""
-    return seconds_list(
-        {"ALIPAY_SIM_NOTIFY_SCHEDULE": text}, "ALIPAY_SIM_NOTIFY_SCHEDULE", REAL_NOTIFY_SCHEDULE
-    )

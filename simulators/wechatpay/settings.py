@@ -25,6 +25,7 @@ REAL_NOTIFY_SCHEDULE: tuple[float, ...] = (
     21600,
     21600,
 )
+SCHEDULE_SETTING = "WECHATPAY_SIM_NOTIFY_SCHEDULE"  # seconds between retries, e.g. "0.2,0.2,0.5"
 
 
 @dataclass(frozen=True)
@@ -60,18 +61,6 @@ class Settings:
             database_url=optional(
                 environ, "WECHATPAY_SIM_DATABASE_URL", "sqlite:///var/wechatpay_sim.db"
             ),
-            notify_schedule=parse_schedule(environ.get("WECHATPAY_SIM_NOTIFY_SCHEDULE", "")),
+            notify_schedule=seconds_list(environ, SCHEDULE_SETTING, REAL_NOTIFY_SCHEDULE),
             refund_seconds=seconds(environ, "WECHATPAY_SIM_REFUND_SECONDS", 0.0),
         )
-
-
-SCHEDULE_SETTING = "WECHATPAY_SIM_NOTIFY_SCHEDULE"
-
-
-def parse_schedule(text: str) -> tuple[float, ...]:
-    """``"0.2,0.2,0.5"`` -> (0.2, 0.2, 0.5); empty text -> the real schedule."""
-    return seconds_list(
-        {"WECHATPAY_SIM_NOTIFY_SCHEDULE": text},
-        "WECHATPAY_SIM_NOTIFY_SCHEDULE",
-        REAL_NOTIFY_SCHEDULE,
-    )

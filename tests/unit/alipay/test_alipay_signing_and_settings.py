@@ -8,7 +8,7 @@ import pytest
 from alipay import AliPay
 
 from servicekit.config import MissingSetting
-from simulators.alipay.settings import REAL_NOTIFY_SCHEDULE, Settings, parse_schedule
+from simulators.alipay.settings import REAL_NOTIFY_SCHEDULE, SCHEDULE_SETTING, Settings
 from simulators.alipay.signing import (
     Platform,
     SignatureRejected,
@@ -68,11 +68,12 @@ def test_settings_read_the_environment_and_the_compressed_schedule() -> None:
     settings = Settings.from_env(env)
     assert settings.database_url == "sqlite:///var/alipay_sim.db"
     assert settings.notify_schedule == (0.1, 0.2)
-    assert parse_schedule("") == REAL_NOTIFY_SCHEDULE == (240, 600, 600, 3600, 7200, 21600, 54000)
+    unset = Settings.from_env({**env, SCHEDULE_SETTING: ""}).notify_schedule
+    assert unset == REAL_NOTIFY_SCHEDULE == (240, 600, 600, 3600, 7200, 21600, 54000)
     with pytest.raises(MissingSetting):
         Settings.from_env({})
     with pytest.raises(MissingSetting):
-        parse_schedule("soon")
+        Settings.from_env({**env, SCHEDULE_SETTING: "soon"})
 
 
 def test_dev_env_names_the_settings_the_simulator_reads() -> None:

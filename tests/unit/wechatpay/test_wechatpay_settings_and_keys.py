@@ -9,7 +9,7 @@ from cryptography.hazmat.primitives import serialization
 
 from devstack.keys import ensure_dev_keys
 from servicekit.config import MissingSetting
-from simulators.wechatpay.settings import REAL_NOTIFY_SCHEDULE, Settings, parse_schedule
+from simulators.wechatpay.settings import REAL_NOTIFY_SCHEDULE, SCHEDULE_SETTING, Settings
 
 ENV = {
     "WECHAT_MCHID": "1900000001",
@@ -25,6 +25,10 @@ ENV = {
 def test_real_schedule_is_fifteen_retries_over_a_day() -> None:
     assert len(REAL_NOTIFY_SCHEDULE) == 15
     assert sum(REAL_NOTIFY_SCHEDULE) == 24 * 3600 + 4 * 60
+
+
+def parse_schedule(text: str) -> tuple[float, ...]:
+    return Settings.from_env({**ENV, SCHEDULE_SETTING: text}).notify_schedule
 
 
 def test_schedule_setting_compresses_the_retries() -> None:
