@@ -150,14 +150,21 @@ class Stack:
         for service in SERVICES:
             self.start_service(service)
 
-    def start_service(self, service: Service) -> None:
-        """Migrate (and seed) one service, start its gunicorn, wait for /healthz."""
-        env = service_env(self.env, service.name, self.var_dir)
-        # every worker (and companion) of one service writes its metrics here; /metrics sums
-        metrics_dir = self.var_dir / "metrics" / service.name
-        env["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
-        shutil.rmtree(metrics_dir, ignore_errors=True)  # a counter starts at zero with its run
-        metrics_dir.mkdir(parents=True)
+    def _env(self, service: str) -> dict[str, str]:
+        """A service's environment; every worker and companion of one service writes its
+        metrics in one folder, which /metrics sums."""
+        env = service_env(self.env, service, self.var_dir)
+        env["PROMETHEUS_MULTIPROC_DIR"] = str(self.var_dir / "metrics" / service)
+        return env
+
+    def start_service(self, service: Service, fresh: bool = True) -> None:
+        """Migrate (and seed) one service, start its gunicorn, wait for /healthz. ``fresh``:
+        its counters start at zero (not on a restart, while its companions still count)."""
+        env = self._env(service.name)
+        metrics_dir = Path(env["PROMETHEUS_MULTIPROC_DIR"])
+        if fresh:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
+        metrics_dir.mkdir(parents=True, exist_ok=True)
         for step in service.migrate:
             subprocess.run(
                 [sys.executable, "-m", service.name, step],
@@ -194,14 +201,17 @@ class Stack:
         )
         wait_for_http(f"{self.url(service.name)}/healthz", 60)
         for companion, command in service.companions:
-            self.processes[companion] = subprocess.Popen(
-                [sys.executable, "-m", *command],
-                env=env,
-                cwd=ROOT,
-                stdout=open(self.log_path(companion), "ab"),  # noqa: SIM115
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
+            self._start_companion(companion, command, env)
+
+    def _start_companion(self, name: str, command: tuple[str, ...], env: dict[str, str]) -> None:
+        self.processes[name] = subprocess.Popen(
+            [sys.executable, "-m", *command],
+            env=env,
+            cwd=ROOT,
+            stdout=open(self.log_path(name), "ab"),  # noqa: SIM115
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
     def kill(self, name: str) -> None:
         """SIGKILL one process (a service's gunicorn or a companion) and its process group."""
@@ -217,19 +227,11 @@ class Stack:
         """Start a killed process again as start() did (a service waits for /healthz)."""
         for service in SERVICES:
             if service.name == name:
-                self.start_service(replace(service, migrate=(), companions=()))
+                self.start_service(replace(service, migrate=(), companions=()), fresh=False)
                 return
             for companion, command in service.companions:
                 if companion == name:
-                    env = service_env(self.env, service.name, self.var_dir)
-                    self.processes[companion] = subprocess.Popen(
-                        [sys.executable, "-m", *command],
-                        env=env,
-                        cwd=ROOT,
-                        stdout=open(self.log_path(companion), "ab"),  # noqa: SIM115
-                        stderr=subprocess.STDOUT,
-                        start_new_session=True,
-                    )
+                    self._start_companion(companion, command, self._env(service.name))
                     return
         raise KeyError(name)
 
