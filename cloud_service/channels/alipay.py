@@ -9,10 +9,11 @@ import http.client
 import io
 import socket
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 from urllib.error import HTTPError, URLError
 
@@ -76,7 +77,7 @@ def to_fen(text: Any) -> int:
     """ "123.45" -> 12345 (empty -> 0)."""
     try:
         return int((Decimal(str(text or "0")) * 100).to_integral_value())
-    except InvalidOperation as exc:
+    except (ArithmeticError, ValueError) as exc:  # also "NaN", "Infinity", "1e999999999"
         raise ChannelOutcomeUnknown(f"Alipay amount not readable: {text!r}") from exc
 
 
@@ -138,13 +139,30 @@ def _state(data: Mapping[str, Any]) -> str:
 def _bill_text(content: bytes) -> str:
     """The CSV of a bill download: zipped (the real gateway) or plain, UTF-8 or GBK."""
     if content[:2] == b"PK":
-        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        # The gateway's zip names its files in GBK without saying so (zipfile would read
+        # cp437): the detail CSV is told from the summary (汇总) one by its name.
+        with zipfile.ZipFile(io.BytesIO(content), metadata_encoding="gbk") as archive:
             names = [n for n in archive.namelist() if "汇总" not in n and n.endswith(".csv")]
-            content = archive.read(names[0]) if names else b""
+            if not names:  # read as an empty bill, every paid order would look missing
+                raise ChannelOutcomeUnknown("Alipay bill zip holds no detail CSV")
+            content = archive.read(names[0])
     try:
         return content.decode("utf-8-sig")
     except UnicodeDecodeError:
         return content.decode("gbk")
+
+
+# What a broken download raises on its way through unzipping, decoding and the csv module.
+_UNREADABLE = (zipfile.BadZipFile, zlib.error, UnicodeDecodeError, csv.Error, ValueError, KeyError)
+
+
+def read_bill(content: bytes) -> list[BillRow]:
+    """The rows of a downloaded bill; a file that cannot be read raises ChannelOutcomeUnknown,
+    so reconciliation records the bill as unreadable and goes on."""
+    try:
+        return parse_bill(_bill_text(content))
+    except _UNREADABLE as exc:
+        raise ChannelOutcomeUnknown(f"Alipay bill not readable: {exc!r}") from exc
 
 
 def parse_bill(text: str) -> list[BillRow]:
@@ -155,7 +173,12 @@ def parse_bill(text: str) -> list[BillRow]:
 def iter_bill(lines: Iterable[str]) -> Iterator[BillRow]:
     """The rows of an Alipay trade bill read line by line (a text file will do)."""
     kept = (line for line in lines if line.strip() and not line.startswith("#"))
-    for record in csv.DictReader(kept):
+    reader = csv.DictReader(kept)
+    # No header (an empty file, or some other CSV) is no bill: read as one without rows,
+    # every order paid that day would be listed as missing at the channel.
+    if "商户订单号" not in [name.strip() for name in reader.fieldnames or ()]:
+        raise ChannelOutcomeUnknown("Alipay bill has no 商户订单号 column")
+    for record in reader:
         cells = {key.strip(): (value or "").strip() for key, value in record.items() if key}
         refund = cells.get("业务类型") == "退款"
         amount = abs(to_fen(cells.get("商家实收（元）") or cells.get("订单金额（元）") or "0"))
@@ -323,7 +346,7 @@ class AlipayChannel:
             raise ChannelOutcomeUnknown(f"Alipay bill download failed: {exc}") from exc
         if answer.status_code != 200:
             raise ChannelOutcomeUnknown(f"Alipay bill download answered {answer.status_code}")
-        return parse_bill(_bill_text(answer.content))
+        return read_bill(answer.content)
 
     def parse_notification(self, form: Mapping[str, str]) -> AlipayNotice:
         """Verify and check an asynchronous notification; NotificationRejected if not ours.

@@ -7,8 +7,9 @@ import codecs
 import csv
 import gzip
 import hashlib
+import zlib
 from collections.abc import Iterable, Iterator
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import lru_cache
 from itertools import chain
 
@@ -21,13 +22,16 @@ def to_fen(text: str) -> int:
     """ "123.45" -> 12345; what is not a yuan amount makes the bill untrusted."""
     try:
         return int((Decimal(text or "0") * 100).to_integral_value())
-    except InvalidOperation as exc:
+    except (ArithmeticError, ValueError) as exc:  # also "NaN", "Infinity", "1e999999999"
         raise ChannelOutcomeUnknown(f"bill amount not readable: {text!r}") from exc
 
 
 def unpack(content: bytes, sha1_hex: str) -> bytes:
     """The bill's bytes, gunzipped when compressed; refuse it when the hash does not match."""
-    raw = gzip.decompress(content) if content[:2] == b"\x1f\x8b" else content
+    try:
+        raw = gzip.decompress(content) if content[:2] == b"\x1f\x8b" else content
+    except (OSError, EOFError, zlib.error) as exc:  # a cut or corrupt download
+        raise ChannelOutcomeUnknown(f"trade bill does not unpack: {exc}") from exc
     if hashlib.sha1(raw, usedforsecurity=False).hexdigest() != sha1_hex.lower():
         raise ChannelOutcomeUnknown("trade bill does not match its SHA1 hash_value")
     return raw
@@ -71,10 +75,15 @@ def iter_rows(lines: Iterable[bytes]) -> Iterator[BillRow]:
 
     A detail row stays bytes: only the cells kept are decoded (the whole line, with its
     Chinese product name, would cost more to decode than the rest of the reading)."""
+    # Caught here, around the whole reading, not per row: the row loop is the hot path.
     try:
         yield from _rows(iter(lines))
-    except UnicodeDecodeError as exc:
+    except UnicodeDecodeError as exc:  # a ValueError too: caught first for its own message
         raise ChannelOutcomeUnknown("trade bill is not UTF-8") from exc
+    except (ValueError, KeyError, csv.Error) as exc:
+        # A summary count that is no number, a summary without a column, a field past the
+        # csv module's limit: the bill cannot be trusted, and reconciliation goes on without it.
+        raise ChannelOutcomeUnknown(f"trade bill not readable: {exc!r}") from exc
 
 
 def _rows(rest: Iterator[bytes]) -> Iterator[BillRow]:

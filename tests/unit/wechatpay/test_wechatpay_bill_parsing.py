@@ -59,3 +59,35 @@ def test_gzip_file_is_unpacked_and_checked_against_the_sha1_of_the_plain_text() 
     assert unpack(gzip.compress(raw), digest.upper()) == raw
     with pytest.raises(ChannelOutcomeUnknown, match="SHA1"):
         unpack(gzip.compress(raw.replace(b"12.34", b"12.35")), digest)
+
+
+def _bill_with_summary(head: str, cells: str) -> bytes:
+    return "\r\n".join(
+        [COLUMNS, _row("SUCCESS", "ORD1", "12.34", "0.00", "0"), head, cells]
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        _bill(("two", "12.34", "1.00")),  # a count that is no number: ValueError
+        _bill_with_summary("总交易单数,应结订单总金额", "`1,`12.34"),  # no 退款总金额: KeyError
+        _bill(("2", "Infinity", "1.00")),  # an amount int() cannot take: OverflowError
+    ],
+)
+def test_a_summary_that_cannot_be_read_is_refused(raw: bytes) -> None:
+    with pytest.raises(ChannelOutcomeUnknown, match="not readable"):
+        parse(raw)
+
+
+def test_a_field_beyond_the_csv_modules_limit_is_refused() -> None:
+    row = _row("SUCCESS", "ORD1", "12.34", "0.00", "0").replace("挂号费", f'"{"x" * 200_000}"')
+    raw = "\r\n".join([COLUMNS, row, SUMMARY, _line("1", "12.34", "0.00")]).encode()
+    with pytest.raises(ChannelOutcomeUnknown, match="field limit"):
+        parse(raw)
+
+
+@pytest.mark.parametrize("content", [b"\x1f\x8b\x08\x00cut", gzip.compress(b"bill")[:-6]])
+def test_a_corrupt_or_cut_gzip_download_is_refused(content: bytes) -> None:
+    with pytest.raises(ChannelOutcomeUnknown, match="does not unpack"):
+        unpack(content, "0" * 40)
