@@ -6,23 +6,16 @@ for the page); an empty token setting turns the endpoints off (401 for every cal
 from __future__ import annotations
 
 import hmac
-from datetime import date
 
 from flask import Blueprint, Response, jsonify, request
 
 from cloud_service import reconcile
 from cloud_service.api.context import deps
+from cloud_service.console.recon import parse_day
 from cloud_service.errors import CloudError, Unauthorized
 from envelope import codes
 
 PREFIX = "/api/v1/ops/reconciliation"
-
-
-def _day(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError as exc:
-        raise CloudError(codes.BODY_INVALID, "the date must be yyyy-mm-dd") from exc
 
 
 def blueprint(ops_token: str) -> Blueprint:
@@ -39,7 +32,7 @@ def blueprint(ops_token: str) -> Blueprint:
     @bp.get(f"{PREFIX}/<day>")
     def report(day: str) -> tuple[Response, int]:
         """The stored report of a day (2008 when the day was never reconciled)."""
-        found = reconcile.stored_report(deps(), _day(day).isoformat())
+        found = reconcile.stored_report(deps(), parse_day(day).isoformat())
         if found is None:
             raise CloudError(codes.RECORD_NOT_FOUND, f"{day} was not reconciled yet; POST .../run")
         return jsonify(found), 200
@@ -51,12 +44,12 @@ def blueprint(ops_token: str) -> Blueprint:
         wanted = body.get("repair", False) if isinstance(body, dict) else False
         if not isinstance(wanted, bool):
             raise CloudError(codes.BODY_INVALID, "repair must be true or false")
-        return jsonify(reconcile.reconcile_day(deps(), _day(day), repair=wanted)), 200
+        return jsonify(reconcile.reconcile_day(deps(), parse_day(day), repair=wanted)), 200
 
     @bp.get(f"{PREFIX}/<day>/page")
     def page(day: str) -> Response:
         """The stored report of a day as an HTML page."""
-        found = reconcile.stored_report(deps(), _day(day).isoformat())
+        found = reconcile.stored_report(deps(), parse_day(day).isoformat())
         if found is None:
             raise CloudError(codes.RECORD_NOT_FOUND, f"{day} was not reconciled yet")
         return Response(reconcile.render(found), mimetype="text/html")

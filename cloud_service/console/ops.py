@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import or_, select
 
 from cloud_service import refunds
+from cloud_service.console.recon import parse_day
 from cloud_service.deps import Deps
 from cloud_service.errors import CloudError
 from cloud_service.models import Order, OrderEvent
@@ -45,17 +46,10 @@ def search_orders(deps: Deps, query: OrderQuery) -> list[Order]:
     if query.state:
         stmt = stmt.where(Order.state == query.state)
     if query.day:
-        start = datetime.combine(_day(query.day), time.min, tzinfo=clock.SHANGHAI)
+        start = datetime.combine(parse_day(query.day), time.min, tzinfo=clock.SHANGHAI)
         stmt = stmt.where(Order.created_at >= start, Order.created_at < start + timedelta(days=1))
     with deps.sessions() as session:
         return list(session.scalars(stmt))
-
-
-def _day(text: str) -> Any:
-    try:
-        return datetime.strptime(text, "%Y-%m-%d").date()
-    except ValueError as exc:
-        raise CloudError(codes.BODY_INVALID, "the date must be yyyy-MM-dd") from exc
 
 
 def insurance_signals(deps: Deps, limit: int = 20) -> dict[str, list[OrderEvent]]:

@@ -14,6 +14,7 @@ from cloud_service.errors import CloudError
 from envelope import codes
 
 CHART_DAYS = 7
+SETTLED = ("REPAIRED", "INFO")  # statuses of a difference nothing is left to repair of
 
 
 def _module() -> ModuleType:
@@ -24,11 +25,14 @@ def _module() -> ModuleType:
 
 
 def parse_day(text: str) -> date:
-    """A yyyy-MM-dd day, or 1009."""
+    """A yyyy-MM-dd day, or 1009: the one day parser of the console and the ops API."""
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError as exc:
         raise CloudError(codes.BODY_INVALID, "the date must be yyyy-MM-dd") from exc
+    if day.isoformat() != text:  # fromisoformat also takes 20261125 and 2026-W48-3
+        raise CloudError(codes.BODY_INVALID, "the date must be yyyy-MM-dd")
+    return day
 
 
 def day_point(day: str, report: dict[str, Any] | None) -> dict[str, Any]:
@@ -74,8 +78,9 @@ def run(deps: Deps, staff: str, day: date, repair: bool) -> dict[str, Any]:
 
 
 def repair_item(deps: Deps, staff: str, day: date, order_no: str, kind: str) -> dict[str, Any]:
-    """Repair one difference of the day's stored report by its rule, audited under staff;
-    the report is then made anew so the page shows where things stand."""
+    """Repair one difference of the day's stored report by its rule, audited under staff
+    (the repair's own audit row names them); only that difference of the stored report, and
+    its summary, are brought up to date: the day is not reconciled again for one row."""
     module = _module()
     report = module.stored_report(deps, day.isoformat()) or {}
     listed = [
@@ -85,16 +90,14 @@ def repair_item(deps: Deps, staff: str, day: date, order_no: str, kind: str) -> 
     ]
     if not listed:
         raise CloudError(codes.RECORD_NOT_FOUND, "no such difference in the day's report")
+    status = listed[0].get("status")
+    if status in SETTLED:  # a replayed request must not reverse or refund a second time
+        raise CloudError(
+            codes.ORDER_STATE_CONFLICT, f"this difference is {status}: nothing to repair"
+        )
     if not listed[0].get("repair"):
         raise CloudError(codes.ORDER_STATE_CONFLICT, "this difference is for a person to settle")
     difference = module.Difference(**listed[0])
-    module.repair(deps, difference, day.isoformat())
-    module.record_operation(
-        deps,
-        actor=staff,
-        action="repair_item",
-        target=order_no,
-        detail={"date": day.isoformat(), "kind": kind, "status": difference.status},
-    )
-    module.reconcile_day(deps, day, repair=False)
+    module.repair(deps, difference, day.isoformat(), actor=staff)
+    module.store_repair(deps, day.isoformat(), difference)
     return {"order_no": order_no, "kind": kind, "status": difference.status}

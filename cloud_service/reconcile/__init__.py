@@ -4,7 +4,7 @@ from cloud_service.reconcile.audit import recent_operations, record_operation
 from cloud_service.reconcile.classify import Difference
 from cloud_service.reconcile.page import render
 from cloud_service.reconcile.repair import repair
-from cloud_service.reconcile.report import reconcile_day, stored_report
+from cloud_service.reconcile.report import reconcile_day, store_repair, stored_report
 
 __all__ = [
     "Difference",
@@ -13,5 +13,6 @@ __all__ = [
     "record_operation",
     "render",
     "repair",
+    "store_repair",
     "stored_report",
 ]

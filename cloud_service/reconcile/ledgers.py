@@ -112,15 +112,15 @@ def _pages(
         raise ValueError("the order pages need Order.order_no as their first column")
     first = select(*columns).where(_of_day(day)).order_by(Order.order_no).limit(page)
     following = first.where(Order.order_no > bindparam("after"))  # one statement, cached
+    if plain:  # checked once, not per page: every page comes from the same database
+        with sessions() as session:  # get_bind() opens no connection
+            dialect = session.get_bind().dialect
+        if any(c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns):
+            raise ValueError("plain tuples only of columns the driver returns as is")
     after: str | None = None
     while True:
         with sessions() as session:  # Core rows: ORM loading costs three times as much
             connection = session.connection()
-            if plain and any(
-                c.type.dialect_impl(connection.dialect).result_processor(connection.dialect, None)
-                for c in columns
-            ):
-                raise ValueError("plain tuples only of columns the driver returns as is")
             result = (
                 connection.execute(first)
                 if after is None
@@ -206,27 +206,31 @@ def _window_refunds(deps: Deps, day: date) -> set[str]:
         return set(found)
 
 
-def _our_refund_nos(deps: Deps, day: date, bill: Iterable[BillRow]) -> set[str]:
-    """Of the bill's refund numbers, those the saga uses for an order of the day: the same
-    answers as the refund numbers of every order of the day, for the numbers asked about."""
+def _our_refund_nos(deps: Deps, bill: Iterable[BillRow]) -> set[str]:
+    """Of the bill's refund numbers, those the saga uses: the refund number of an existing
+    order, whatever day the order was made (a refund today may be of last week's order).
+    Only the orders the bill's numbers name are looked up, not the whole table."""
     asked = {row.out_refund_no for row in bill if row.kind == "REFUND"}
     order_nos = sorted(no[: -len(REFUND_SUFFIX)] for no in asked if no.endswith(REFUND_SUFFIX))
     ours: set[str] = set()
     with deps.sessions() as session:
         for at in range(0, len(order_nos), LOOKUP_CHUNK):
             chunk = order_nos[at : at + LOOKUP_CHUNK]
-            found = session.scalars(
-                select(Order.order_no).where(Order.order_no.in_(chunk), _of_day(day))
-            )
+            found = session.scalars(select(Order.order_no).where(Order.order_no.in_(chunk)))
             ours.update(out_refund_no_of(order_no) for order_no in found)
     return ours
 
 
 def _bills(deps: Deps, day: date, ledgers: Ledgers) -> None:
     for name, channel in sorted(deps.channels.items()):
+        # Looked up, not caught as AttributeError: that would hide a bug in a bill parser.
+        trade_bill = getattr(channel, "trade_bill", None)
+        if trade_bill is None:
+            ledgers.sources[name] = {"ok": False, "error": "the channel gives no trade bill"}
+            continue
         try:
-            rows: list[BillRow] = channel.trade_bill(day.isoformat())  # type: ignore[attr-defined]
-        except (ChannelError, AttributeError) as exc:
+            rows: list[BillRow] = trade_bill(day.isoformat())
+        except ChannelError as exc:  # the parsers turn an unreadable file into one too
             log.warning("reconciliation: %s bill of %s unreadable: %s", name, day, exc)
             ledgers.sources[name] = {"ok": False, "error": str(exc)[:200]}
             continue
@@ -282,7 +286,7 @@ def read_ledgers(deps: Deps, day: date) -> Ledgers:
     ledgers.sources["his"] = {}  # filled in once the orders have been read
     _bills(deps, day, ledgers)
     _insurance_day(deps, day, ledgers)
-    ledgers.our_refund_nos = _our_refund_nos(deps, day, ledgers.bill)
+    ledgers.our_refund_nos = _our_refund_nos(deps, ledgers.bill)
     ledgers.tally = Tally(keep={item_order_no(item) for item in ledgers.insurance_items})
     ledgers.orders = _orders(deps, day, ledgers)
     return ledgers

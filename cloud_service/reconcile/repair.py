@@ -68,8 +68,9 @@ RULES: dict[str, Callable[[Deps, Order], str]] = {
 }
 
 
-def repair(deps: Deps, difference: Difference, day: str) -> None:
-    """Apply the difference's rule, audit it, and set its status (REPAIRED or FAILED)."""
+def repair(deps: Deps, difference: Difference, day: str, actor: str = ACTOR) -> None:
+    """Apply the difference's rule, audit it under ``actor`` (the daily job, or the member
+    of staff who asked from the console), and set its status (REPAIRED or FAILED)."""
     with deps.sessions() as session:
         order = session.get(Order, difference.order_no)
     rule = RULES.get(difference.repair)
@@ -85,7 +86,7 @@ def repair(deps: Deps, difference: Difference, day: str) -> None:
         difference.status = "FAILED"
     difference.audit_id = record_operation(
         deps,
-        ACTOR,
+        actor,
         difference.repair,
         order.order_no,
         {"day": day, "kind": difference.kind, "detail": difference.detail, "outcome": outcome},

@@ -31,6 +31,20 @@ def _unique(differences: list[Difference]) -> list[Difference]:
     return kept
 
 
+def summary_of(differences: list[dict[str, Any]]) -> dict[str, Any]:
+    """A report's summary: its differences (as the report lists them) by kind and by status."""
+    statuses = Counter(d["status"] for d in differences)
+    return {
+        "differences": len(differences),
+        "by_kind": dict(Counter(d["kind"] for d in differences)),
+        "repaired": statuses.get("REPAIRED", 0),
+        "for_person": statuses.get("FOR_PERSON", 0),
+        "failed": statuses.get("FAILED", 0),
+        "open": statuses.get("OPEN", 0),
+        "info": statuses.get("INFO", 0),
+    }
+
+
 def reconcile_day(deps: Deps, day: date, repair: bool = False) -> dict[str, Any]:
     """Reconcile ``day``; with ``repair``, apply every safe rule. Returns and stores the report."""
     ledgers = read_ledgers(deps, day)
@@ -44,40 +58,53 @@ def reconcile_day(deps: Deps, day: date, repair: bool = False) -> dict[str, Any]
             apply_repair(deps, difference, day.isoformat())
         elif not difference.repair:
             difference.status = "FOR_PERSON"
-    statuses = Counter(d.status for d in differences)
-    by_kind = Counter(d.kind for d in differences)
-    report = {
+    listed = [d.as_dict() for d in differences]
+    report: dict[str, Any] = {
         "date": day.isoformat(),
         "ran_at": clock.now_iso(),
         "repair": repair,
         "orders": {"count": tally.count, "by_state": dict(tally.by_state)},
         "sources": ledgers.sources,
-        "differences": [d.as_dict() for d in differences],
-        "summary": {
-            "differences": len(differences),
-            "by_kind": dict(by_kind),
-            "repaired": statuses.get("REPAIRED", 0),
-            "for_person": statuses.get("FOR_PERSON", 0),
-            "failed": statuses.get("FAILED", 0),
-            "open": statuses.get("OPEN", 0),
-            "info": statuses.get("INFO", 0),
-        },
+        "differences": listed,
+        "summary": summary_of(listed),
     }
     _store(deps, day.isoformat(), report)
-    for kind, count in by_kind.items():
+    for kind, count in report["summary"]["by_kind"].items():
         metrics.record_reconciliation_differences(kind, count)
     log.info("reconciliation of %s: %s", day, report["summary"])
     return report
 
 
+def _text(report: dict[str, Any]) -> str:
+    return json.dumps(report, ensure_ascii=False, sort_keys=True)
+
+
 def _store(deps: Deps, day: str, report: dict[str, Any]) -> None:
     with transaction(deps.sessions) as session:
         row = session.get(ReconciliationRun, day)
-        text = json.dumps(report, ensure_ascii=False, sort_keys=True)
         if row is None:
-            session.add(ReconciliationRun(day=day, report=text, ran_at=clock.now()))
+            session.add(ReconciliationRun(day=day, report=_text(report), ran_at=clock.now()))
         else:
-            row.report, row.ran_at = text, clock.now()
+            row.report, row.ran_at = _text(report), clock.now()
+
+
+def store_repair(deps: Deps, day: str, difference: Difference) -> dict[str, Any] | None:
+    """Write one repaired difference's status and audit id into the day's stored report and
+    count its summary again: what a one-item repair changes, without running the day again.
+    Returns the report as now stored (None when the day has none)."""
+    with transaction(deps.sessions) as session:
+        # Locked while read and rewritten: two staff repairing two items must not lose one.
+        row = session.get(ReconciliationRun, day, with_for_update=True)
+        if row is None:
+            return None
+        report: dict[str, Any] = json.loads(row.report)
+        differences = report.get("differences") or []
+        for listed in differences:  # one per (kind, order_no): reconcile_day made them unique
+            if (listed["kind"], listed["order_no"]) == (difference.kind, difference.order_no):
+                listed["status"], listed["audit_id"] = difference.status, difference.audit_id
+        report["summary"] = summary_of(differences)
+        row.report = _text(report)
+    return report
 
 
 def stored_report(deps: Deps, day: str) -> dict[str, Any] | None:

@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
+from flask import Flask
 from sqlalchemy import update
 
-from cloud_service import ordering, saga, steps
+from cloud_service import ordering, reconcile, saga, steps
+from cloud_service.api import reconcile as reconcile_api
+from cloud_service.channels import wechat_bill
 from cloud_service.channels.base import BillRow, ChannelOutcomeUnknown, ChannelRefund
+from cloud_service.console import recon
 from cloud_service.deps import Deps
-from cloud_service.models import OutboxStep
+from cloud_service.errors import CloudError
+from cloud_service.models import Order, OutboxStep
 from cloud_service.reconcile import recent_operations, reconcile_day, record_operation, render
 from cloud_service.reconcile.classify import OrderFacts, compare_orders
-from cloud_service.reconcile.report import stored_report
-from envelope import clock
+from cloud_service.reconcile.report import stored_report, summary_of
+from cloud_service.refunds import out_refund_no_of
+from envelope import clock, codes
 from servicekit.db import transaction
+from simulators.wechatpay.bills import COLUMNS, SUMMARY
 from tests.unit.cloud_saga.saga_fakes import BillingChannel, awaiting_order, paid_order, run_all
 from tests.unit.cloud_service.fakes import FakeHospital, ok
 
@@ -171,3 +179,128 @@ def test_orphan_refund_the_channel_marks_abnormal_is_failed_not_repaired(
     assert _kinds(repaired) == [("PAID_AT_CHANNEL_ONLY", "FAILED")] and channel.refund_calls == 1
     outcome = recent_operations(deps, target=order_no)[0]["detail"]["outcome"]
     assert "ABNORMAL" in outcome
+
+
+# --- a bill that cannot be read --------------------------------------------------------------
+
+
+def _unreadable_wechat_bill(bill_date: str) -> list[BillRow]:
+    """What WeChatPayChannel.trade_bill does with a file whose summary count is no number."""
+    raw = "\r\n".join([COLUMNS, SUMMARY, "`two,`0.00,`0.00,`0,`0,`0.00,`0.00"]).encode()
+    return wechat_bill.parse(raw)
+
+
+def test_an_unreadable_bill_is_a_source_not_read_and_the_run_goes_on(
+    deps: Deps, channel: BillingChannel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(channel, "trade_bill", _unreadable_wechat_bill)
+    report = reconcile_day(deps, clock.today())
+    assert report["sources"]["WECHAT"]["ok"] is False
+    assert "not readable" in report["sources"]["WECHAT"]["error"]
+    assert stored_report(deps, clock.today().isoformat()) == report
+
+
+def test_the_ops_api_run_of_a_day_with_an_unreadable_bill_answers_200(
+    deps: Deps, channel: BillingChannel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(channel, "trade_bill", _unreadable_wechat_bill)
+    app = Flask(__name__)
+    app.extensions["cloud_deps"] = deps
+    app.register_blueprint(reconcile_api.blueprint("ops-token"))
+    answer = app.test_client().post(
+        f"/api/v1/ops/reconciliation/{clock.today().isoformat()}/run",
+        headers={"Authorization": "Bearer ops-token"},
+    )
+    assert answer.status_code == 200
+    assert answer.json is not None and answer.json["sources"]["WECHAT"]["ok"] is False
+
+
+def test_a_channel_without_a_bill_is_a_source_not_read(deps: Deps) -> None:
+    deps.channels["PLAIN"] = object()  # type: ignore[assignment]
+    report = reconcile_day(deps, clock.today())
+    assert report["sources"]["PLAIN"] == {"ok": False, "error": "the channel gives no trade bill"}
+
+
+def test_a_bug_in_a_bill_parser_is_not_taken_for_an_unreadable_bill(
+    deps: Deps, channel: BillingChannel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def buggy(bill_date: str) -> list[BillRow]:
+        raise AttributeError("'NoneType' object has no attribute 'split'")
+
+    monkeypatch.setattr(channel, "trade_bill", buggy)
+    with pytest.raises(AttributeError):
+        reconcile_day(deps, clock.today())
+
+
+# --- refunds of orders of earlier days ---------------------------------------------------------
+
+
+def test_the_sagas_refund_of_an_earlier_days_order_is_not_offline(
+    deps: Deps, channel: BillingChannel
+) -> None:
+    earlier = paid_order(deps, channel, "SELF_PAY")
+    run_all(deps)
+    with transaction(deps.sessions) as session:  # made and paid last week, refunded today
+        session.execute(
+            update(Order)
+            .where(Order.order_no == earlier)
+            .values(created_at=clock.now() - timedelta(days=7))
+        )
+    del channel.trades[earlier]  # its payment was in last week's bill
+    refunded = {earlier: out_refund_no_of(earlier), "T7": "WINDOW-7", "T8": "R-NO-SUCHR1"}
+    for trade, refund_no in refunded.items():
+        channel.refunds[refund_no] = ChannelRefund(trade, refund_no, "SUCCESS", 100, "RF1")
+    report = reconcile_day(deps, clock.today())
+    offline = [d["detail"] for d in report["differences"] if d["kind"] == "REFUNDED_OFFLINE"]
+    assert offline == [
+        "refund WINDOW-7 not made by the saga",
+        "refund R-NO-SUCHR1 not made by the saga",
+    ]
+
+
+# --- one difference repaired from the console --------------------------------------------------
+
+
+def test_a_console_repair_updates_the_stored_report_and_is_not_made_twice(
+    deps: Deps, hospital: FakeHospital, channel: BillingChannel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    order_no = _closed_but_paid(deps, channel, "SELF_PAY")
+    hospital.then("2010", ok(status="RELEASED"))
+    listed = reconcile_day(deps, clock.today())
+    assert _kinds(listed) == [("PAID_AT_CHANNEL_ONLY", "OPEN")]
+
+    def no_rerun(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("the day was reconciled again for one repair")
+
+    monkeypatch.setattr(reconcile, "reconcile_day", no_rerun)
+    answer = recon.repair_item(deps, "ops", clock.today(), order_no, "PAID_AT_CHANNEL_ONLY")
+    assert answer["status"] == "REPAIRED" and channel.refund_calls == 1
+    audit = recent_operations(deps, target=order_no)
+    assert [(a["actor"], a["action"]) for a in audit] == [("ops", "refund_orphan_payment")]
+    stored = stored_report(deps, clock.today().isoformat())
+    assert stored is not None and _kinds(stored) == [("PAID_AT_CHANNEL_ONLY", "REPAIRED")]
+    assert stored["differences"][0]["audit_id"] == audit[0]["id"]
+    assert stored["summary"] == {**listed["summary"], "open": 0, "repaired": 1}
+    assert stored["ran_at"] == listed["ran_at"]
+
+    with pytest.raises(CloudError) as caught:  # the same POST again
+        recon.repair_item(deps, "ops", clock.today(), order_no, "PAID_AT_CHANNEL_ONLY")
+    assert caught.value.result_code == codes.ORDER_STATE_CONFLICT
+    assert channel.refund_calls == 1 and len(recent_operations(deps, target=order_no)) == 1
+
+
+def test_the_summary_of_a_report_is_counted_from_its_differences() -> None:
+    listed = [
+        {"kind": "STUCK_CONFIRM", "status": "REPAIRED"},
+        {"kind": "STUCK_CONFIRM", "status": "FAILED"},
+        {"kind": "REFUNDED_OFFLINE", "status": "INFO"},
+    ]
+    assert summary_of(listed) == {
+        "differences": 3,
+        "by_kind": {"STUCK_CONFIRM": 2, "REFUNDED_OFFLINE": 1},
+        "repaired": 1,
+        "for_person": 0,
+        "failed": 1,
+        "open": 0,
+        "info": 1,
+    }
