@@ -9,6 +9,10 @@ from dataclasses import dataclass
 from envelope.keys import KeyRing
 from servicekit.config import MissingSetting, integer, link_ring, optional, required, seconds
 
+# How long a killed worker keeps its order locked. A live worker renews the lock while it
+# works (locks.py), so this need not cover the center calls of a settlement.
+ORDER_LOCK_SECONDS = 30.0
+
 
 def _hh_mm(environ: Mapping[str, str], name: str, default: str) -> str:
     value = optional(environ, name, default)
@@ -43,7 +47,7 @@ class Settings:
     signin_at: str = "07:00"  # the daily sign cycle, Asia/Shanghai
     signin_retries: int = 5
     signin_backoff: float = 60.0  # seconds before the first retry, doubling
-    order_lock_seconds: float = 75.0  # default: two center calls at the read timeout + 15 s
+    order_lock_seconds: float = ORDER_LOCK_SECONDS
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -63,8 +67,8 @@ class Settings:
             insfe_hip_ring=link_ring(env, "INSFE_HIP"),
             database_url=optional(env, "DATABASE_URL", "sqlite:///var/insurance_frontend.db"),
             sign_valid_days=integer(env, "INSURANCE_SIGN_VALID_DAYS", 5),
-            center_connect_timeout=seconds(env, "INSURANCE_CONNECT_TIMEOUT", 3),
-            center_read_timeout=seconds(env, "INSURANCE_READ_TIMEOUT", 30),
+            center_connect_timeout=seconds(env, "INSURANCE_CONNECT_TIMEOUT", 3, allow_zero=False),
+            center_read_timeout=seconds(env, "INSURANCE_READ_TIMEOUT", 30, allow_zero=False),
             signin_at_start=optional(env, "INSURANCE_SIGNIN_AT_START", "1") not in ("0", "false"),
             opter_no=optional(env, "INSURANCE_OPTER_NO", "INSFE"),
             opter_name=optional(env, "INSURANCE_OPTER_NAME", "insurance_frontend"),
@@ -72,8 +76,6 @@ class Settings:
             signin_retries=integer(env, "INSURANCE_SIGNIN_RETRIES", 5),
             signin_backoff=seconds(env, "INSURANCE_SIGNIN_BACKOFF", 60),
             order_lock_seconds=seconds(
-                env,
-                "INSURANCE_ORDER_LOCK_SECONDS",
-                2 * seconds(env, "INSURANCE_READ_TIMEOUT", 30) + 15,
+                env, "INSURANCE_ORDER_LOCK_SECONDS", ORDER_LOCK_SECONDS, allow_zero=False
             ),
         )

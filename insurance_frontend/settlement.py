@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 from envelope import clock, codes
@@ -19,6 +19,7 @@ from insurance_frontend.fees import Fees, SettleRequest, order_fees, patient_ide
 from insurance_frontend.hip import HipPort
 from insurance_frontend.insured import CenterCalls, Person
 from insurance_frontend.ledger import OK, UNKNOWN, Ledger
+from insurance_frontend.locks import Lease, held
 from insurance_frontend.models import InsuranceOrder
 from insurance_frontend.national import Operator
 from insurance_frontend.orders import (
@@ -46,10 +47,9 @@ class InsuranceSettlement:
         orders: Orders,
         ledger: Ledger,
         redis: Any,
-        lock_seconds: float = 75.0,
+        lock_seconds: float,
     ) -> None:
-        # The order lock outlives the slowest settle (two center calls at the read timeout)
-        # but not much more: a killed worker must not block its order for long.
+        # How long a killed worker keeps its order locked; a live one renews it (locks.py).
         self.lock_seconds = lock_seconds
         self.center = center
         self.hip = hip
@@ -58,28 +58,18 @@ class InsuranceSettlement:
         self.redis = redis
         self.undo = Undo(center, orders, ledger)
 
-    @contextmanager
-    def _order_lock(self, order_no: str, wait: float = 1) -> Iterator[bool]:
-        """Hold the order's lock; yields False (never raises) when another worker has it."""
-        lock = self.redis.lock(
-            f"insfe:order:{order_no}", timeout=self.lock_seconds, blocking_timeout=wait
-        )
-        if not lock.acquire():
-            yield False
-            return
-        try:
-            yield True
-        finally:
-            lock.release()
+    def _order_lock(self, order_no: str, wait: float = 1) -> AbstractContextManager[Lease | None]:
+        """Hold the order's lock; yields None (never raises) when another worker has it."""
+        return held(self.redis, f"insfe:order:{order_no}", self.lock_seconds, wait)
 
     @contextmanager
-    def _owned(self, order_no: str) -> Iterator[None]:
-        with self._order_lock(order_no) as held:
-            if not held:
+    def _owned(self, order_no: str) -> Iterator[Lease]:
+        with self._order_lock(order_no) as lease:
+            if lease is None:
                 raise EnvelopeError(
                     codes.ORDER_STATE_CONFLICT, "order is being processed; query 4007"
                 )
-            yield
+            yield lease
 
     def presettle(self, req: SettleRequest, trace_id: str, who: Operator) -> dict[str, Any]:
         """4004: register the visit, upload the HIS's fee items, pre-settle."""
@@ -119,7 +109,7 @@ class InsuranceSettlement:
 
     def settle(self, req: SettleRequest, trace_id: str, who: Operator) -> dict[str, Any]:
         """4005: settle a pre-settled order with 2207; a settled order answers as before."""
-        with self._owned(req.order_no):
+        with self._owned(req.order_no) as lease:
             order = self.orders.get(req.order_no)
             if order is None or order.status == OPEN:
                 raise EnvelopeError(codes.ORDER_STATE_CONFLICT, "pre-settle (4004) first")
@@ -136,6 +126,10 @@ class InsuranceSettlement:
             if fees.total_fen != order.medfee_sumamt_fen:
                 raise EnvelopeError(codes.AMOUNT_MISMATCH, "fees changed since pre-settle")
             node = inputs.settle_node(order, fees, id_card_no, order.acct_used)
+            if not lease.confirm():  # lapsed meanwhile: another worker may be settling
+                raise EnvelopeError(
+                    codes.ORDER_STATE_CONFLICT, "order lock lost before 2207; query 4007"
+                )
             answer = self.center.ask(
                 "2207",
                 node,
@@ -176,9 +170,9 @@ class InsuranceSettlement:
 
     def _try_resolve(self, order_no: str, trace_id: str, who: Operator) -> None:
         """Resolve a lost settle unless another worker is on the order or the center is away."""
-        with self._order_lock(order_no) as held:
+        with self._order_lock(order_no) as lease:
             order = self.orders.get(order_no)
-            if not held or order is None or order.status not in (OPEN, PRESETTLED):
+            if lease is None or order is None or order.status not in (OPEN, PRESETTLED):
                 return
             try:
                 self.undo.resolve_lost_settles(order, trace_id, who)

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import logging
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from envelope import clock, codes
 from envelope.codes import EnvelopeError
 from insurance_frontend.ledger import FAILED, OK, aware
+from insurance_frontend.locks import held
 from insurance_frontend.models import SignInRow
 from insurance_frontend.national import NationalClient
 from servicekit.db import transaction
@@ -30,6 +32,7 @@ from servicekit.db import transaction
 log = logging.getLogger("insurance_frontend.signin")
 
 LOCK_NAME = "insfe:signin:lock"
+LOCK_SECONDS = 120.0  # how long a killed worker keeps the others from signing in
 TRIED_KEY = "insfe:signin:tried:"  # + date: the daily cycle was tried on first use that day
 
 
@@ -101,11 +104,14 @@ class SignIns:
             self._sign_out(target)
         return target
 
-    def _lock(self) -> Any:
-        lock = self.redis.lock(LOCK_NAME, timeout=120, blocking_timeout=30)
-        if not lock.acquire():
-            raise EnvelopeError(codes.INSURANCE_UNAVAILABLE, "insurance sign-in in progress")
-        return _Held(lock)
+    @contextmanager
+    def _lock(self) -> Iterator[None]:
+        # Renewed while a cycle runs (locks.py): a few slow sign-outs and a sign-in must not
+        # let a second worker open another serial, nor fail a sign-in already recorded.
+        with held(self.redis, LOCK_NAME, LOCK_SECONDS, wait=30) as lease:
+            if lease is None:
+                raise EnvelopeError(codes.INSURANCE_UNAVAILABLE, "insurance sign-in in progress")
+            yield
 
     def _daily_on_first_use(self) -> None:
         """Without the scheduler, the first use of a day runs the cycle once (failures logged)."""
@@ -159,19 +165,6 @@ class SignIns:
             )
         log.info("signed in to the insurance center")
         return sign_no
-
-
-class _Held:
-    """A Redis lock already acquired, released on leaving the with block."""
-
-    def __init__(self, lock: Any) -> None:
-        self.lock = lock
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        self.lock.release()
 
 
 def _sign_error(what: str, reached: bool, outcome: str, err_msg: str) -> EnvelopeError:

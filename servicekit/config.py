@@ -5,6 +5,7 @@ Harmless settings have defaults; secrets and peer URLs fail at start-up when mis
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 
 from envelope.keys import KeyRing
@@ -53,7 +54,8 @@ def link_ring(environ: Mapping[str, str], link: str) -> KeyRing:
 def seconds(
     environ: Mapping[str, str], name: str, default: float, *, allow_zero: bool = True
 ) -> float:
-    """A duration setting in seconds (``2`` or ``0.5``), never negative."""
+    """A duration setting in seconds (``2`` or ``0.5``), never negative. ``allow_zero=False``
+    for timeouts, where 0 is no usable value (a Redis lock with timeout 0 never expires)."""
     value = environ.get(name, "").strip()
     if not value:
         return default
@@ -61,10 +63,12 @@ def seconds(
         parsed = float(value)
     except ValueError as exc:
         raise MissingSetting(f"setting {name} must be a number of seconds") from exc
-    if parsed < 0 or (parsed == 0 and not allow_zero):
-        raise MissingSetting(
-            f"setting {name} must be {'' if allow_zero else 'more than '}0 or more"
-        )
+    if not math.isfinite(parsed):  # "nan" and "inf" parse, but are no duration
+        raise MissingSetting(f"setting {name} must be a number of seconds")
+    if allow_zero and parsed < 0:
+        raise MissingSetting(f"setting {name} must be 0 or more")
+    if not allow_zero and parsed <= 0:
+        raise MissingSetting(f"setting {name} must be more than 0")
     return parsed
 
 
@@ -79,6 +83,6 @@ def seconds_list(
         parsed = tuple(float(part) for part in value.split(",") if part.strip())
     except ValueError as exc:
         raise MissingSetting(f"setting {name} must be a comma list of seconds") from exc
-    if not parsed or any(part < 0 for part in parsed):
+    if not parsed or any(part < 0 or not math.isfinite(part) for part in parsed):
         raise MissingSetting(f"setting {name} must list durations of 0 seconds or more")
     return parsed

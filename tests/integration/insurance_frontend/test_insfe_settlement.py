@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import pytest
 import requests
 from flask import Flask
 
@@ -29,6 +33,19 @@ ZHANG_WEI_ID = "110105198001010016"
 def year_usage(person: dict[str, Any]) -> dict[str, int]:
     """The person's deductible and pool use of this year at the center (zero when none)."""
     return dict(person["years"].get(str(clock.today().year), {"dedc_fen": 0, "hifp_fen": 0}))
+
+
+def slow_center(center: str, infno: str, seconds: float) -> None:
+    spec = {"infno": infno, "mode": "delay", "seconds": seconds}
+    assert requests.post(f"{center}/sim/faults", json=spec, timeout=5).status_code == 201
+
+
+def wait_for_2207_sent(app: Flask, order_no: str) -> None:
+    """Until the order's 2207 is in the ledger, i.e. on its way to the (slow) center."""
+    deadline = time.monotonic() + 10
+    while not any(r.infno == "2207" for r in parts(app).ledger.rows(order_no)):
+        assert time.monotonic() < deadline, "no 2207 was sent"
+        time.sleep(0.05)
 
 
 def test_insured_person_info_answers_balance_in_fen(app: Flask) -> None:
@@ -174,3 +191,64 @@ def test_center_down_at_start_is_signed_in_on_first_use(settings: Settings, tmp_
     with serving(center_app(center_dir), port):
         assert send(app, "4003", {"id_card_no": ZHANG_WEI_ID, "name": "张伟"})[0] == "0000"
     assert parts(app).signins.current() is not None
+
+
+def test_settle_slower_than_the_order_lock_answers_settled_and_a_retry_meanwhile_gets_2014(
+    settings: Settings, his: FakeHis, center: str
+) -> None:
+    app = create_app(dataclasses.replace(settings, order_lock_seconds=0.2))
+    body = reg_body(his)
+    pre = send(app, "4004", body)
+    assert pre[0] == "0000"
+    slow_center(center, "2207", 3)
+    with ThreadPoolExecutor(1) as pool:
+        first = pool.submit(send, app, "4005", body)
+        wait_for_2207_sent(app, body["order_no"])
+        time.sleep(0.5)  # the lock's timeout has passed twice over: it is renewed
+        retry = send(app, "4005", body)
+        settled = first.result(timeout=15)
+    assert retry[0] == "2014", retry
+    assert settled[0] == "0000" and settled[2]["status"] == "SETTLED", settled
+    rows = [(r.infno, r.outcome) for r in parts(app).ledger.rows(body["order_no"])]
+    assert [row for row in rows if row[0] in ("2207", "2601")] == [("2207", "OK")]
+    psn_no = pre[2]["psn_no"]
+    listed = requests.get(f"{center}/sim/settlements?psn_no={psn_no}", timeout=5).json()
+    assert [s["state"] for s in listed["settlements"]] == ["SETTLED"]
+
+
+def test_order_lock_lost_during_2207_still_answers_the_settlement(
+    app: Flask, his: FakeHis, center: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    body = reg_body(his)
+    assert send(app, "4004", body)[0] == "0000"
+    slow_center(center, "2207", 1)
+    logs = caplog.at_level(logging.WARNING, "insurance_frontend.locks")
+    with logs, ThreadPoolExecutor(1) as pool:
+        first = pool.submit(send, app, "4005", body)
+        wait_for_2207_sent(app, body["order_no"])
+        parts(app).redis.delete(f"insfe:order:{body['order_no']}")  # e.g. Redis restarted
+        settled = first.result(timeout=15)
+    # booked at the center and here: a 9999 now would make the cloud refund a settled order
+    assert settled[0] == "0000" and settled[2]["status"] == "SETTLED", settled
+    assert send(app, "4007", {"order_no": body["order_no"]})[2]["status"] == "SETTLED"
+    assert "not released cleanly" in caplog.text
+
+
+def test_order_lock_taken_over_before_2207_refuses_with_2014_and_sends_no_2207(
+    app: Flask, his: FakeHis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    body = reg_body(his)
+    assert send(app, "4004", body)[0] == "0000"
+    settlement, redis = parts(app).services.settlement, parts(app).redis
+    key, real_patient = f"insfe:order:{body['order_no']}", settlement.hip.patient
+
+    def patient_while_the_lock_is_lost(mrn: str, trace_id: str) -> dict[str, Any]:
+        redis.set(key, "another worker")  # the lock lapsed and another worker took it
+        return real_patient(mrn, trace_id)
+
+    monkeypatch.setattr(settlement.hip, "patient", patient_while_the_lock_is_lost)
+    code, msg, _ = send(app, "4005", body)
+    assert code == "2014" and "4007" in msg
+    assert not [r for r in parts(app).ledger.rows(body["order_no"]) if r.infno == "2207"]
+    assert redis.get(key) == b"another worker"  # the other worker's lock is left alone
+    assert send(app, "4007", {"order_no": body["order_no"]})[2]["status"] == "PRESETTLED"

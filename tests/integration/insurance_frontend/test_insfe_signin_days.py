@@ -10,6 +10,7 @@ import pytest
 import requests
 from flask import Flask
 
+from insurance_frontend import signin
 from insurance_frontend.ledger import aware
 from insurance_frontend.scheduler import daily_cycle, parse_at
 from insurance_frontend.signin import SignIns
@@ -96,6 +97,17 @@ def test_failed_sign_in_after_sign_out_is_retried_until_it_works(
     waits: list[float] = []
     second = daily_cycle(signins, attempts=4, backoff_seconds=1.0, sleep=waits.append)
     assert second and second != first.sign_no and waits == [1.0, 2.0]
+
+
+def test_sign_in_slower_than_its_lock_timeout_keeps_the_lock_and_answers(
+    app: Flask, center: str, signins: SignIns, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(signin, "LOCK_SECONDS", 0.2)
+    spec = {"infno": "9001", "mode": "delay", "seconds": 1}
+    assert requests.post(f"{center}/sim/faults", json=spec, timeout=5).status_code == 201
+    fresh = signins.sign_in_now()  # renewed meanwhile: released cleanly, no LockNotOwnedError
+    assert [r.sign_no for r in signins.open_serials()] == [fresh]
+    assert parts(app).redis.get(signin.LOCK_NAME) is None
 
 
 def test_sign_in_time_is_read_as_hours_and_minutes() -> None:
