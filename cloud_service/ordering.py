@@ -16,7 +16,7 @@ from cloud_service.hospital import require_ok
 from cloud_service.models import Order, OrderEvent
 from cloud_service.slot_gate import Verdict
 from cloud_service.split import check_split
-from cloud_service.steps import settle_body
+from cloud_service.steps import expiry, settle_body
 from envelope import clock, codes
 from servicekit.db import transaction
 
@@ -57,48 +57,52 @@ def create_registration(
     # before the record check: during a rush most patients stop here, and a full clinic is
     # public knowledge (the catalogue shows remaining = 0)
     holds_count = _pass_gate(deps, schedule_id, trace_id)
+    stored: Order | None = None
     try:
         check_payer(deps, user_id, mrn, pay_mode, channel)
-    except CloudError:
-        _give_back(deps, schedule_id, holds_count)
-        raise
-    order = Order(
-        order_no=new_order_no("REG"),
-        user_id=user_id,
-        mrn=mrn,
-        kind="REG",
-        state=saga.CREATED,
-        pay_mode=pay_mode,
-        channel=channel,
-        schedule_id=schedule_id,
-        trace_id=trace_id,
-    )
-    with transaction(deps.sessions) as session:
-        saga.record_created(session, order, "registration order created")
-    body: dict[str, Any] = {"schedule_id": schedule_id, "mrn": mrn, "order_no": order.order_no}
-    if slot_id:
-        body["slot_id"] = slot_id
-    reply = deps.hospital.call("2006", body, trace_id=trace_id, operator=user_id)
-    if not reply.ok and reply.result_code == codes.SLOT_SOLD_OUT and not slot_id and deps.slot_gate:
-        deps.slot_gate.full(schedule_id)
-    elif not reply.ok:
-        _give_back(deps, schedule_id, holds_count)
-    if reply.outcome_unknown:
+        order = Order(
+            order_no=new_order_no("REG"),
+            user_id=user_id,
+            mrn=mrn,
+            kind="REG",
+            state=saga.CREATED,
+            pay_mode=pay_mode,
+            channel=channel,
+            schedule_id=schedule_id,
+            trace_id=trace_id,
+        )
         with transaction(deps.sessions) as session:
-            saga.enqueue(session, order.order_no, "lock_query", clock.now())
-        raise CloudError(codes.TIMED_OUT, f"booking of order {order.order_no} is being checked")
-    if not reply.ok:
-        with transaction(deps.sessions) as session:
-            saga.move(
-                session,
-                order.order_no,
-                saga.CREATED,
-                saga.CANCELLED,
-                note=f"{reply.result_code} {reply.result_msg}",
-                failure=reply.result_msg,
-            )
-        raise CloudError(reply.result_code, reply.result_msg)
-    return _store_lock(deps, order.order_no, reply.body)
+            saga.record_created(session, order, "registration order created")
+        body: dict[str, Any] = {"schedule_id": schedule_id, "mrn": mrn, "order_no": order.order_no}
+        if slot_id:
+            body["slot_id"] = slot_id
+        reply = deps.hospital.call("2006", body, trace_id=trace_id, operator=user_id)
+        sold_out = reply.result_code == codes.SLOT_SOLD_OUT and not slot_id
+        if sold_out and deps.slot_gate is not None:
+            deps.slot_gate.full(schedule_id)
+            holds_count = False  # the count is 0 now, as the HIS says: nothing to give back
+        if reply.outcome_unknown:
+            with transaction(deps.sessions) as session:
+                saga.enqueue(session, order.order_no, "lock_query", clock.now())
+            raise CloudError(codes.TIMED_OUT, f"booking of order {order.order_no} is being checked")
+        if not reply.ok:
+            with transaction(deps.sessions) as session:
+                saga.move(
+                    session,
+                    order.order_no,
+                    saga.CREATED,
+                    saga.CANCELLED,
+                    note=f"{reply.result_code} {reply.result_msg}",
+                    failure=reply.result_msg,
+                )
+            raise CloudError(reply.result_code, reply.result_msg)
+        stored = _store_lock(deps, order.order_no, reply.body)
+        return stored
+    finally:
+        # Only a stored lock keeps the slot taken from the gate (its release gives it back);
+        # a refusal, a lost reply (asked again by lock_query) or any failure gives it back now.
+        if stored is None:
+            _give_back(deps, schedule_id, holds_count)
 
 
 def _pass_gate(deps: Deps, schedule_id: str, trace_id: str) -> bool:
@@ -126,7 +130,9 @@ def _give_back(deps: Deps, schedule_id: str, holds_count: bool) -> None:
         deps.slot_gate.give_back(schedule_id)
 
 
-def _store_lock(deps: Deps, order_no: str, lock: dict[str, Any]) -> Order:
+def _store_lock(deps: Deps, order_no: str, lock: dict[str, Any], expire: bool = False) -> Order:
+    """Keep the HIS's lock on the order; with ``expire``, also the step that gives it up
+    if it is not paid in time."""
     fees = lock.get("fees") or {}
     with transaction(deps.sessions) as session:
         order = session.get(Order, order_no)
@@ -137,6 +143,8 @@ def _store_lock(deps: Deps, order_no: str, lock: dict[str, Any]) -> Order:
         order.result_json = json.dumps(
             {"lock_status": lock.get("status"), "expires_at": lock.get("expires_at")}
         )
+        if expire:
+            saga.enqueue(session, order_no, "expire", expiry(deps, order))
         return order
 
 

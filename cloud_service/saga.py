@@ -31,7 +31,14 @@ REVERSING = "REVERSING"
 
 
 class RetryLater(Exception):
-    """A step could not finish now (outcome unknown or a peer down); run it again later."""
+    """A step could not finish now (outcome unknown or a peer down); run it again later.
+
+    ``not_before``: the step cannot succeed before then (a deadline not reached yet), so its
+    row waits for it instead of being tried every minute."""
+
+    def __init__(self, reason: str, not_before: datetime | None = None) -> None:
+        super().__init__(reason)
+        self.not_before = not_before
 
 
 FINAL = frozenset({CONFIRMED, CANCELLED, CLOSED, REFUNDED})
@@ -109,9 +116,12 @@ def claim_due(
     query = select(OutboxStep).where(OutboxStep.done_at.is_(None), OutboxStep.due_at <= now, free)
     if order_no is not None:
         query = query.where(OutboxStep.order_no == order_no)
-    candidates = session.scalars(query.order_by(OutboxStep.due_at).limit(limit)).all()
-    claimed = []
+    # a few more than asked: drainers looking at once all see the same first rows
+    candidates = session.scalars(query.order_by(OutboxStep.due_at).limit(limit + 8)).all()
+    claimed: list[OutboxStep] = []
     for row in candidates:
+        if len(claimed) == limit:
+            break
         result = session.execute(
             update(OutboxStep)
             .where(
@@ -139,15 +149,18 @@ def finish_step(session: Session, step_id: int) -> None:
     )
 
 
-def retry_step(session: Session, step_id: int, attempts: int, error: str) -> None:
-    """Release an outbox row to run again after an exponential backoff (at most a minute)."""
-    delay = min(2 ** max(attempts - 1, 0), 60)
+def retry_step(
+    session: Session, step_id: int, attempts: int, error: str, not_before: datetime | None = None
+) -> None:
+    """Release an outbox row to run again after an exponential backoff (at most a minute),
+    or at ``not_before`` when that is later."""
+    due = clock.now() + timedelta(seconds=min(2 ** max(attempts - 1, 0), 60))
+    if not_before is not None:
+        due = max(due, not_before)
     session.execute(
         update(OutboxStep)
         .where(OutboxStep.id == step_id)
-        .values(
-            due_at=clock.now() + timedelta(seconds=delay), leased_until=None, last_error=error[:500]
-        )
+        .values(due_at=due, leased_until=None, last_error=error[:500])
     )
 
 
@@ -171,8 +184,3 @@ def next_step(state: str, pay_mode: str, has_lock: bool) -> str | None:
     if state == CREATED and has_lock:
         return "expire"
     return NEXT_STEP.get(state)
-
-
-def pending_orders(session: Session) -> set[str]:
-    """Order numbers with an outbox row not done yet."""
-    return set(session.scalars(select(OutboxStep.order_no).where(OutboxStep.done_at.is_(None))))

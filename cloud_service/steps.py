@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from cloud_service import saga
@@ -193,31 +194,59 @@ def payment_deadline(deps: Deps, order: Order) -> None:
         )
 
 
+# What 2007 answers when the HIS holds the slot no more: released now or before (0000), a
+# lock it never knew (2008) or one that lapsed (2003). Any other answer may leave it held.
+LOCK_GONE = frozenset({codes.SUCCESS, codes.RECORD_NOT_FOUND, codes.LOCK_EXPIRED})
+
+
 def release_lock(deps: Deps, order: Order) -> None:
-    """Give an unpaid registration's slot back (2007); a lock already gone is fine."""
+    """Give an unpaid registration's slot back (2007); a lock already gone is fine, and
+    anything else is tried again: the order is not closed while the HIS may hold its slot."""
     if order.kind != "REG" or not order.lock_id:
         return
     body = {"lock_id": order.lock_id, "mrn": order.mrn}
     reply = deps.hospital.call("2007", body, trace_id=order.trace_id)
-    if reply.outcome_unknown or reply.result_code.startswith(("3", "9")):
-        raise RetryLater(f"slot release unknown ({reply.result_code})")
+    if reply.result_code == codes.PAST_CUTOFF and order.visit_date:
+        # The HIS cancels a booking only until its clinic opens and then keeps it as a
+        # no-show: once the visit day is over, that holds nothing anyone could use.
+        day_over = _end_of_day(order.visit_date)
+        if clock.now() >= day_over:
+            log.info("order %s: booking past its cut-off left to lapse", order.order_no)
+            return
+        raise RetryLater(f"booking kept until its day is over: {reply.result_msg}", day_over)
+    if reply.result_code not in LOCK_GONE:
+        raise RetryLater(f"slot not released ({reply.result_code} {reply.result_msg})")
     if deps.slot_gate is not None:
         deps.slot_gate.give_back(order.schedule_id)
 
 
+def _end_of_day(day: str) -> datetime:
+    """Midnight after a day (yyyy-mm-dd) in Asia/Shanghai."""
+    return datetime.combine(date.fromisoformat(day) + timedelta(days=1), time(), clock.SHANGHAI)
+
+
+def expiry(deps: Deps, order: Order) -> datetime:
+    """When an unpaid order holding a slot is given up. A booking for a later day may be
+    paid on its visit day only (ordering.start_payment), so it lasts until that day is
+    over; a lock for today lasts the payment window."""
+    booked_on = order.created_at.astimezone(clock.SHANGHAI).date()
+    if order.visit_date and order.visit_date > booked_on.isoformat():  # both yyyy-mm-dd
+        return _end_of_day(order.visit_date)
+    return order.created_at + deps.payment_window
+
+
 def expire_unpaid(deps: Deps, order: Order) -> None:
     """Recovery of an order a crash left before its cashier opened (CREATED with a lock,
-    PRESETTLED; no channel order exists before AWAITING_PAYMENT): once the payment window
-    has passed, cancel it and release the slot."""
+    PRESETTLED; no channel order exists before AWAITING_PAYMENT): once it expires, cancel it
+    and release the slot. Until then the step waits, pending."""
     if order.state == saga.PRESETTLED and order.cash_fen == 0:
         settle(deps, order)
         return
     if order.state not in (saga.CREATED, saga.PRESETTLED):
         return
-    if order.visit_date and order.visit_date > clock.today().isoformat():
-        return  # a booking for a later day: paid on that day, nothing to expire now
-    if clock.now() < order.created_at + deps.payment_window:
-        raise RetryLater("the payment window is still open")
+    due = expiry(deps, order)
+    if clock.now() < due:
+        raise RetryLater(f"unpaid order expires at {clock.iso(due)}", not_before=due)
     release_lock(deps, order)
     with transaction(deps.sessions) as session:
         saga.move(
@@ -225,7 +254,7 @@ def expire_unpaid(deps: Deps, order: Order) -> None:
             order.order_no,
             order.state,
             saga.CANCELLED,
-            note="never paid within the payment window; slot released",
+            note="never paid in time; slot released",
         )
 
 
@@ -239,9 +268,9 @@ def lock_query(deps: Deps, order: Order) -> None:
     if status.body.get("status") in ("LOCKED", "BOOKED"):
         from cloud_service.ordering import _store_lock
 
-        _store_lock(deps, order.order_no, status.body)
-        with transaction(deps.sessions) as session:  # unpaid in time: released by "expire"
-            saga.enqueue(session, order.order_no, "expire", order.created_at + deps.payment_window)
+        # the "expire" step in the lock's own commit: were they apart, a crash in between
+        # would leave the order with this step done, which recovery takes as "left as is"
+        _store_lock(deps, order.order_no, status.body, expire=True)
         return
     with transaction(deps.sessions) as session:
         saga.move(

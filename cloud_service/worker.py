@@ -1,7 +1,7 @@
 """The saga worker: drains the outbox, so every non-final order moves on after any crash.
 
 Steps wait mostly on the network (gateway, intranet, insurance center, channels), so the
-worker drains with several threads; each claims its own steps by lease. A notification's
+worker drains with several threads; each claims one step at a time, by lease. A notification's
 request hands its order to a small pool of this process's threads (``drive_soon``) and
 answers at once: the channel never waits for a settlement.
 """
@@ -15,7 +15,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 
 from cloud_service import saga
 from cloud_service.deps import Deps
@@ -27,12 +27,20 @@ from servicekit.logs import bind_trace_id
 
 log = logging.getLogger(__name__)
 RESUME_GRACE_SECONDS = 30.0  # also how often the worker looks for stranded orders
+# A claimed step is leased for longer than one step can take, or another drainer would run
+# it a second time meanwhile. At the default timeouts the longest, payment_deadline, takes
+# under a minute: two channel calls (WeChat 3 s connect + 10 s read, Alipay 10 s + 10 s) and
+# a 2007 (2 s + GATEWAY_TIMEOUT_SECONDS, 15); settle, confirm and reverse make two hospital
+# calls (34 s). 120 s is twice that; raise it with GATEWAY_TIMEOUT_SECONDS above about 30.
+STEP_LEASE_SECONDS = 120
 
 
-def drain_once(deps: Deps, limit: int = 20, order_no: str | None = None) -> int:
-    """Run every due outbox step (of one order, when given); return how many ran."""
+def drain_once(deps: Deps, order_no: str | None = None) -> int:
+    """Claim one due outbox step (of one order, when given) and run it; return how many ran
+    (0 or 1). One at a time, so that a lease starts when its step does: steps claimed
+    together would wait for each other while their leases ran out (threads run in parallel)."""
     with transaction(deps.sessions) as session:
-        rows = saga.claim_due(session, limit, order_no=order_no)
+        rows = saga.claim_due(session, 1, STEP_LEASE_SECONDS, order_no=order_no)
         claimed = [(row.id, row.step, row.order_no, row.attempts + 1) for row in rows]
     for step_id, step, row_order, attempts in claimed:
         _run(deps, step_id, step, row_order, attempts)
@@ -46,7 +54,7 @@ def _run(deps: Deps, step_id: int, step: str, order_no: str, attempts: int) -> N
     except RetryLater as exc:
         log.warning("order %s step %s will retry: %s", order_no, step, exc)
         with transaction(deps.sessions) as session:
-            saga.retry_step(session, step_id, attempts, str(exc))
+            saga.retry_step(session, step_id, attempts, str(exc), exc.not_before)
         return
     except Exception as exc:  # a bug or an outage must not stop the worker
         log.exception("order %s step %s failed", order_no, step)
@@ -95,31 +103,31 @@ def _drive_logged(deps: Deps, order_no: str) -> None:
         log.exception("driving order %s failed; the worker will retry it", order_no)
 
 
-def pending_steps(deps: Deps) -> int:
-    """How many outbox steps are not done yet."""
-    with deps.sessions() as session:
-        return len(session.scalars(select(OutboxStep.id).where(OutboxStep.done_at.is_(None))).all())
-
-
 def resume_all(deps: Deps, grace_seconds: float = RESUME_GRACE_SECONDS) -> int:
     """Give every non-final order without a pending step the step that moves it on; return
     how many were re-enqueued (a crash between a commit and its step leaves none behind).
 
-    Orders changed within ``grace_seconds`` are left alone: a request may still be at work."""
+    An order whose last step finished after its last change was left where it is on purpose
+    (a refund the channel refused waits for a person), so it is not resumed. Orders changed
+    within ``grace_seconds`` are left alone too: a request may still be at work."""
     quiet_since = clock.now() - timedelta(seconds=grace_seconds)
+    taken_care_of = exists().where(
+        OutboxStep.order_no == Order.order_no,
+        OutboxStep.done_at.is_(None) | (OutboxStep.done_at >= Order.updated_at),
+    )
     with transaction(deps.sessions) as session:
-        pending = saga.pending_orders(session)
         stranded = session.execute(
             select(Order.order_no, Order.state, Order.pay_mode, Order.lock_id).where(
                 Order.state.not_in(saga.FINAL),
                 Order.updated_at <= quiet_since,
                 Order.created_at <= quiet_since,
+                ~taken_care_of,
             )
         ).all()
         resumed = 0
         for order_no, state, pay_mode, lock_id in stranded:
             step = saga.next_step(state, pay_mode, lock_id is not None)
-            if order_no in pending or step is None:
+            if step is None:
                 continue
             saga.enqueue(session, order_no, step, clock.now())
             resumed += 1
@@ -156,7 +164,7 @@ def _drain_forever(
             if resume and time.monotonic() >= next_resume:
                 resume_all(deps)
                 next_resume = time.monotonic() + RESUME_GRACE_SECONDS
-            ran = drain_once(deps, limit=4)
+            ran = drain_once(deps)
         except Exception:
             log.exception("outbox drain failed")
             ran = 0

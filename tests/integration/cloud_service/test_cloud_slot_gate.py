@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from redis import Redis
 
-from cloud_service import accounts, ordering, registrations
+from cloud_service import accounts, ordering, registrations, saga
 from cloud_service.deps import Deps
 from cloud_service.errors import CloudError
 from cloud_service.slot_gate import SlotGate
@@ -141,3 +141,40 @@ def test_a_quiet_clinic_is_never_counted(deps: Deps, hospital: FakeHospital) -> 
         _register(deps, _patient(deps, f"1380000006{n}"))
     assert "2005" not in hospital.codes()  # five patients in a second: not busy
     assert hospital.codes().count("2006") == 5
+
+
+def _hospital_down(_body: dict[str, object]) -> Reply:
+    raise ConnectionError("gateway down")
+
+
+def _ledger_down(*_args: object) -> None:
+    raise OSError("database down")
+
+
+@pytest.mark.parametrize("failure", ["hospital call", "order not recorded", "lock not stored"])
+def test_a_failure_before_the_lock_is_stored_gives_the_slot_back(
+    deps: Deps, hospital: FakeHospital, monkeypatch: pytest.MonkeyPatch, failure: str
+) -> None:
+    user = _patient(deps, "13800000071")
+    if failure == "hospital call":
+        hospital.then("2006", _hospital_down)
+    elif failure == "order not recorded":
+        monkeypatch.setattr(saga, "record_created", _ledger_down)
+    else:
+        monkeypatch.setattr(ordering, "_store_lock", _ledger_down)
+    with pytest.raises((ConnectionError, OSError)):
+        _register(deps, user)
+    assert deps.slot_gate is not None
+    assert deps.slot_gate.redis.get("cloud:slots:S1") == b"2"  # given back
+
+
+def test_a_stored_lock_keeps_its_slot_and_a_lost_lock_reply_gives_it_back(
+    deps: Deps, hospital: FakeHospital
+) -> None:
+    first, second = _patient(deps, "13800000081"), _patient(deps, "13800000082")
+    _register(deps, first)
+    assert deps.slot_gate is not None
+    assert deps.slot_gate.redis.get("cloud:slots:S1") == b"1"  # held by the stored lock
+    hospital.then("2006", Reply(codes.TIMED_OUT, "reply lost"))
+    assert _refusal(deps, second) == codes.TIMED_OUT
+    assert deps.slot_gate.redis.get("cloud:slots:S1") == b"1"  # as before: asked again (2010)

@@ -28,6 +28,32 @@ def test_a_leased_step_is_passed_over_by_the_next_claim(
     assert len(first) == 1 and second == []
 
 
+def test_a_drainer_claims_one_step_at_a_time_leased_for_longer_than_it_can_take(
+    deps: Deps, channel: BillingChannel, hospital: FakeHospital
+) -> None:
+    """A drainer that claimed several steps would run them one after another while their
+    leases ran out, and another drainer would run the later ones a second time."""
+    orders = [paid_order(deps, channel, "SELF_PAY", f"1390000{n:04d}") for n in range(3)]
+    seen: list[tuple[int, float]] = []
+
+    def confirm(body: dict[str, object]) -> Reply:
+        with deps.sessions() as session:
+            leases = session.scalars(
+                select(OutboxStep.leased_until).where(OutboxStep.leased_until.is_not(None))
+            ).all()
+        seen.append((len(leases), min((at - clock.now()).total_seconds() for at in leases)))
+        return ok(reg_no="REG1", visit_no="V1", queue_no=1)
+
+    hospital.then("2008", confirm)
+    assert worker.drain_once(deps) == 1
+    run_all(deps)
+    assert all(ordering.reload(deps, o).state == saga.CONFIRMED for o in orders)
+    assert [leased for leased, _ in seen] == [1, 1, 1]  # the others stay free meanwhile
+    # the longest step at the default timeouts: two channel calls (up to 20 s each) and a
+    # 2007 through the gateway (2 + 15 s)
+    assert all(left > 2 * 20 + 17 for _, left in seen)
+
+
 def test_several_drainers_finish_every_order_once(
     deps: Deps, channel: BillingChannel, hospital: FakeHospital
 ) -> None:
