@@ -46,8 +46,8 @@ e2e: venv ## End-to-end tests (every service a real gunicorn process)
 chaos-short: venv ## About 30 orders while services are SIGKILLed and replies dropped (in make test)
 	$(PYTEST) tests/chaos -q
 
-chaos: venv ## 200+ orders under SIGKILLs, dropped replies, late notifications; one summary line
-	$(BIN)/python -m tests.chaos.run --orders 200
+chaos: venv ## 200+ orders under SIGKILLs, lost replies, late notifications and a busy process per core (CHAOS_ARGS=--no-contention: none); report in var/chaos/
+	$(BIN)/python -m tests.chaos.run --orders 200 $(CHAOS_ARGS)
 
 zones: venv ## The zones in network namespaces (needs root and `ip netns`; skipped otherwise)
 	$(PYTEST) tests/zones -q -rs

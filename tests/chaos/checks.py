@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections import Counter, defaultdict
+from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,17 @@ from envelope import clock
 from tests.e2e.his_access import hospital_client
 
 FINAL = ("CONFIRMED", "CANCELLED", "CLOSED", "REFUNDED")
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One broken rule and the orders it is about (none for a ledger-wide difference)."""
+
+    text: str
+    order_nos: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        return self.text
 
 
 def _rows(path: Path, sql: str) -> list[tuple[Any, ...]]:
@@ -55,18 +67,28 @@ def his_recorded(stack: Stack) -> dict[str, dict[str, Any]]:
     return {no: json.loads(settlement or "{}") for no, settlement in regs + charges}
 
 
-def _his_double_sales(stack: Stack) -> list[str]:
+def _his_double_sales(stack: Stack) -> list[Violation]:
     db = stack.var_dir / "integration_platform.db"
-    held = _rows(
-        db,
-        "SELECT slot_id, COUNT(*) FROM registrations WHERE status IN "
-        "('LOCKED','BOOKED','CONFIRMED') GROUP BY slot_id HAVING COUNT(*) > 1",
-    )
-    out = [f"slot {slot} held {n} times" for slot, n in held]
-    paid = Counter()  # type: Counter[str]
-    for (bill_nos,) in _rows(db, "SELECT bill_nos FROM charges WHERE status = 'PAID'"):
-        paid.update(json.loads(bill_nos))
-    out += [f"bill {bill} paid {n} times" for bill, n in paid.items() if n > 1]
+    held: dict[str, list[str]] = defaultdict(list)
+    active = "SELECT slot_id, order_no FROM registrations WHERE status IN "
+    for slot, order_no in _rows(db, active + "('LOCKED','BOOKED','CONFIRMED')"):
+        held[slot].append(order_no)
+    out = [
+        Violation(f"slot {slot} held {len(nos)} times", tuple(nos))
+        for slot, nos in held.items()
+        if len(nos) > 1
+    ]
+    paid: dict[str, list[str]] = defaultdict(list)
+    for order_no, bill_nos in _rows(
+        db, "SELECT order_no, bill_nos FROM charges WHERE status = 'PAID'"
+    ):
+        for bill in json.loads(bill_nos):
+            paid[bill].append(order_no)
+    out += [
+        Violation(f"bill {bill} paid {len(nos)} times", tuple(nos))
+        for bill, nos in paid.items()
+        if len(nos) > 1
+    ]
     return out
 
 
@@ -75,30 +97,40 @@ def _insured_status(stack: Stack, order_no: str) -> str:
     return str(reply.body.get("status")) if reply.ok else f"error {reply.result_code}"
 
 
-def violations(stack: Stack) -> list[str]:
-    """Every broken rule, one line each; [] when money was never lost."""
-    orders = cloud_orders(stack)
+def _order_violations(
+    o: dict[str, Any], taken: dict[str, int], refunds: dict[str, list[int]], his: dict[str, Any]
+) -> list[str]:
+    no = o["order_no"]
+    out = [f"{no} is still {o['state']}"] if o["state"] not in FINAL else []
+    cash = taken.get(o["out_trade_no"] or "", 0)
+    back = refunds.get(o["out_trade_no"] or "", [])
+    if len(back) > 1:
+        out.append(f"{no} refunded {len(back)} times")
+    recorded = his.get(no)
+    his_cash = int(recorded.get("cash", 0)) if recorded else 0
+    if cash != sum(back) + his_cash:
+        out.append(f"{no}: took {cash}, refunded {sum(back)}, HIS recorded {his_cash}")
+    if (o["state"] == "CONFIRMED") != (recorded is not None):
+        out.append(f"{no} is {o['state']} but the HIS {'has' if recorded else 'lacks'} it")
+    return out
+
+
+def violations(stack: Stack) -> list[Violation]:
+    """Every broken rule, one each; [] when money was never lost."""
     taken, refunds = _taken_and_refunds(stack)
     his = his_recorded(stack)
-    out = [f"{o['order_no']} is still {o['state']}" for o in orders if o["state"] not in FINAL]
-    for o in orders:
+    out: list[Violation] = []
+    for o in cloud_orders(stack):
         no = o["order_no"]
-        cash = taken.get(o["out_trade_no"] or "", 0)
-        back = refunds.get(o["out_trade_no"] or "", [])
-        if len(back) > 1:
-            out.append(f"{no} refunded {len(back)} times")
-        recorded = his.get(no)
-        his_cash = int(recorded.get("cash", 0)) if recorded else 0
-        if cash != sum(back) + his_cash:
-            out.append(f"{no}: took {cash}, refunded {sum(back)}, HIS recorded {his_cash}")
-        if (o["state"] == "CONFIRMED") != (recorded is not None):
-            out.append(f"{no} is {o['state']} but the HIS {'has' if recorded else 'lacks'} it")
+        texts = _order_violations(o, taken, refunds, his)
         if o["pay_mode"] == "INSURANCE":
             settled = _insured_status(stack, no) == "SETTLED"
-            if settled != (recorded is not None):
-                out.append(f"{no}: insurance settled {settled}, HIS recorded {bool(recorded)}")
+            if settled != (no in his):
+                texts.append(f"{no}: insurance settled {settled}, HIS recorded {no in his}")
+        out += [Violation(text, (no,)) for text in texts]
     out += _his_double_sales(stack)
     totals = hospital_client(stack, "INSFE").send("4008", {"date": clock.today().isoformat()})
     if not (totals.ok and totals.body.get("result") == "BALANCED"):
-        out.append(f"insurance ledger and center differ: {totals.body.get('differences')}")
+        differences = totals.body.get("differences")
+        out.append(Violation(f"insurance ledger and center differ: {differences}"))
     return out

@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import requests
@@ -93,12 +93,35 @@ def plans(
     return out
 
 
-def schedules(stack: Stack, orders: int, tag: str) -> list[str]:
-    """Two clinics of today with a slot for every order."""
-    ids = [f"CHAOS{tag}{n}" for n in range(2)]
+def schedules(stack: Stack, orders: int, tag: str, clinics: int = 2) -> list[str]:
+    """``clinics`` clinics of today with a slot for every order."""
+    ids = [f"CHAOS{tag}{n}" for n in range(clinics)]
     for schedule_id in ids:
-        add_todays_schedule(stack, schedule_id, orders // 2 + 5)
+        add_todays_schedule(stack, schedule_id, orders // clinics + 5)
     return ids
+
+
+def top_up(stack: Stack, done: list[Plan], count: int, tag: str, spread: float) -> list[Plan]:
+    """``count`` more registrations by the patients of ``done``, in a clinic of their own
+    (a patient holds one slot of a clinic), for when refusals left the run short of orders."""
+    (schedule_id,) = schedules(stack, count, tag, clinics=1)
+    now = time.monotonic()
+    return [
+        replace(
+            done[n % len(done)],
+            kind="REG",
+            start_after=now + (n / max(count, 1)) * spread,
+            order_no="",
+            outcome=schedule_id,
+        )
+        for n in range(count)
+    ]
+
+
+def outcome_of(plan: Plan) -> dict[str, Any]:
+    """What became of one plan, for the report (no personal data: the record number only)."""
+    keep = ("mrn", "kind", "pay_mode", "channel", "order_no", "outcome")
+    return {name: getattr(plan, name) for name in keep}
 
 
 def _open(plan: Plan) -> dict[str, Any] | None:

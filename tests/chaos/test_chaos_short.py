@@ -19,4 +19,4 @@ def test_short_chaos_run_loses_no_money(tmp_path: Path) -> None:
     print(summary.line())
     assert summary.orders >= ORDERS * 0.8  # a few are refused while their service is down
     assert summary.faults > 0
-    assert summary.violations == [], "\n".join(summary.violations)
+    assert summary.violations == [], "\n".join(map(str, summary.violations))
