@@ -82,11 +82,8 @@ def _wait_final(stack: Stack, seconds: float) -> None:
 TOP_UP_ROUNDS = 5  # refusals while a service is down are made up for, this many times
 
 
-def _place(stack: Stack, orders: int, rng: random.Random, seed: int, threads: int) -> list[Plan]:
+def _place(stack: Stack, plans: list[Plan], orders: int, seed: int, threads: int) -> list[Plan]:
     """Drive the planned orders, then top up until the cloud holds at least ``orders``."""
-    schedule_ids = population.schedules(stack, orders, str(seed))
-    spread = max(20.0, orders * 0.5)  # the chaos lasts as long as orders keep coming
-    plans = population.plans(stack, orders, rng, schedule_ids, spread)
     batch = plans
     for round_no in range(TOP_UP_ROUNDS + 1):
         with ThreadPoolExecutor(threads) as pool:
@@ -104,10 +101,13 @@ def run(stack: Stack, orders: int, seed: int, threads: int = 8) -> Summary:
     the ledgers."""
     started = time.monotonic()
     rng = random.Random(seed)
+    schedule_ids = population.schedules(stack, orders, str(seed))
+    spread = max(20.0, orders * 0.5)  # the chaos lasts as long as orders keep coming
+    plans = population.plans(stack, orders, rng, schedule_ids, spread)
     chaos = Chaos(stack, rng)
     chaos.start()
     try:
-        plans = _place(stack, orders, rng, seed, threads)
+        plans = _place(stack, plans, orders, seed, threads)
     finally:
         chaos.finish()
     print("\n".join(chaos.log))
