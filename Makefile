@@ -21,7 +21,21 @@ venv: $(BIN)/.installed ## Create the virtual environment and install the pinned
 run: venv ## Run the whole system on 127.0.0.1 (ports 8000-8600, Redis 6380) until Ctrl-C
 	$(BIN)/python -m devstack
 
-test: lint unit integration e2e chaos-short zones fuzz browser deploy-check ## Lint and every test tier
+# `make test` runs every step even when one fails, so that its closing summary is complete,
+# then tests.summary exits non-zero if a step failed, errored or collected no tests, and,
+# under CI=true, if any test was skipped.
+CHECKS  := lint
+TIERS   := unit integration e2e chaos-short zones fuzz browser deploy-check
+RESULTS := var/test-results
+# a tier's pytest; it leaves its counts, skip reasons and exit status in $(RESULTS)/<tier>.json
+TIER     = $(PYTEST) -p tests.results --tier-results=$(RESULTS)/$@.json
+
+test: venv ## Lint and every test tier, then one summary of all (CI=true: a skip fails it)
+	@rm -rf $(RESULTS) && mkdir -p $(RESULTS)
+	@for step in $(CHECKS) $(TIERS); do \
+		$(MAKE) --no-print-directory $$step; echo $$? > $(RESULTS)/$$step.status; \
+	done
+	@$(BIN)/python -m tests.summary --results $(RESULTS) $(addprefix --check ,$(CHECKS)) $(TIERS)
 
 lint: venv ## ruff (lint and format check) and mypy
 	$(BIN)/ruff check .
@@ -35,31 +49,31 @@ fmt: venv ## Format the code with ruff
 	$(BIN)/ruff format .
 
 unit: venv ## Unit tests (pure logic, fakes)
-	$(PYTEST) tests/unit -q
+	$(TIER) tests/unit -q
 
 integration: venv ## Integration tests (one app, real Redis and databases)
-	$(PYTEST) tests/integration -q
+	$(TIER) tests/integration -q
 
 e2e: venv ## End-to-end tests (every service a real gunicorn process)
-	$(PYTEST) tests/e2e -q
+	$(TIER) tests/e2e -q
 
 chaos-short: venv ## About 30 orders while services are SIGKILLed and replies dropped (in make test)
-	$(PYTEST) tests/chaos -q
+	$(TIER) tests/chaos -q
 
 chaos: venv ## 200+ orders under SIGKILLs, lost replies, late notifications and a busy process per core (CHAOS_ARGS=--no-contention: none); report in var/chaos/
 	$(BIN)/python -m tests.chaos.run --orders 200 $(CHAOS_ARGS)
 
 zones: venv ## The zones in network namespaces (needs root and `ip netns`; skipped otherwise)
-	$(PYTEST) tests/zones -q -rs
+	$(TIER) tests/zones -q -rs
 
 fuzz: venv ## hypothesis over envelopes, schemathesis over the patient API
-	$(PYTEST) tests/fuzz -q
+	$(TIER) tests/fuzz -q
 
 browser: venv ## Browser tests: Playwright drives Debian's chromium (skipped without it)
-	$(PYTEST) tests/browser -q -rs
+	$(TIER) tests/browser -q -rs
 
 deploy-check: venv ## docker-compose config, and the compose file's commands run as local processes
-	$(PYTEST) tests/deploy -q
+	$(TIER) tests/deploy -q
 
 bench: venv ## Benchmarks on this machine (starts its own stack on free ports); prints a table
 	$(BIN)/python -m bench
