@@ -52,7 +52,11 @@ def postgres_url() -> Iterator[str]:
     except psycopg.OperationalError as exc:
         if os.environ.get("CI"):
             raise
-        pytest.skip(f"no PostgreSQL at {admin}: {exc}")
+        why = str(exc).strip().partition("\n")[0]  # one line: the summary folds reasons
+        pytest.skip(
+            f"no PostgreSQL at {admin} ({why}): apt-get install postgresql and start it, "
+            "or set TEST_POSTGRES_URL (.ci/run does both)"
+        )
     name = f"hp_test_{secrets.token_hex(4)}"
     conn.execute(f'CREATE DATABASE "{name}"')
     base = admin.rsplit("/", 1)[0]

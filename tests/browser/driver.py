@@ -17,18 +17,22 @@ CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "artifacts" / "browser"
 # console staff of the browser tests: name -> (role, password)
 STAFF = {"ops": ("OPERATOR", "ops-password"), "viewer": ("VIEWER", "viewer-password")}
+# what makes the browser tier run, named in its skip reasons (.ci/run does it)
+INSTALL_CHROMIUM = "apt-get install chromium fonts-wqy-zenhei"
 
 needs_chromium = pytest.mark.skipif(
     not CHROMIUM.exists(),
-    reason="Debian's chromium is not installed (/usr/bin/chromium): apt-get install chromium",
+    reason=f"Debian's chromium is not installed ({CHROMIUM}): {INSTALL_CHROMIUM}",
 )
 
 
 def require_browser() -> ModuleType:
     """playwright's sync API, or skip with the reason."""
     if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed (/usr/bin/chromium)")
-    return pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+        pytest.skip(f"Debian's chromium is not installed ({CHROMIUM}): {INSTALL_CHROMIUM}")
+    return pytest.importorskip(
+        "playwright.sync_api", reason="playwright is not installed: make venv (pyproject's dev)"
+    )
 
 
 def shot(page: Any, name: str) -> None:

@@ -36,7 +36,7 @@ def docker_compose_config() -> dict[str, Any]:
     """`docker-compose config` with the development env file, parsed; skip without it."""
     binary = shutil.which("docker-compose")
     if binary is None:
-        pytest.skip("docker-compose is not installed (Debian: apt-get install docker-compose)")
+        pytest.skip("docker-compose is not installed: apt-get install docker-compose")
     done = subprocess.run(
         [binary, "--env-file", str(DEV_ENV_PATH), "-f", str(COMPOSE_PATH), "config"],
         capture_output=True,

@@ -23,13 +23,14 @@ ROOT_NS = ""  # the test runner's own namespace: a patient's phone on the Intern
 def unavailable() -> str:
     """Why namespaces cannot be made here, or "" when they can."""
     if os.geteuid() != 0:
-        return "zones tests need root (they create network namespaces)"
+        return "zones tests need root (they create network namespaces): sudo make zones"
     if shutil.which("ip") is None:
-        return "zones tests need iproute2's `ip`"
+        return "zones tests need iproute2's `ip`: apt-get install iproute2"
     probe = f"hpprobe{secrets.token_hex(3)}"
     made = subprocess.run(["ip", "netns", "add", probe], capture_output=True, check=False)
     if made.returncode != 0:
-        return f"`ip netns add` is not permitted here: {made.stderr.decode().strip()}"
+        why = made.stderr.decode().strip()
+        return f"`ip netns add` refused ({why}): run as root on the host or a privileged container"
     subprocess.run(["ip", "netns", "del", probe], capture_output=True, check=False)
     return ""
 
