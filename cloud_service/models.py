@@ -62,6 +62,7 @@ class Order(Base):
     visit_date: Mapped[str | None] = mapped_column(String(10))
     total_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     cash_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    refunded_fen: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     split_json: Mapped[str | None] = mapped_column(Text)
     setl_id: Mapped[str | None] = mapped_column(String(40))
     out_trade_no: Mapped[str | None] = mapped_column(String(32), unique=True)
@@ -101,6 +102,18 @@ class OutboxStep(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
 
 
+class WindowRefund(Base):
+    """A refund the hospital made at its window (console or notice 6003), recorded once."""
+
+    __tablename__ = "window_refunds"
+    order_no: Mapped[str] = mapped_column(ForeignKey("orders.order_no"), primary_key=True)
+    refund_no: Mapped[str] = mapped_column(String(40), primary_key=True)
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    source: Mapped[str] = mapped_column(String(16))  # CONSOLE or 6003
+    recorded_by: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(ShanghaiDateTime(), default=_now)
+
+
 class ChannelNotice(Base):
     """A payment notification already processed (deduplication by the channel's id)."""
 
@@ -131,6 +144,17 @@ class OperationAudit(Base):
     target: Mapped[str] = mapped_column(String(64), index=True)
     detail: Mapped[str] = mapped_column(Text, default="{}")  # JSON
     at: Mapped[datetime] = mapped_column(ShanghaiDateTime(), default=_now, index=True)
+
+
+class RepairClaim(Base):
+    """A console repair of one difference, claimed before it runs so that it runs once."""
+
+    __tablename__ = "repair_claims"
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    order_no: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40), primary_key=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(ShanghaiDateTime(), default=_now)
 
 
 class ReconciliationRun(Base):

@@ -2,7 +2,7 @@
 
 6001 report ready: acknowledged (the app reads reports live; only the report_id is logged).
 6002 clinic stopped: acknowledged; the refunds of affected orders run through a hook.
-6003 window refund done: the order is marked REFUNDED with the window's facts, once.
+6003 window refund done: the order is marked (partly) refunded with the window's facts, once.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from flask import Blueprint
 
 from cloud_service.deps import Deps
 from cloud_service.errors import CloudError
-from cloud_service.refunds import record_window_refund
+from cloud_service.refunds import DuplicateRefund, record_window_refund
 from envelope import (
     CLOUD,
     HIP,
@@ -44,13 +44,22 @@ def report_ready(deps: Deps, incoming: Incoming) -> dict[str, Any]:
 
 
 def window_refund_done(deps: Deps, incoming: Incoming) -> dict[str, Any]:
-    """6003: record the refund made at the window (idempotent on order_no)."""
+    """6003: record the refund made at the window, once per refund_no; the HIS's retry of a
+    notice already recorded is acknowledged again (its outbox must be able to finish)."""
     order_no = str(incoming.body["order_no"])
     try:
-        record_window_refund(deps, order_no, dict(incoming.body))
+        state = record_window_refund(
+            deps,
+            order_no,
+            dict(incoming.body),
+            source="6003",
+            recorded_by=str(incoming.header.get("operator") or incoming.header["sender"]),
+        )
+    except DuplicateRefund:
+        return {"ack": True, "order_no": order_no, "duplicate": True}
     except CloudError as exc:
         raise EnvelopeError(exc.result_code, exc.result_msg) from exc
-    return {"ack": True, "order_no": order_no}
+    return {"ack": True, "order_no": order_no, "state": state}
 
 
 def clinic_stopped_handler(hook: ClinicStoppedHook | None) -> NoticeHandler:

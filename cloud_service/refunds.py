@@ -12,6 +12,7 @@ import logging
 from typing import Any, Protocol
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 # steps is imported as a module (not its names) so that steps may import this module back.
 from cloud_service import saga
@@ -23,7 +24,7 @@ from cloud_service.channels.base import (
 )
 from cloud_service.deps import Deps
 from cloud_service.errors import CloudError
-from cloud_service.models import Order
+from cloud_service.models import Order, WindowRefund
 from envelope import clock, codes
 from servicekit.db import transaction
 
@@ -121,6 +122,17 @@ def _finish(deps: Deps, order_no: str, note: str) -> None:
         log.info("order %s was already moved on from REFUNDING", order_no)
 
 
+WINDOW_REFUND_NO = "WINDOW"  # a window refund that names no receipt: one per order
+REFUNDABLE = frozenset({saga.CONFIRMED, saga.PARTIALLY_REFUNDED})
+
+
+class DuplicateRefund(CloudError):
+    """This window refund (order and refund number) is recorded already."""
+
+    def __init__(self) -> None:
+        super().__init__(codes.ORDER_STATE_CONFLICT, "这笔窗口退费已登记过，不能重复登记")
+
+
 def _window_note(facts: dict[str, Any]) -> str:
     kept = {
         k: v
@@ -130,32 +142,84 @@ def _window_note(facts: dict[str, Any]) -> str:
     return "refunded offline at the window " + json.dumps(kept, ensure_ascii=False)[:1500]
 
 
-def record_window_refund(deps: Deps, order_no: str, facts: dict[str, Any]) -> None:
-    """Notice 6003: mark a CONFIRMED order REFUNDED with the window's facts; again is a no-op.
+def _refund_fen(facts: dict[str, Any]) -> int | None:
+    """The amount a window refund names (None: all that is left), or 1009."""
+    amount = facts.get("refund_fen")
+    if amount is None:
+        return None
+    if type(amount) is not int or amount <= 0:
+        raise CloudError(codes.BODY_INVALID, "退费金额须为正整数（分）")
+    return amount
 
-    Raises CloudError 2008 for an unknown order and 2014 for an order in another state."""
-    for _ in range(2):  # a second pass when another worker moved the order meanwhile
+
+def record_window_refund(
+    deps: Deps, order_no: str, facts: dict[str, Any], *, source: str, recorded_by: str
+) -> str:
+    """Record a refund the hospital made at its window (a console entry or notice 6003) once,
+    and answer the order's new state: REFUNDED when nothing is left, else PARTIALLY_REFUNDED.
+
+    ``facts``: refund_no (one unnamed refund per order when absent), refund_fen (all that is
+    left when absent), and whatever else the window said (kept in the history, personal
+    fields dropped). Raises 2008 for an unknown order, DuplicateRefund (2014) for a refund
+    number recorded already, 2014 for an order that cannot be refunded, 2006 for more than
+    is left refundable. The refund row and the guarded update on the refunded amount are one
+    transaction, so two identical requests at the same instant cannot both pass."""
+    refund_no = str(facts.get("refund_no") or WINDOW_REFUND_NO)[:40]
+    asked = _refund_fen(facts)
+    for _ in range(3):  # again when another writer moved the order meanwhile
         with deps.sessions() as session:
             order = session.get(Order, order_no)
+            known = session.get(WindowRefund, (order_no, refund_no)) is not None
         if order is None:
-            raise CloudError(codes.RECORD_NOT_FOUND, "no order with this order_no")
-        if order.state == saga.REFUNDED:
-            return
-        if order.state != saga.CONFIRMED:
+            raise CloudError(codes.RECORD_NOT_FOUND, "没有这个订单")
+        if known:
+            raise DuplicateRefund()
+        if order.state not in REFUNDABLE:
+            raise CloudError(codes.ORDER_STATE_CONFLICT, _not_refundable(order.state))
+        left = order.total_fen - order.refunded_fen
+        amount = left if asked is None else asked
+        if amount > left or amount <= 0:
             raise CloudError(
-                codes.ORDER_STATE_CONFLICT, f"a {order.state} order cannot be refunded offline"
+                codes.AMOUNT_MISMATCH, f"退费金额超过可退金额（可退 {left} 分，申请 {amount} 分）"
             )
+        new = saga.REFUNDED if amount == left else saga.PARTIALLY_REFUNDED
         try:
             with transaction(deps.sessions) as session:
-                saga.move(
-                    session, order_no, saga.CONFIRMED, saga.REFUNDED, note=_window_note(facts)
+                session.add(
+                    WindowRefund(
+                        order_no=order_no,
+                        refund_no=refund_no,
+                        amount_fen=amount,
+                        source=source,
+                        recorded_by=recorded_by[:64],
+                        at=clock.now(),
+                    )
                 )
-            log.info("order %s refunded offline at the window", order_no)
-            return
+                session.flush()
+                saga.move(
+                    session,
+                    order_no,
+                    order.state,
+                    new,
+                    note=_window_note({**facts, "refund_no": refund_no, "refund_fen": amount}),
+                    guard=(Order.refunded_fen == order.refunded_fen,),
+                    refunded_fen=order.refunded_fen + amount,
+                )
+        except IntegrityError as exc:
+            raise DuplicateRefund() from exc
         except CloudError as exc:
             if exc.result_code != codes.ORDER_STATE_CONFLICT:
                 raise
-    raise CloudError(codes.ORDER_STATE_CONFLICT, "order changed while recording the refund")
+            continue
+        log.info("order %s: %s fen refunded at the window, now %s", order_no, amount, new)
+        return new
+    raise CloudError(codes.ORDER_STATE_CONFLICT, "订单正被其他操作修改，请稍后再试")
+
+
+def _not_refundable(state: str) -> str:
+    if state == saga.REFUNDED:
+        return "该订单已全部退费，没有可退金额"
+    return "该订单尚未完成支付，不能登记窗口退费"
 
 
 def _undo_confirmed(session: Any, order: Order, reason: str) -> None:

@@ -27,6 +27,7 @@ CANCELLED = "CANCELLED"
 CLOSED = "CLOSED"
 REFUNDING = "REFUNDING"
 REFUNDED = "REFUNDED"
+PARTIALLY_REFUNDED = "PARTIALLY_REFUNDED"  # part of a confirmed order refunded at the window
 REVERSING = "REVERSING"
 
 
@@ -41,7 +42,7 @@ class RetryLater(Exception):
         self.not_before = not_before
 
 
-FINAL = frozenset({CONFIRMED, CANCELLED, CLOSED, REFUNDED})
+FINAL = frozenset({CONFIRMED, CANCELLED, CLOSED, REFUNDED, PARTIALLY_REFUNDED})
 
 # Which state may follow which. Self-pay skips the insurance states; a zero-cash insured
 # order goes from PRESETTLED straight to INSURANCE_SETTLED.
@@ -54,7 +55,9 @@ ALLOWED: dict[str, frozenset[str]] = {
     # A confirmed order is done; money goes back only by a refund recorded at the window (6003)
     # or, where the hospital's policy allows, one the patient asks for by the original route.
     # 6002 (clinic stopped) also undoes a confirmed insured registration: reversal first.
-    CONFIRMED: frozenset({REFUNDED, REFUNDING, REVERSING}),
+    CONFIRMED: frozenset({REFUNDED, PARTIALLY_REFUNDED, REFUNDING, REVERSING}),
+    # Each further window refund keeps it partly refunded until nothing is left to refund.
+    PARTIALLY_REFUNDED: frozenset({PARTIALLY_REFUNDED, REFUNDED}),
     REVERSING: frozenset({REFUNDING, REFUNDED}),
     REFUNDING: frozenset({REFUNDED}),
 }
@@ -69,10 +72,13 @@ def move(
     note: str = "",
     step: str | None = None,
     step_due: datetime | None = None,
+    guard: tuple[Any, ...] = (),
     **fields: Any,
 ) -> None:
     """Guarded transition with history and (optionally) the next outbox step.
 
+    ``guard``: further conditions the row must meet (e.g. the refunded amount read before),
+    so that two writers who read the same row cannot both pass.
     Raises 2014 when the order is no longer in ``expected`` (someone else moved it).
     """
     if new not in ALLOWED.get(expected, frozenset()):
@@ -80,7 +86,7 @@ def move(
     now = clock.now()
     result = session.execute(
         update(Order)
-        .where(Order.order_no == order_no, Order.state == expected)
+        .where(Order.order_no == order_no, Order.state == expected, *guard)
         .values(state=new, updated_at=now, **fields)
         .execution_options(synchronize_session=False)
     )

@@ -75,22 +75,18 @@ def yuan_to_fen(text: str) -> int:
 
 def record_window_refund(
     deps: Deps, staff: str, order_no: str, amount_fen: int, refund_no: str, reason: str
-) -> None:
-    """Mark a CONFIRMED order refunded at the window (as notice 6003 does) and audit who did."""
-    with deps.sessions() as session:
-        order = session.get(Order, order_no)
-    if order is None:
-        raise CloudError(codes.RECORD_NOT_FOUND, "no order with this order_no")
-    if amount_fen > order.total_fen:
-        raise CloudError(codes.AMOUNT_MISMATCH, "the refund exceeds the order's total")
+) -> str:
+    """Record a refund made at the window, once per refund number and never more than is
+    left refundable, audit who did it, and answer the order's new state."""
     facts = {
         "refund_no": refund_no[:40],
-        "amount_fen": amount_fen,
+        "refund_fen": amount_fen,
         "reason": reason[:100],
         "recorded_by": staff,
     }
-    refunds.record_window_refund(deps, order_no, facts)
+    state = refunds.record_window_refund(deps, order_no, facts, source="CONSOLE", recorded_by=staff)
     audit_operation(deps, staff, "window_refund", order_no, facts)
+    return state
 
 
 def audit_operation(

@@ -98,6 +98,15 @@ def repair_item(deps: Deps, staff: str, day: date, order_no: str, kind: str) -> 
     if not listed[0].get("repair"):
         raise CloudError(codes.ORDER_STATE_CONFLICT, "this difference is for a person to settle")
     difference = module.Difference(**listed[0])
-    module.repair(deps, difference, day.isoformat(), actor=staff)
+    # Claimed first (2014 when already claimed): of two identical requests, one repairs.
+    module.claim_repair(deps, day.isoformat(), order_no, kind, staff)
+    settled = False
+    try:
+        module.repair(deps, difference, day.isoformat(), actor=staff)
+        settled = difference.status in SETTLED
+    finally:
+        if not settled:  # failed (its steps are idempotent): a person may try again
+            module.release_repair(deps, day.isoformat(), order_no, kind)
     module.store_repair(deps, day.isoformat(), difference)
     return {"order_no": order_no, "kind": kind, "status": difference.status}
+

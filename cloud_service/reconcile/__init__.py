@@ -1,6 +1,11 @@
 """Daily three-way reconciliation: channels' bills, the insurance ledger, the HIS."""
 
-from cloud_service.reconcile.audit import recent_operations, record_operation
+from cloud_service.reconcile.audit import (
+    claim_repair,
+    recent_operations,
+    record_operation,
+    release_repair,
+)
 from cloud_service.reconcile.classify import Difference
 from cloud_service.reconcile.page import render
 from cloud_service.reconcile.repair import repair
@@ -8,9 +13,11 @@ from cloud_service.reconcile.report import reconcile_day, store_repair, stored_r
 
 __all__ = [
     "Difference",
+    "claim_repair",
     "recent_operations",
     "reconcile_day",
     "record_operation",
+    "release_repair",
     "render",
     "repair",
     "store_repair",

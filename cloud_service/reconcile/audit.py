@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from cloud_service.deps import Deps
-from cloud_service.models import OperationAudit
-from envelope import clock
+from cloud_service.errors import CloudError
+from cloud_service.models import OperationAudit, RepairClaim
+from envelope import clock, codes
 from servicekit.db import transaction
 
 Sessions = Deps | sessionmaker[Session] | Session
@@ -63,3 +65,25 @@ def recent_operations(
         }
         for row in rows
     ]
+
+
+def claim_repair(deps: Deps, day: str, order_no: str, kind: str, actor: str) -> None:
+    """Claim the repair of one difference before it runs: the claim is the row's primary
+    key, so of two identical requests at the same instant only one repairs (the other 2014)."""
+    try:
+        with transaction(deps.sessions) as session:
+            session.add(
+                RepairClaim(day=day, order_no=order_no, kind=kind, actor=actor[:64], at=clock.now())
+            )
+    except IntegrityError as exc:
+        raise CloudError(codes.ORDER_STATE_CONFLICT, "这条差异已在修复或已修复") from exc
+
+
+def release_repair(deps: Deps, day: str, order_no: str, kind: str) -> None:
+    """Give a claim back when its repair failed before doing anything, so it may be retried."""
+    with transaction(deps.sessions) as session:
+        session.execute(
+            delete(RepairClaim).where(
+                RepairClaim.day == day, RepairClaim.order_no == order_no, RepairClaim.kind == kind
+            )
+        )

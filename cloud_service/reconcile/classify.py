@@ -24,7 +24,9 @@ COMPLETE_STUCK_CONFIRM = "complete_stuck_confirm"
 RECORDED, NOT_RECORDED, UNKNOWN = "RECORDED", "NOT_RECORDED", "UNKNOWN"
 UNDONE = frozenset({saga.CANCELLED, saga.CLOSED, saga.REFUNDED})
 MOVING = frozenset({saga.PAID, saga.INSURANCE_SETTLED})
-PAID_IN_CLOUD = frozenset({saga.CONFIRMED, *MOVING})
+# Confirmed, and still so after a partial refund at the window (the channel keeps the payment).
+DONE = frozenset({saga.CONFIRMED, saga.PARTIALLY_REFUNDED})
+PAID_IN_CLOUD = frozenset({*DONE, *MOVING})
 CLOSED_UNPAID = frozenset({saga.CANCELLED, saga.CLOSED})
 # 4007 answers under which a confirmed, recorded order has no insurance difference.
 AGREEING_INSURANCE = frozenset({"SETTLED", "", UNKNOWN})
@@ -108,7 +110,7 @@ def _insurance(order: OrderFacts) -> list[Difference]:
                 REVERSE_ORPHAN_SETTLEMENT,
             )
         ]
-    if not settled and order.state == saga.CONFIRMED and order.setl_id:
+    if not settled and order.state in DONE and order.setl_id:
         return [
             Difference("MISSING_AT_INSURANCE", order.order_no, f"insurance says {order.insurance}")
         ]
@@ -128,7 +130,7 @@ def _his(order: OrderFacts) -> list[Difference]:
         ]  # fmt: skip
     if order.his == RECORDED and order.state in UNDONE and not order.window_refund:
         return [Difference("IN_HIS_ONLY", order.order_no, f"HIS recorded a {order.state} order")]
-    if order.his == NOT_RECORDED and order.state == saga.CONFIRMED:
+    if order.his == NOT_RECORDED and order.state in DONE:
         return [Difference("MISSING_IN_HIS", order.order_no, "confirmed, the HIS has no record")]
     return []
 

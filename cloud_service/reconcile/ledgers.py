@@ -20,7 +20,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from cloud_service import saga
 from cloud_service.channels.base import BillRow, ChannelError
 from cloud_service.deps import Deps
-from cloud_service.models import Order, OrderEvent
+from cloud_service.models import Order, WindowRefund
 from cloud_service.reconcile.classify import (
     NOT_RECORDED,
     RECORDED,
@@ -192,16 +192,14 @@ def facts_of(deps: Deps, order: Row[Any], window_refund: bool = False) -> OrderF
 
 
 def _window_refunds(deps: Deps, day: date) -> set[str]:
-    """The day's orders refunded at the window (6003): CONFIRMED straight to REFUNDED."""
+    """The day's orders the hospital refunded at its window (console or 6003), in part or
+    whole: the HIS keeps their record, so neither is a difference."""
     with deps.sessions() as session:
         found = session.scalars(
-            select(OrderEvent.order_no)
-            .join(Order, Order.order_no == OrderEvent.order_no)
-            .where(
-                _of_day(day),
-                OrderEvent.from_state == saga.CONFIRMED,
-                OrderEvent.to_state == saga.REFUNDED,
-            )
+            select(WindowRefund.order_no)
+            .join(Order, Order.order_no == WindowRefund.order_no)
+            .where(_of_day(day))
+            .distinct()
         )
         return set(found)
 

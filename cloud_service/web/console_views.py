@@ -44,6 +44,7 @@ STATES = (
     saga.REVERSING,
     saga.REFUNDING,
     saga.REFUNDED,
+    saga.PARTIALLY_REFUNDED,
 )
 
 
@@ -174,12 +175,13 @@ def window_refund(staff: StaffUser, order_no: str) -> Any:
         refund_no = request.form.get("refund_no", "").strip()
         if not refund_no:
             raise CloudError(codes.BODY_INVALID, "give the window's refund receipt number")
-        ops.record_window_refund(
+        state = ops.record_window_refund(
             deps(), staff.name, order_no, amount_fen, refund_no, request.form.get("reason", "")
         )
     except CloudError as exc:
-        return _order_page(staff, order_no, error=f"{exc.result_code} {exc.result_msg}")
-    return _order_page(staff, order_no, message="已登记窗口退费")
+        return _order_page(staff, order_no, error=f"{exc.result_msg}（{exc.result_code}）")
+    done = "已登记窗口退费，订单已全部退费" if state == saga.REFUNDED else "已登记部分窗口退费"
+    return _order_page(staff, order_no, message=done)
 
 
 @bp.get("/insurance")

@@ -20,6 +20,7 @@ const H5 = (() => {
     PAID: "已付款，医保结算中", INSURANCE_SETTLED: "医保已结算，确认中",
     CONFIRMED: "支付成功", CANCELLED: "已取消", CLOSED: "已关闭（超时未支付）",
     REVERSING: "医保冲正中", REFUNDING: "退款中", REFUNDED: "已退款",
+    PARTIALLY_REFUNDED: "已部分退款",
   };
   const CHANNELS = { WECHAT: "微信支付", ALIPAY: "支付宝", NONE: "无需付款" };
 

@@ -105,3 +105,19 @@ def test_clinic_stopped_hands_the_schedule_to_the_hook(cloud: Cloud) -> None:
     incoming = Incoming({"trace_id": "t"}, {"schedule_id": "S9", "reason": "停诊"})
     assert table["6002"](cloud.deps, incoming) == {"ack": True, "affected_orders": 2}
     assert seen == [("S9", "停诊")]
+
+
+def test_a_partial_window_refund_by_notice_then_the_rest_adds_up(cloud: Cloud) -> None:
+    order_no = f"WIN{secrets.token_hex(6).upper()}"
+    new_order(cloud.deps, order_no, "WECHAT", 1100, state=saga.CONFIRMED)
+    part = _client(cloud).send("6003", {**_facts(order_no), "refund_fen": 100})
+    retried = _client(cloud).send("6003", {**_facts(order_no), "refund_fen": 100})
+    assert part.body["state"] == saga.PARTIALLY_REFUNDED and retried.body["duplicate"] is True
+    too_much = _client(cloud).send(
+        "6003", {**_facts(order_no), "refund_no": "WR0002", "refund_fen": 1001}
+    )
+    assert too_much.result_code == "2006"
+    rest_facts = {k: v for k, v in _facts(order_no).items() if k != "refund_fen"}
+    rest = _client(cloud).send("6003", {**rest_facts, "refund_no": "WR0003"})  # all left
+    assert rest.body["state"] == saga.REFUNDED
+    assert order_of(cloud.deps, order_no).refunded_fen == 1100

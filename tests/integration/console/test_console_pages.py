@@ -179,7 +179,7 @@ def test_an_operator_records_a_window_refund_once_and_it_is_audited(app: Flask) 
     with deps.sessions() as session:
         assert session.get_one(Order, "R1").state == saga.REFUNDED
         notes = [e.note for e in session.query(OrderEvent).filter_by(order_no="R1")]
-    assert any('"amount_fen": 3100' in n and '"recorded_by": "operator"' in n for n in notes)
+    assert any('"refund_fen": 3100' in n and '"recorded_by": "operator"' in n for n in notes)
     assert _audited(deps, "R1") == [("operator", "window_refund")]
 
 
@@ -247,3 +247,16 @@ def _audited_day(app: Flask, day: str) -> list[tuple[str, str]]:
 
     rows = recent_operations(app.extensions["cloud_deps"], 10, day)
     return [(r["actor"], r["action"]) for r in rows]
+
+
+def test_a_window_refund_posted_twice_is_refused_the_second_time(app: Flask) -> None:
+    _order(app, "R1", saga.CONFIRMED)
+    client, csrf = _signed_in(app, "operator")
+    form = {"csrf": csrf, "refund_no": "W1", "amount_yuan": "1.00", "reason": "部分退费"}
+    first = client.post("/console/orders/R1/window-refund", data=form)
+    assert first.status_code == 200 and "已登记部分窗口退费" in first.get_data(as_text=True)
+    again = client.post("/console/orders/R1/window-refund", data=form)
+    assert again.status_code == 409 and "2014" in again.get_data(as_text=True)
+    with app.extensions["cloud_deps"].sessions() as session:
+        order = session.get_one(Order, "R1")
+    assert (order.state, order.refunded_fen) == (saga.PARTIALLY_REFUNDED, 100)

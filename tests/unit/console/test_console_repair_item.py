@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import date
 from types import SimpleNamespace
 from typing import Any
@@ -18,6 +19,15 @@ DAY = date(2026, 11, 25)
 
 def _fake_module(differences: list[dict[str, Any]]) -> SimpleNamespace:
     calls: dict[str, list[Any]] = {"repair": [], "audit": [], "rerun": [], "stored": []}
+    claims: set[tuple[str, str, str]] = set()
+
+    def claim_repair(deps: Any, day: str, order_no: str, kind: str, actor: str) -> None:
+        if (day, order_no, kind) in claims:  # as the primary key of repair_claims refuses
+            raise CloudError(codes.ORDER_STATE_CONFLICT, "claimed")
+        claims.add((day, order_no, kind))
+
+    def release_repair(deps: Any, day: str, order_no: str, kind: str) -> None:
+        claims.discard((day, order_no, kind))
 
     def repair(deps: Any, difference: Difference, day: str, actor: str) -> None:
         calls["repair"].append((difference.order_no, difference.repair, day))
@@ -34,6 +44,8 @@ def _fake_module(differences: list[dict[str, Any]]) -> SimpleNamespace:
         repair=repair,
         store_repair=store_repair,
         record_operation=lambda deps, **kw: calls["audit"].append(kw),
+        claim_repair=claim_repair,
+        release_repair=release_repair,
         reconcile_day=lambda deps, day, repair: calls["rerun"].append((day, repair)),
     )
 
@@ -97,6 +109,34 @@ def test_a_failed_repair_may_be_tried_again(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setattr(recon, "_module", lambda: fake)
     answer = recon.repair_item(None, "ops", DAY, "R1", "PAID_AT_CHANNEL_ONLY")  # type: ignore[arg-type]
     assert answer["status"] == "REPAIRED" and len(fake.calls["repair"]) == 1
+
+
+def test_two_identical_repairs_at_the_same_instant_repair_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    listed = {"kind": "PAID_AT_CHANNEL_ONLY", "order_no": "R1", "detail": "x"}
+    fake = _fake_module([{**listed, "repair": "refund"}])  # both requests read it unrepaired
+    monkeypatch.setattr(recon, "_module", lambda: fake)
+    inside, finish = threading.Event(), threading.Event()
+    first_repair = fake.repair
+
+    def slow_repair(*args: Any, **kwargs: Any) -> None:
+        inside.set()
+        finish.wait(5)
+        first_repair(*args, **kwargs)
+
+    fake.repair = slow_repair
+    first = threading.Thread(
+        target=recon.repair_item, args=(None, "ops", DAY, "R1", "PAID_AT_CHANNEL_ONLY")
+    )
+    first.start()
+    assert inside.wait(5)
+    with pytest.raises(CloudError) as caught:
+        recon.repair_item(None, "ops", DAY, "R1", "PAID_AT_CHANNEL_ONLY")  # type: ignore[arg-type]
+    finish.set()
+    first.join(5)
+    assert caught.value.result_code == codes.ORDER_STATE_CONFLICT
+    assert len(fake.calls["repair"]) == 1
 
 
 def test_the_day_parser_takes_yyyy_mm_dd() -> None:
