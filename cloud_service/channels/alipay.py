@@ -22,8 +22,10 @@ from alipay import AliPay
 from alipay.exceptions import AliPayException, AliPayValidationError
 from alipay.utils import AliPayConfig
 
+from cloud_service.channels import money
 from cloud_service.channels.base import (
     BillRow,
+    ChannelError,
     ChannelOutcomeUnknown,
     ChannelRefund,
     ChannelRejected,
@@ -73,12 +75,15 @@ def to_yuan(amount_fen: int) -> str:
     return str((Decimal(amount_fen) / 100).quantize(Decimal("0.01")))
 
 
-def to_fen(text: Any) -> int:
-    """ "123.45" -> 12345 (empty -> 0)."""
+def to_fen(
+    text: Any, *, signed: bool = False, error: type[ChannelError] = ChannelOutcomeUnknown
+) -> int:
+    """ "123.45" -> 12345; anything but plain yuan with at most two decimals raises ``error``
+    (an answer or bill not to be trusted, or a notification refused)."""
     try:
-        return int((Decimal(str(text or "0")) * 100).to_integral_value())
-    except (ArithmeticError, ValueError) as exc:  # also "NaN", "Infinity", "1e999999999"
-        raise ChannelOutcomeUnknown(f"Alipay amount not readable: {text!r}") from exc
+        return money.yuan_to_fen(text, signed=signed)
+    except money.NotAnAmount as exc:
+        raise error(f"Alipay amount not readable: {text!r}") from exc
 
 
 def _iso(text: str) -> str | None:
@@ -181,7 +186,9 @@ def iter_bill(lines: Iterable[str]) -> Iterator[BillRow]:
     for record in reader:
         cells = {key.strip(): (value or "").strip() for key, value in record.items() if key}
         refund = cells.get("业务类型") == "退款"
-        amount = abs(to_fen(cells.get("商家实收（元）") or cells.get("订单金额（元）") or "0"))
+        amount = abs(
+            to_fen(cells.get("商家实收（元）") or cells.get("订单金额（元）") or "0", signed=True)
+        )
         yield BillRow(
             kind="REFUND" if refund else "PAYMENT",
             out_trade_no=cells.get("商户订单号", ""),
@@ -224,11 +231,13 @@ class AlipayChannel:
         # the simulator, or a dedicated gateway a hospital is given, needs another address.
         self._pay._gateway = api_url
 
-    def _trade(self, data: Mapping[str, Any]) -> ChannelTrade:
+    def _trade(
+        self, data: Mapping[str, Any], error: type[ChannelError] = ChannelOutcomeUnknown
+    ) -> ChannelTrade:
         return ChannelTrade(
             out_trade_no=str(data.get("out_trade_no", "")),
             state=_state(data),
-            amount_fen=to_fen(data.get("total_amount")),
+            amount_fen=to_fen(data.get("total_amount"), error=error),
             transaction_id=str(data.get("trade_no", "")),
             mchid=str(data.get("seller_id") or self.seller_id),
             appid=str(data.get("app_id") or self.app_id),
@@ -295,7 +304,7 @@ class AlipayChannel:
             "out_request_no": out_request_no,
             "trade_no": str(data.get("trade_no", "")),
             "fund_change": data.get("fund_change") == "Y",
-            "refunded_fen": to_fen(data.get("refund_fee")),
+            "refunded_fen": to_fen(data.get("refund_fee") or "0.00"),
         }
 
     def refund_query(self, out_trade_no: str, out_request_no: str) -> int | None:
@@ -368,10 +377,11 @@ class AlipayChannel:
             raise NotificationRejected("notification is for another seller")
         if fields.get("notify_type") != "trade_status_sync":
             raise NotificationRejected(f"unexpected notify_type {fields.get('notify_type')}")
-        trade = self._trade(fields)
+        trade = self._trade(fields, NotificationRejected)
+        refund_fee = fields.get("refund_fee")  # only a refund's notice carries it
         return AlipayNotice(
             **trade.__dict__,
             notify_id=fields.get("notify_id", ""),
-            refund_fen=to_fen(fields.get("refund_fee")),
+            refund_fen=to_fen(refund_fee, error=NotificationRejected) if refund_fee else 0,
             out_biz_no=fields.get("out_biz_no", ""),
         )

@@ -13,9 +13,10 @@ import requests
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 from wechatpayv3 import WeChatPay, WeChatPayType
 
-from cloud_service.channels import wechat_bill
+from cloud_service.channels import money, wechat_bill
 from cloud_service.channels.base import (
     BillRow,
+    ChannelError,
     ChannelOutcomeUnknown,
     ChannelRefund,
     ChannelRejected,
@@ -33,6 +34,8 @@ NOTIFY_HEADERS = (
     "Wechatpay-Signature-Type",
 )
 MAX_NOTIFY_SKEW_SECONDS = 300
+# What a REFUND.* notification may report (its event type is REFUND.<the same word>).
+REFUND_OUTCOMES = frozenset({"SUCCESS", "CLOSED", "ABNORMAL"})
 Timeout = float | tuple[float, float]
 
 
@@ -81,12 +84,32 @@ def _answer(status: int, text: Any) -> dict[str, Any]:
     raise ChannelRejected(status, code, message)
 
 
-def _trade(data: Mapping[str, Any]) -> ChannelTrade:
-    amount = data.get("amount") or {}
+def _amount(
+    data: Mapping[str, Any], name: str, error: type[ChannelError], required: bool = True
+) -> int:
+    """data["amount"][name] as fen; a float, a string or (when required) a missing amount
+    raises ``error``."""
+    amount = data.get("amount")
+    value = amount.get(name) if isinstance(amount, dict) else None
+    if value is None and not required:
+        return 0
+    try:
+        return money.whole_fen(value)
+    except money.NotAnAmount as exc:
+        raise error(f"WeChat Pay amount.{name} not readable: {exc}") from exc
+
+
+def _trade(
+    data: Mapping[str, Any], error: type[ChannelError] = ChannelOutcomeUnknown
+) -> ChannelTrade:
+    state = str(data.get("trade_state", ""))
+    # A query answers the amount only once paid (WeChat Pay's reference: "当支付成功时返回");
+    # a notification always carries it, and parse_notification asks for it.
+    paid = state in ("SUCCESS", "REFUND")
     return ChannelTrade(
         out_trade_no=str(data.get("out_trade_no", "")),
-        state=str(data.get("trade_state", "")),
-        amount_fen=int(amount.get("total", 0)),
+        state=state,
+        amount_fen=_amount(data, "total", error, required=paid),
         transaction_id=str(data.get("transaction_id", "")),
         mchid=str(data.get("mchid", "")),
         appid=str(data.get("appid", "")),
@@ -94,13 +117,16 @@ def _trade(data: Mapping[str, Any]) -> ChannelTrade:
     )
 
 
-def _refund(data: Mapping[str, Any], status_field: str = "status") -> ChannelRefund:
-    amount = data.get("amount") or {}
+def _refund(
+    data: Mapping[str, Any],
+    status_field: str = "status",
+    error: type[ChannelError] = ChannelOutcomeUnknown,
+) -> ChannelRefund:
     return ChannelRefund(
         out_trade_no=str(data.get("out_trade_no", "")),
         out_refund_no=str(data.get("out_refund_no", "")),
         status=str(data.get(status_field, "")),
-        amount_fen=int(amount.get("refund", 0)),
+        amount_fen=_amount(data, "refund", error),
         refund_id=str(data.get("refund_id", "")),
         success_time=data.get("success_time") or None,
     )
@@ -292,16 +318,33 @@ class WeChatPayChannel:
         return dict(event)
 
     def parse_notification(self, headers: Mapping[str, str], body: bytes) -> ChannelTrade:
-        """Verify, decrypt and check a payment notification; NotificationRejected if not ours."""
-        event = self._event(headers, body, "TRANSACTION.SUCCESS")
-        trade = _trade(event["resource"])
+        """Verify, decrypt and check a payment notification; NotificationRejected if not ours.
+
+        Its trade_state is returned as sent: only SUCCESS may credit the order."""
+        resource = self._event(headers, body, "TRANSACTION.SUCCESS")["resource"]
+        trade = _trade(resource, NotificationRejected)
         if trade.mchid != self.mchid or trade.appid != self.appid:
             raise NotificationRejected("notification is for another merchant or app")
+        amount = resource.get("amount")
+        if not isinstance(amount, dict) or amount.get("currency") != "CNY":
+            raise NotificationRejected("notification amount is not in CNY")
+        _amount(resource, "total", NotificationRejected)  # whatever its state, it has one
+        if not trade.out_trade_no or (trade.paid and not trade.transaction_id):
+            raise NotificationRejected("notification names no out_trade_no or transaction_id")
         return trade
 
     def parse_refund_notification(self, headers: Mapping[str, str], body: bytes) -> ChannelRefund:
-        """Verify, decrypt and check a REFUND.* notification; NotificationRejected if not ours."""
+        """Verify, decrypt and check a REFUND.* notification; NotificationRejected if not ours.
+
+        Only the refund query decides the refund's fate; the notice just says when to ask."""
         event = self._event(headers, body, "REFUND.")
-        if event["resource"].get("mchid") != self.mchid:
+        resource = event["resource"]
+        if resource.get("mchid") != self.mchid:
             raise NotificationRejected("refund notification is for another merchant")
-        return _refund(event["resource"], status_field="refund_status")
+        status = resource.get("refund_status")
+        if status not in REFUND_OUTCOMES or event.get("event_type") != f"REFUND.{status}":
+            raise NotificationRejected(f"refund notification has refund_status {status!r}")
+        refund = _refund(resource, "refund_status", NotificationRejected)
+        if not refund.out_trade_no or not refund.out_refund_no:
+            raise NotificationRejected("refund notification names no out_trade_no or refund")
+        return refund

@@ -9,20 +9,21 @@ import gzip
 import hashlib
 import zlib
 from collections.abc import Iterable, Iterator
-from decimal import Decimal
 from functools import lru_cache
 from itertools import chain
 
+from cloud_service.channels import money
 from cloud_service.channels.base import BillRow, ChannelOutcomeUnknown
 
 SUMMARY_HEAD = "总交易单数"
 
 
 def to_fen(text: str) -> int:
-    """ "123.45" -> 12345; what is not a yuan amount makes the bill untrusted."""
+    """ "123.45" -> 12345 (an empty cell is 0); what is not a yuan amount with at most two
+    decimals makes the bill untrusted."""
     try:
-        return int((Decimal(text or "0") * 100).to_integral_value())
-    except (ArithmeticError, ValueError) as exc:  # also "NaN", "Infinity", "1e999999999"
+        return money.yuan_to_fen(text or "0")
+    except money.NotAnAmount as exc:
         raise ChannelOutcomeUnknown(f"bill amount not readable: {text!r}") from exc
 
 

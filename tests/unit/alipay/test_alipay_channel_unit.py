@@ -25,7 +25,18 @@ def _channel(keys: Path) -> AlipayChannel:
 
 def test_amounts_are_fen_inside_and_two_decimal_yuan_on_the_wire() -> None:
     assert [to_yuan(v) for v in (1, 10, 12345, 100)] == ["0.01", "0.10", "123.45", "1.00"]
-    assert [to_fen(v) for v in ("0.01", "123.45", "88", "")] == [1, 12345, 8800, 0]
+    assert [to_fen(v) for v in ("0.01", "123.45", "88", "0.5", "0")] == [1, 12345, 8800, 50, 0]
+    assert to_fen("-11.00", signed=True) == -1100  # a refund row of the bill
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["11.000001", "1e1", "-1", "11.", " 11", "11 ", "NaN", "Infinity", "11,00", "１１", ".5",
+     "011.00", "+11", "", None, 11, 11.0, "11\n"],
+)  # fmt: skip
+def test_an_amount_that_is_not_exactly_yuan_is_refused_never_rounded(text: object) -> None:
+    with pytest.raises(ChannelOutcomeUnknown, match="not readable"):
+        to_fen(text)
 
 
 def test_trade_status_maps_to_the_channel_states() -> None:

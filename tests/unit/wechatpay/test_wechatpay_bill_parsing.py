@@ -91,3 +91,10 @@ def test_a_field_beyond_the_csv_modules_limit_is_refused() -> None:
 def test_a_corrupt_or_cut_gzip_download_is_refused(content: bytes) -> None:
     with pytest.raises(ChannelOutcomeUnknown, match="does not unpack"):
         unpack(content, "0" * 40)
+
+
+@pytest.mark.parametrize("settled", ["12.345", "1e1", "NaN", "１２.34", "12.34 "])
+def test_a_bill_amount_that_is_not_exactly_yuan_is_refused_not_rounded(settled: str) -> None:
+    raw = _bill(("2", "12.34", "1.00")).replace(b"`12.34,", f"`{settled},".encode(), 1)
+    with pytest.raises(ChannelOutcomeUnknown, match="amount not readable"):
+        parse(raw)

@@ -79,7 +79,7 @@ def _notification(platform: Platform, **resource: object) -> tuple[dict[str, str
         "out_trade_no": "ORD1",
         "trade_state": "SUCCESS",
         "transaction_id": "4200000001",
-        "amount": {"total": 100},
+        "amount": {"total": 100, "currency": "CNY"},
         **resource,
     }
     body = json.dumps(
@@ -119,3 +119,51 @@ def test_stale_or_unsigned_notification_is_rejected(
         channel.parse_notification({}, body)
     with pytest.raises(NotificationRejected):
         channel.parse_notification({**headers, "Wechatpay-Signature": "AAAA"}, body)
+
+
+@pytest.mark.parametrize(
+    "amount",
+    [
+        {"total": 100.5, "currency": "CNY"},  # int() would have made it 100
+        {"total": "100", "currency": "CNY"},
+        {"total": True, "currency": "CNY"},
+        {"total": -100, "currency": "CNY"},
+        {"currency": "CNY"},
+        {"total": 100, "currency": "USD"},
+        {"total": 100},
+        "100",
+    ],
+)
+def test_notification_amount_not_whole_fen_in_cny_is_rejected(
+    channel: WeChatPayChannel, platform: Platform, amount: object
+) -> None:
+    with pytest.raises(NotificationRejected, match="amount"):
+        channel.parse_notification(*_notification(platform, amount=amount))
+
+
+def test_notification_of_an_unpaid_state_is_read_as_not_paid(
+    channel: WeChatPayChannel, platform: Platform
+) -> None:
+    trade = channel.parse_notification(
+        *_notification(platform, trade_state="NOTPAY", transaction_id="")
+    )
+    assert (trade.state, trade.paid, trade.amount_fen) == ("NOTPAY", False, 100)
+
+
+def test_paid_notification_without_out_trade_no_or_transaction_id_is_rejected(
+    channel: WeChatPayChannel, platform: Platform
+) -> None:
+    with pytest.raises(NotificationRejected, match="out_trade_no"):
+        channel.parse_notification(*_notification(platform, out_trade_no=""))
+    with pytest.raises(NotificationRejected, match="transaction_id"):
+        channel.parse_notification(*_notification(platform, transaction_id=""))
+
+
+def test_unpaid_query_answer_without_an_amount_reads_zero_but_a_paid_one_must_have_it() -> None:
+    from cloud_service.channels.wechat import _trade
+
+    assert _trade({"out_trade_no": "ORD1", "trade_state": "NOTPAY"}).amount_fen == 0
+    with pytest.raises(ChannelOutcomeUnknown, match=r"amount\.total"):
+        _trade({"out_trade_no": "ORD1", "trade_state": "SUCCESS"})
+    with pytest.raises(ChannelOutcomeUnknown, match=r"amount\.total"):
+        _trade({"trade_state": "NOTPAY", "amount": {"total": 1.5}})
