@@ -137,7 +137,7 @@ def render(steps: Sequence[Step], ci: bool) -> tuple[str, int]:
         out += ["", "Failed:", *failures]
     failed = bool(failures) or (ci and bool(skips))
     if failed:
-        why = "" if failures else " (CI=true: a skipped test fails the run)"
+        why = " (CI=true: a skipped test fails the run)" if ci and skips else ""
         out += ["", f"make test: FAILED{why}"]
     elif skips:
         out += ["", "make test: passed, with skips (under CI=true these skips would fail it)"]

@@ -76,6 +76,17 @@ def test_a_failed_test_fails_the_run_and_is_named(
     assert out.rstrip().endswith("make test: FAILED")
 
 
+def test_under_ci_the_verdict_names_the_skips_beside_a_failure(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tier(tmp_path, "unit", status=2, exitstatus=1, passed=9, failed=1)
+    tier(tmp_path, "browser", skip_reasons=(CHROMIUM,))
+    status, out = run(tmp_path, capsys, "unit", "browser", ci="true")
+    assert status == 1
+    assert "  unit: 1 failed" in out
+    assert out.rstrip().endswith("make test: FAILED (CI=true: a skipped test fails the run)")
+
+
 def test_skipped_tiers_pass_locally_but_list_the_command_that_makes_them_run(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
