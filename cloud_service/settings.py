@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from envelope.keys import KeyRing
 from servicekit.config import MissingSetting, integer, link_ring, optional, required, seconds
 
 ROOT = Path(__file__).resolve().parent.parent
+# The largest honest request (a bill payment naming its bills) is a few KiB.
+MAX_REQUEST_BYTES = 64 * 1024
 
 
 def _read_path(environ: Mapping[str, str], name: str) -> str:
@@ -30,6 +32,14 @@ def _console_users(environ: Mapping[str, str]) -> str:
         parse_users(value)
     except ValueError as exc:
         raise MissingSetting(str(exc)) from exc
+    return value
+
+
+def _max_request_bytes(environ: Mapping[str, str]) -> int:
+    """CLOUD_MAX_REQUEST_BYTES, refused at start-up unless it is a positive number."""
+    value = integer(environ, "CLOUD_MAX_REQUEST_BYTES", MAX_REQUEST_BYTES)
+    if value < 1:
+        raise MissingSetting("CLOUD_MAX_REQUEST_BYTES must be at least 1")
     return value
 
 
@@ -59,6 +69,18 @@ class AlipaySettings:
 
 
 @dataclass(frozen=True)
+class ConsoleSettings:
+    """How staff sessions of the operations console live and how sign-in is guarded."""
+
+    cookie_secure: bool = True  # CONSOLE_COOKIE_SECURE: off only for plain-http development
+    session_idle_seconds: int = 1800  # a session unused this long is dead
+    session_max_seconds: int = 43200  # and any session this long after sign-in
+    lockout_failures: int = 5  # failed sign-ins of one name that lock it
+    lockout_seconds: int = 900  # how long the lock holds
+    signin_per_address: int = 20  # sign-in tries per client address per minute
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything cloud_service needs to start."""
 
@@ -81,6 +103,9 @@ class Settings:
     catalog_refresh_at: str = "06:00"  # Asia/Shanghai, daily, in the saga worker
     reconcile_at: str = "02:00"  # Asia/Shanghai, daily reconciliation of yesterday
     ops_token: str = ""  # bearer token of /api/v1/ops/... (empty: those are off)
+    metrics_token: str = ""  # bearer token of GET /metrics (empty: /metrics is not served)
+    max_request_bytes: int = MAX_REQUEST_BYTES  # a larger body is refused (1001, HTTP 413)
+    console: ConsoleSettings = field(default_factory=ConsoleSettings)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -123,7 +148,43 @@ class Settings:
             catalog_refresh_at=_clock_time(env, "CATALOG_REFRESH_AT", "06:00"),
             reconcile_at=_clock_time(env, "RECONCILE_AT", "02:00"),
             ops_token=optional(env, "OPS_TOKEN", ""),
+            metrics_token=optional(env, "METRICS_TOKEN", ""),
+            max_request_bytes=_max_request_bytes(env),
+            console=_console(env),
         )
+
+
+def _console(env: Mapping[str, str]) -> ConsoleSettings:
+    """The console's session and sign-in settings, refused at start-up when unusable."""
+    console = ConsoleSettings(
+        cookie_secure=_flag(env, "CONSOLE_COOKIE_SECURE", True),
+        session_idle_seconds=_positive(env, "CONSOLE_SESSION_IDLE_SECONDS", 1800),
+        session_max_seconds=_positive(env, "CONSOLE_SESSION_MAX_SECONDS", 43200),
+        lockout_failures=_positive(env, "CONSOLE_LOCKOUT_FAILURES", 5),
+        lockout_seconds=_positive(env, "CONSOLE_LOCKOUT_SECONDS", 900),
+        signin_per_address=_positive(env, "CONSOLE_SIGNIN_PER_ADDRESS", 20),
+    )
+    if console.session_idle_seconds > console.session_max_seconds:
+        raise MissingSetting("CONSOLE_SESSION_IDLE_SECONDS must not exceed the maximum")
+    return console
+
+
+def _positive(environ: Mapping[str, str], name: str, default: int) -> int:
+    """An integer setting of 1 or more (0 would turn a limit or a lifetime into nonsense)."""
+    value = integer(environ, name, default)
+    if value < 1:
+        raise MissingSetting(f"setting {name} must be 1 or more")
+    return value
+
+
+def _flag(environ: Mapping[str, str], name: str, default: bool) -> bool:
+    """A true/false setting; anything but the usual spellings stops the start."""
+    value = optional(environ, name, "true" if default else "false").lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise MissingSetting(f"setting {name} must be true or false, not {value!r}")
 
 
 def _clock_time(environ: Mapping[str, str], name: str, default: str) -> str:

@@ -7,9 +7,10 @@ from __future__ import annotations
 import requests
 from flask import Blueprint, Flask, render_template
 
-from cloud_service.console import setting
+from cloud_service.console import parse_users, setting
 from cloud_service.console.timeline import GatewayAudit, gateway_base
-from cloud_service.web import console_views
+from cloud_service.settings import ConsoleSettings
+from cloud_service.web import console_auth, console_views
 
 h5 = Blueprint(
     "h5",
@@ -51,9 +52,19 @@ def register(app: Flask) -> None:
     """Add the H5 pages and the console to the cloud app (once)."""
     if "h5" in app.blueprints:
         return
+    settings = app.extensions.get("cloud_settings")
+    console = getattr(settings, "console", None) or ConsoleSettings()
+    # the console keeps its own cookie; Flask's session cookie, should anything use it,
+    # gets the same flags
     app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
     app.config["SESSION_COOKIE_SAMESITE"] = app.config.get("SESSION_COOKIE_SAMESITE") or "Lax"
-    settings = app.extensions.get("cloud_settings")
+    app.config["SESSION_COOKIE_SECURE"] = console.cookie_secure
+    console_auth.install(
+        app,
+        parse_users(setting(app, "CONSOLE_USERS")),
+        console,
+        getattr(settings, "redis_url", "") or setting(app, "REDIS_URL"),
+    )
     app.extensions["console_audit"] = GatewayAudit(
         base_url=gateway_base(getattr(settings, "gateway_url", "") or setting(app, "GATEWAY_URL")),
         token=setting(app, "GATEWAY_AUDIT_TOKEN"),

@@ -1,34 +1,23 @@
-"""The operations console under /console/: staff sign-in with roles (a signed session
-cookie), order search and timelines, insurance sign-in evidence, reconciliation, refunds."""
+"""The operations console under /console/: staff sign-in with roles (server-side sessions,
+cloud_service.web.console_auth), order search and timelines, insurance sign-in evidence,
+reconciliation, refunds."""
 
 from __future__ import annotations
 
-import functools
-import hmac
-import secrets
-from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from flask import (
-    Blueprint,
-    abort,
-    current_app,
-    jsonify,
-    redirect,
-    render_template,
-    request,
-    session,
-    url_for,
-)
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
 from cloud_service import saga
 from cloud_service.api.context import deps
-from cloud_service.console import ops, parse_users, recon, setting
-from cloud_service.console.staff import StaffUser, authenticate
+from cloud_service.console import ops, recon
+from cloud_service.console.staff import StaffUser
 from cloud_service.console.timeline import AuditSource, order_timeline
 from cloud_service.errors import CloudError, api_status
+from cloud_service.web import console_auth
+from cloud_service.web.console_auth import csrf_token, require_role
 from envelope import clock, codes
 
 bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates")
@@ -56,68 +45,16 @@ def yuan(fen: int) -> str:
     return f"{sign}{whole}.{cents:02d}"
 
 
-def _users() -> dict[str, StaffUser]:
-    return parse_users(setting(current_app, "CONSOLE_USERS"))
-
-
-def current_staff() -> StaffUser | None:
-    """The signed-in console user, still listed in CONSOLE_USERS (else None)."""
-    name = session.get("staff")
-    return _users().get(name) if isinstance(name, str) else None
-
-
-def csrf_token() -> str:
-    """The session's token that every console form and fetch must send back."""
-    if "csrf" not in session:
-        session["csrf"] = secrets.token_urlsafe(24)
-    return str(session["csrf"])
-
-
-def require_role(role: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Only staff with at least ``role``; others go to sign-in (or get 403)."""
-
-    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
-        @functools.wraps(view)
-        def guarded(*args: Any, **kwargs: Any) -> Any:
-            staff = current_staff()
-            if staff is None:
-                return redirect(url_for("console.login", next=request.path))
-            if not staff.may(role):
-                return render_template("console/denied.html", staff=staff, role=role), 403
-            if request.method == "POST":
-                given = request.form.get("csrf") or request.headers.get("X-CSRF-Token", "")
-                if not hmac.compare_digest(given.encode(), csrf_token().encode()):
-                    abort(400, "the form expired; reload the page")
-            return view(staff, *args, **kwargs)
-
-        return guarded
-
-    return decorate
-
-
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Any:
-    """Staff sign-in with name and password."""
-    error = ""
-    if request.method == "POST":
-        staff = authenticate(
-            _users(), request.form.get("name", ""), request.form.get("password", "")
-        )
-        if staff is not None:
-            session.clear()
-            session["staff"] = staff.name
-            target = request.args.get("next", "")
-            safe = target.startswith("/console/") and not target.startswith("//")
-            return redirect(target if safe else url_for("console.orders"))
-        error = "用户名或密码错误"
-    return render_template("console/login.html", error=error), 401 if error else 200
+    """Staff sign-in: CSRF, a limit per address, a lock per name, one answer for all."""
+    return console_auth.sign_in()
 
 
 @bp.post("/logout")
-def logout() -> BaseResponse:
-    """Sign out."""
-    session.clear()
-    return redirect(url_for("console.login"))
+def logout() -> Any:
+    """Sign out: the server forgets the session, so its cookie is dead at once."""
+    return console_auth.sign_out()
 
 
 @bp.get("/")

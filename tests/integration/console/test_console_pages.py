@@ -94,9 +94,17 @@ def _order(app: Flask, order_no: str, state: str, note: str = "registration conf
         session.add(OrderEvent(order_no=order_no, from_state="PAID", to_state=state, note=note))
 
 
+def login_csrf(client: FlaskClient) -> str:
+    """The sign-in form's CSRF token (the page also sets the cookie it is bound to)."""
+    page = client.get("/console/login").get_data(as_text=True)
+    found = re.search(r'name="csrf" value="([^"]+)"', page)
+    return found.group(1) if found else ""
+
+
 def _signed_in(app: Flask, name: str) -> tuple[FlaskClient, str]:
     client = app.test_client()
-    answer = client.post("/console/login", data={"name": name, "password": PASSWORD})
+    form = {"name": name, "password": PASSWORD, "csrf": login_csrf(client)}
+    answer = client.post("/console/login", data=form)
     assert answer.status_code == 302
     page = client.get("/console/reconciliation").get_data(as_text=True)
     found = re.search(r'<meta name="csrf" content="([^"]+)"', page)
@@ -132,7 +140,8 @@ def test_the_console_asks_for_sign_in_and_refuses_a_wrong_password(app: Flask) -
     client = app.test_client()
     answer = client.get("/console/orders")
     assert answer.status_code == 302 and "/console/login" in answer.headers["Location"]
-    wrong = client.post("/console/login", data={"name": "operator", "password": "nope"})
+    form = {"name": "operator", "password": "nope", "csrf": login_csrf(client)}
+    wrong = client.post("/console/login", data=form)
     assert wrong.status_code == 401 and "用户名或密码错误" in wrong.get_data(as_text=True)
     assert client.get("/console/orders").status_code == 302
 
