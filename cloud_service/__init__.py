@@ -61,6 +61,7 @@ def build_deps(settings: Settings) -> Deps:
         ),
         channels={"WECHAT": channel, "ALIPAY": alipay},
         payment_window=timedelta(minutes=settings.payment_minutes),
+        max_unpaid_locks=settings.max_unpaid_locks,
         slot_gate=(
             SlotGate(redis_client.connect_optional(settings.redis_url), settings.slot_gate_seconds)
             if settings.slot_gate_seconds > 0

@@ -37,3 +37,4 @@ class Deps:
     channels: dict[str, PaymentChannel]
     payment_window: timedelta = timedelta(minutes=15)
     slot_gate: SlotGate | None = None  # None: every patient's lock is asked at the HIS
+    max_unpaid_locks: int = 3  # unpaid same-day registrations one user may hold at once

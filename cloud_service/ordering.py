@@ -6,14 +6,15 @@ import json
 import secrets
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
 
 from cloud_service import saga
 from cloud_service.accounts import binding_of
 from cloud_service.deps import Deps
 from cloud_service.errors import CloudError
 from cloud_service.hospital import require_ok
-from cloud_service.models import Order, OrderEvent
+from cloud_service.models import AppUser, Order, OrderEvent
 from cloud_service.slot_gate import Verdict
 from cloud_service.split import check_split
 from cloud_service.steps import expiry, settle_body
@@ -21,6 +22,7 @@ from envelope import clock, codes
 from servicekit.db import transaction
 
 PAY_MODES = ("INSURANCE", "SELF_PAY")
+UNPAID = (saga.CREATED, saga.PRESETTLED, saga.AWAITING_PAYMENT)
 CHANNELS = ("WECHAT", "ALIPAY")
 
 
@@ -72,6 +74,7 @@ def create_registration(
             trace_id=trace_id,
         )
         with transaction(deps.sessions) as session:
+            _within_unpaid_limit(session, deps, user_id)
             saga.record_created(session, order, "registration order created")
         body: dict[str, Any] = {"schedule_id": schedule_id, "mrn": mrn, "order_no": order.order_no}
         if slot_id:
@@ -103,6 +106,28 @@ def create_registration(
         # a refusal, a lost reply (asked again by lock_query) or any failure gives it back now.
         if stored is None:
             _give_back(deps, schedule_id, holds_count)
+
+
+def _within_unpaid_limit(session: Session, deps: Deps, user_id: str) -> None:
+    """Registering fairly: at most ``deps.max_unpaid_locks`` unpaid same-day registrations
+    per user at once (one whose day is not known yet counts), else 2020. The user's row is
+    locked first, so a burst of requests is counted one after another."""
+    session.scalar(select(AppUser).where(AppUser.user_id == user_id).with_for_update())
+    held = session.scalar(
+        select(func.count())
+        .select_from(Order)
+        .where(
+            Order.user_id == user_id,
+            Order.kind == "REG",
+            Order.state.in_(UNPAID),
+            or_(Order.visit_date.is_(None), Order.visit_date == clock.today().isoformat()),
+        )
+    )
+    if int(held or 0) >= deps.max_unpaid_locks:
+        raise CloudError(
+            codes.REGISTRATION_LIMIT,
+            f"您已有 {deps.max_unpaid_locks} 个今日待支付的挂号，请先支付或取消后再挂号",
+        )
 
 
 def _pass_gate(deps: Deps, schedule_id: str, trace_id: str) -> bool:

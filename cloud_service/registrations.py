@@ -20,13 +20,12 @@ from cloud_service.deps import Deps
 from cloud_service.errors import CloudError
 from cloud_service.hospital import require_ok
 from cloud_service.models import Order
-from cloud_service.ordering import get_order, reload
+from cloud_service.ordering import UNPAID, get_order, reload
 from cloud_service.payment import PaidTrade, record_payment
 from envelope import clock, codes
 from servicekit.db import transaction
 
 log = logging.getLogger(__name__)
-UNPAID = (saga.CREATED, saga.PRESETTLED, saga.AWAITING_PAYMENT)
 WINDOW_REFUND = (
     "this registration is paid; a paid registration is refunded at the hospital window, "
     "please go to the window"

@@ -100,6 +100,7 @@ class Settings:
     worker_interval_seconds: float = 1.0
     worker_threads: int = 8
     slot_gate_seconds: float = 5.0
+    max_unpaid_locks: int = 3  # unpaid same-day locks one user may hold at once (2020 beyond)
     catalog_refresh_at: str = "06:00"  # Asia/Shanghai, daily, in the saga worker
     reconcile_at: str = "02:00"  # Asia/Shanghai, daily reconciliation of yesterday
     ops_token: str = ""  # bearer token of /api/v1/ops/... (empty: those are off)
@@ -145,6 +146,7 @@ class Settings:
             worker_interval_seconds=integer(env, "WORKER_INTERVAL_MS", 1000) / 1000,
             worker_threads=max(1, integer(env, "WORKER_THREADS", 8)),
             slot_gate_seconds=seconds(env, "SLOT_GATE_SECONDS", 5.0),
+            max_unpaid_locks=_positive(env, "MAX_UNPAID_LOCKS_PER_USER", 3),
             catalog_refresh_at=_clock_time(env, "CATALOG_REFRESH_AT", "06:00"),
             reconcile_at=_clock_time(env, "RECONCILE_AT", "02:00"),
             ops_token=optional(env, "OPS_TOKEN", ""),

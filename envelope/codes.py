@@ -31,6 +31,8 @@ SIGN_IN_REQUIRED = "2013"
 ORDER_STATE_CONFLICT = "2014"
 INSURANCE_REFUSED = "2015"
 PAST_CUTOFF = "2016"
+# 2017-2019 are the identity codes of DESIGN §11 (wrong code, window binding).
+REGISTRATION_LIMIT = "2020"  # registering fairly: one per department a day, few unpaid locks
 
 HIS_UNAVAILABLE = "3001"
 INSURANCE_UNAVAILABLE = "3002"
@@ -66,6 +68,7 @@ MESSAGES: dict[str, str] = {
     ORDER_STATE_CONFLICT: "order is not in a state that allows this",
     INSURANCE_REFUSED: "insurance center refused",
     PAST_CUTOFF: "past the cut-off time",
+    REGISTRATION_LIMIT: "registration limit reached",
     HIS_UNAVAILABLE: "HIS unavailable",
     INSURANCE_UNAVAILABLE: "insurance center unavailable",
     TIMED_OUT: "timed out: outcome unknown, query before retrying",

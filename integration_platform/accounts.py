@@ -127,6 +127,15 @@ def find_patient(session: Session, mrn: str) -> Patient:
     return patient
 
 
+def lock_patient(session: Session, mrn: str) -> Patient:
+    """The patient of a record number, locked until the unit of work ends (FOR UPDATE on
+    PostgreSQL; SQLite's units of work are serial already), or 2001."""
+    patient = session.scalar(select(Patient).where(Patient.mrn == mrn).with_for_update())
+    if patient is None:
+        raise EnvelopeError(codes.PATIENT_NOT_FOUND, "no patient with this record number")
+    return patient
+
+
 def handle_patient_query(incoming: Incoming) -> dict[str, Any]:
     """1001 patient query."""
     body = incoming.body

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from envelope import clock, codes
 from envelope.codes import EnvelopeError
 from envelope.server import Incoming
-from integration_platform.accounts import find_patient
+from integration_platform.accounts import lock_patient
 from integration_platform.context import current
 from integration_platform.fields import optional_text, text
 from integration_platform.models import (
@@ -29,6 +29,8 @@ from integration_platform.models import (
     to_db_time,
 )
 from servicekit.db import transaction
+
+ONE_A_DAY = "该就诊人当天在该科室已有挂号，同一科室每天只能挂一个号"
 
 
 def release_expired(sessions: sessionmaker[Session], now: datetime | None = None) -> int:
@@ -134,8 +136,9 @@ def _repeat(
 
 
 def _lockable_schedule(session: Session, schedule_id: str, mrn: str, now: datetime) -> Schedule:
-    """The schedule, once the patient, the day and the one-slot rule allow a lock."""
-    find_patient(session, mrn)
+    """The schedule, once the patient, the day, the one-slot rule and the one registration
+    per department a day allow a lock."""
+    lock_patient(session, mrn)  # serializes this patient's locks: the checks below hold
     schedule = session.get(Schedule, schedule_id)
     if schedule is None:
         raise EnvelopeError(codes.RECORD_NOT_FOUND, "no schedule with this id")
@@ -150,6 +153,19 @@ def _lockable_schedule(session: Session, schedule_id: str, mrn: str, now: dateti
     )
     if held is not None:
         raise EnvelopeError(codes.ALREADY_HOLDS_SLOT)
+    same_department = session.scalar(
+        select(Registration.lock_id)
+        .join(Schedule, Schedule.schedule_id == Registration.schedule_id)
+        .where(
+            Registration.mrn == mrn,
+            Registration.status.in_(ACTIVE_HOLDS),
+            Schedule.dept_code == schedule.dept_code,
+            Schedule.visit_date == schedule.visit_date,
+        )
+        .limit(1)
+    )
+    if same_department is not None:
+        raise EnvelopeError(codes.REGISTRATION_LIMIT, ONE_A_DAY)
     return schedule
 
 

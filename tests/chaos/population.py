@@ -93,18 +93,34 @@ def plans(
     return out
 
 
-def schedules(stack: Stack, orders: int, tag: str, clinics: int = 2) -> list[str]:
-    """``clinics`` clinics of today with a slot for every order."""
+# Departments (with one of their doctors) of the top-up rounds: a patient registers once per
+# department a day (2020 otherwise), and the first round's clinics are all in D0101.
+TOP_UP_CLINICS = (("D0102", "DR005"), ("D0103", "DR007"), ("D0201", "DR009"), ("D0102", "DR004"))
+
+
+def schedules(
+    stack: Stack,
+    orders: int,
+    tag: str,
+    clinics: int = 2,
+    where: tuple[str, str] = ("D0101", "DR003"),
+) -> list[str]:
+    """``clinics`` clinics of today (in the department ``where`` names, with its doctor) with a
+    slot for every order."""
     ids = [f"CHAOS{tag}{n}" for n in range(clinics)]
     for schedule_id in ids:
-        add_todays_schedule(stack, schedule_id, orders // clinics + 5)
+        add_todays_schedule(stack, schedule_id, orders // clinics + 5, *where)
     return ids
 
 
-def top_up(stack: Stack, done: list[Plan], count: int, tag: str, spread: float) -> list[Plan]:
-    """``count`` more registrations by the patients of ``done``, in a clinic of their own
-    (a patient holds one slot of a clinic), for when refusals left the run short of orders."""
-    (schedule_id,) = schedules(stack, count, tag, clinics=1)
+def top_up(
+    stack: Stack, done: list[Plan], count: int, tag: str, spread: float, round_no: int = 0
+) -> list[Plan]:
+    """``count`` more registrations by the patients of ``done``, in a clinic of their own in a
+    department of the round's own (a patient registers once per department a day), for when
+    refusals left the run short of orders."""
+    where = TOP_UP_CLINICS[round_no % len(TOP_UP_CLINICS)]
+    (schedule_id,) = schedules(stack, count, tag, clinics=1, where=where)
     now = time.monotonic()
     return [
         replace(

@@ -91,7 +91,7 @@ def _place(stack: Stack, plans: list[Plan], orders: int, seed: int, threads: int
         short = orders - len(checks.cloud_orders(stack))
         if short <= 0 or round_no == TOP_UP_ROUNDS:
             break
-        batch = population.top_up(stack, plans, short, f"{seed}T{round_no}", short * 0.5)
+        batch = population.top_up(stack, plans, short, f"{seed}T{round_no}", short * 0.5, round_no)
         plans = plans + batch
     return plans
 

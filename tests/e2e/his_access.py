@@ -69,15 +69,17 @@ def add_patients(stack: Stack, tag: str, born: date, count: int) -> list[str]:
     return mrns
 
 
-def add_todays_schedule(stack: Stack, schedule_id: str, slots: int) -> None:
-    """A GENERAL clinic of DR003 today with ``slots`` numbered slots, all free."""
+def add_todays_schedule(
+    stack: Stack, schedule_id: str, slots: int, dept_code: str = "D0101", doctor: str = "DR003"
+) -> None:
+    """A GENERAL clinic today (of DR003 in D0101 unless told) with ``slots`` free slots."""
     level = fees.level("GENERAL")
     with his_session(stack) as session:
         session.add(
             Schedule(
                 schedule_id=schedule_id,
-                dept_code="D0101",
-                doctor_code="DR003",
+                dept_code=dept_code,
+                doctor_code=doctor,
                 visit_date=clock.today(),
                 period="PM",
                 level=level.code,

@@ -122,6 +122,23 @@ def test_second_slot_of_one_schedule_is_refused_with_2009(call: Call) -> None:
     assert lock(call, "ORD-7")[0] == "2009"
 
 
+def test_a_second_registration_in_one_department_on_one_day_is_refused_with_2020(
+    call: Call,
+) -> None:
+    """Registering fairly: DR001 and DR002 both see patients of D0101."""
+    assert lock(call, "FAIR-1")[0] == "0000"
+    assert lock(call, "FAIR-2", sid=schedule_id(0, "DR002"))[0] == "2020"
+    assert lock(call, "FAIR-3", sid=schedule_id(0, "DR001", "PM"))[0] == "2020"
+    assert lock(call, "FAIR-4", sid=schedule_id(0, "DR004"))[0] == "0000"  # D0102
+    assert lock(call, "FAIR-5", sid=schedule_id(1, "DR002"))[0] == "0000"  # another day
+
+
+def test_a_released_registration_frees_the_department_for_that_day(call: Call) -> None:
+    lock_id = lock(call, "FAIR-6")[1]["lock_id"]
+    assert call("2007", {"lock_id": lock_id, "mrn": ZHANG_WEI})[1]["status"] == "RELEASED"
+    assert lock(call, "FAIR-7", sid=schedule_id(0, "DR002"))[0] == "0000"
+
+
 def test_unknown_patient_or_schedule_is_refused(call: Call) -> None:
     assert lock(call, "ORD-8", mrn="M99999999")[0] == "2001"
     assert lock(call, "ORD-9", sid="SC19990101DR001AM")[0] == "2008"

@@ -3,6 +3,8 @@ listing a user's registrations per bound record (2009)."""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from cloud_service import accounts, ordering, registrations, saga
@@ -11,7 +13,7 @@ from cloud_service.errors import CloudError
 from cloud_service.payment import PaidTrade, record_payment
 from cloud_service.worker import drain_once
 from envelope import Reply, codes
-from tests.unit.cloud_service.fakes import FakeChannel, FakeHospital, new_order
+from tests.unit.cloud_service.fakes import FakeChannel, FakeHospital, new_order, ok
 
 
 def _order(deps: Deps) -> tuple[str, str]:
@@ -100,3 +102,83 @@ def test_registrations_of_every_bound_record_carry_the_order_state(
     with pytest.raises(CloudError) as refused:
         registrations.my_registrations(deps, user, "M9999", None, None, "t1")
     assert refused.value.result_code == codes.PATIENT_MISMATCH
+
+
+def _register(deps: Deps, user: str, schedule_id: str = "S1") -> str:
+    return ordering.create_registration(
+        deps,
+        user,
+        mrn="M0001",
+        schedule_id=schedule_id,
+        slot_id=None,
+        pay_mode="SELF_PAY",
+        channel="WECHAT",
+        trace_id="t",
+    ).order_no
+
+
+def _hoarder(deps: Deps) -> str:
+    user = accounts.register_user(deps, "13800000021")
+    accounts.bind_record(deps, user, "110105198001010016", "张伟", "", "t")
+    return user
+
+
+def test_a_fourth_unpaid_same_day_lock_is_refused_with_2020(
+    deps: Deps, hospital: FakeHospital
+) -> None:
+    user = _hoarder(deps)
+    for n in range(3):
+        _register(deps, user, f"S{n}")
+    with pytest.raises(CloudError) as refused:
+        _register(deps, user, "S9")
+    assert refused.value.result_code == codes.REGISTRATION_LIMIT
+    assert "待支付" in refused.value.result_msg
+    assert hospital.codes().count("2006") == 3  # the HIS was not asked for the fourth
+
+
+def test_a_cancelled_lock_gives_its_place_back(deps: Deps) -> None:
+    user = _hoarder(deps)
+    first = _register(deps, user, "S0")
+    _register(deps, user, "S1")
+    _register(deps, user, "S2")
+    registrations.cancel_registration(deps, user, first, "t")
+    assert _register(deps, user, "S3")
+
+
+def test_future_bookings_do_not_count_as_unpaid_same_day_locks(
+    deps: Deps, hospital: FakeHospital
+) -> None:
+    booked = ok(
+        lock_id="L2",
+        status="BOOKED",
+        expires_at=None,
+        visit_date="2099-01-01",
+        fees={"reg_fee": 100, "diag_fee": 1000, "total": 1100},
+    )
+    hospital.then("2006", booked, booked, booked, booked)
+    user = _hoarder(deps)
+    for n in range(4):
+        _register(deps, user, f"F{n}")
+
+
+def test_a_burst_of_registrations_holds_at_most_the_limit(
+    deps: Deps, hospital: FakeHospital
+) -> None:
+    user = _hoarder(deps)
+    start = threading.Barrier(8)
+    codes_seen: list[str] = []
+
+    def attempt(n: int) -> None:
+        start.wait()
+        try:
+            _register(deps, user, f"B{n}")
+            codes_seen.append(codes.SUCCESS)
+        except CloudError as exc:
+            codes_seen.append(exc.result_code)
+
+    threads = [threading.Thread(target=attempt, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(20)
+    assert sorted(codes_seen) == [codes.SUCCESS] * 3 + [codes.REGISTRATION_LIMIT] * 5
