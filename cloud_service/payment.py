@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from cloud_service import saga
+from cloud_service.channels.base import ChannelError, TradeNotFound
 from cloud_service.deps import Deps
 from cloud_service.errors import CloudError
 from cloud_service.models import ChannelNotice, Order
@@ -48,7 +49,7 @@ def record_payment(deps: Deps, trade: PaidTrade) -> str | None:
                 session.flush()
             order = session.scalar(select(Order).where(Order.out_trade_no == trade.out_trade_no))
             if order is None:
-                raise CloudError(codes.RECORD_NOT_FOUND, "no order for this out_trade_no")
+                raise CloudError(codes.RECORD_NOT_FOUND, "支付渠道的商户订单号没有对应的订单")
             _check_trade(order, trade)
             if order.state != saga.AWAITING_PAYMENT:
                 return None
@@ -68,9 +69,36 @@ def record_payment(deps: Deps, trade: PaidTrade) -> str | None:
         return None
 
 
+def credit_per_query(deps: Deps, notified: PaidTrade) -> str | None:
+    """A notification that does not say paid credits nothing: once it is checked against
+    the order (channel, amount), the channel is asked, and only its SUCCESS credits.
+
+    Returns the order_no whose saga should advance, or None. A query that fails is left to
+    the order's payment_deadline step, which asks again."""
+    with deps.sessions() as session:
+        order = session.scalar(select(Order).where(Order.out_trade_no == notified.out_trade_no))
+    if order is None:
+        raise CloudError(codes.RECORD_NOT_FOUND, "支付渠道的商户订单号没有对应的订单")
+    _check_trade(order, notified)
+    if order.state != saga.AWAITING_PAYMENT:
+        return None
+    try:
+        trade = deps.channels[order.channel].query(notified.out_trade_no)
+    except TradeNotFound:
+        return None
+    except ChannelError as exc:
+        log.warning("order %s: channel query after a notice failed: %s", order.order_no, exc)
+        return None
+    if trade.state != "SUCCESS":
+        log.info("order %s: the channel says %s, nothing credited", order.order_no, trade.state)
+        return None
+    paid = PaidTrade(order.channel, notified.out_trade_no, trade.amount_fen, trade.transaction_id)
+    return record_payment(deps, paid)
+
+
 def _check_trade(order: Order, trade: PaidTrade) -> None:
     if trade.channel != order.channel:
-        raise CloudError(codes.AMOUNT_MISMATCH, "payment came from another channel")
+        raise CloudError(codes.AMOUNT_MISMATCH, "支付渠道与订单的支付渠道不一致")
     if trade.amount_fen != order.cash_fen:
         log.error(
             "order %s: channel paid %s fen, expected %s fen",
@@ -78,4 +106,4 @@ def _check_trade(order: Order, trade: PaidTrade) -> None:
             trade.amount_fen,
             order.cash_fen,
         )
-        raise CloudError(codes.AMOUNT_MISMATCH, "paid amount differs from the order's cash part")
+        raise CloudError(codes.AMOUNT_MISMATCH, "实付金额与订单应付的现金部分不一致")

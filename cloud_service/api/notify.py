@@ -7,6 +7,10 @@ Deduplication is a lock held by the database: the notice's id is inserted as the
 key of ``channel_notices`` in the same transaction as the guarded AWAITING_PAYMENT -> PAID
 update, so of two deliveries racing, the second waits on the first's row and then fails
 its insert (a no-op), and a notice refused for its amount leaves no row behind.
+
+Only money the channel took is credited. A signed WeChat notice whose trade_state is not
+SUCCESS is acknowledged, and the channel is queried before answering (such a notice is rare,
+and a slow query only makes WeChat Pay deliver it again); its query answer decides.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from cloud_service.channels.wechat import WeChatPayChannel
 from cloud_service.deps import Deps
 from cloud_service.errors import CloudError
 from cloud_service.models import Order
-from cloud_service.payment import PaidTrade, record_payment
+from cloud_service.payment import PaidTrade, credit_per_query, record_payment
 
 log = logging.getLogger(__name__)
 
@@ -34,16 +38,28 @@ bp = Blueprint("notify", __name__, url_prefix="/api/v1/notify")
 
 @bp.post("/wechat")
 def wechat() -> Response | tuple[Response, int]:
-    """WeChat Pay's TRANSACTION.SUCCESS: 204 when taken (or already taken), else FAIL."""
+    """WeChat Pay's TRANSACTION.SUCCESS: 204 when taken, already taken or not crediting
+    (a trade_state other than SUCCESS); FAIL when not ours or not what the order asked."""
     built = deps()
     channel = cast(WeChatPayChannel, built.channels["WECHAT"])
     try:
         trade = channel.parse_notification(dict(request.headers), request.get_data(cache=False))
-        _take(built, "WECHAT", trade, f"WECHAT:{trade.transaction_id}")
+        if trade.paid:
+            _take(built, "WECHAT", trade, f"WECHAT:{trade.transaction_id}")
+        else:
+            # Signed, yet not SUCCESS: acknowledged so WeChat Pay stops, never credited as
+            # sent; the channel's own query decides whether the order was paid.
+            log.warning("wechat notification says %s for %s", trade.state, trade.out_trade_no)
+            _drive(built, credit_per_query(built, _paid_trade("WECHAT", trade)))
     except (ChannelError, CloudError) as exc:
         log.warning("wechat notification not taken: %s", exc)
-        return jsonify(code="FAIL", message="notification not taken"), 400
+        return _wechat_fail()
     return Response(status=204)
+
+
+def _wechat_fail() -> tuple[Response, int]:
+    """WeChat Pay's refusal: 4xx with code FAIL; it delivers the notification again later."""
+    return jsonify(code="FAIL", message="失败：通知未被接受"), 400
 
 
 @bp.post("/wechat/refund")
@@ -57,7 +73,7 @@ def wechat_refund() -> Response | tuple[Response, int]:
         )
     except ChannelError as exc:
         log.warning("wechat refund notification not taken: %s", exc)
-        return jsonify(code="FAIL", message="notification not taken"), 400
+        return _wechat_fail()
     log.info("wechat refund %s is %s", refund.out_refund_no, refund.status)
     _drive(built, _order_no_of(built, refund.out_trade_no))
     return Response(status=204)
@@ -81,15 +97,14 @@ def alipay() -> Response:
     return Response("success", content_type="text/plain")
 
 
-def _take(built: Deps, channel: str, trade: ChannelTrade, notice_id: str) -> None:
-    order_no = record_payment(
-        built,
-        PaidTrade(
-            channel, trade.out_trade_no, trade.amount_fen, trade.transaction_id, notice_id=notice_id
-        ),
+def _paid_trade(channel: str, trade: ChannelTrade, notice_id: str | None = None) -> PaidTrade:
+    return PaidTrade(
+        channel, trade.out_trade_no, trade.amount_fen, trade.transaction_id, notice_id=notice_id
     )
-    if order_no is not None:
-        _drive(built, order_no)
+
+
+def _take(built: Deps, channel: str, trade: ChannelTrade, notice_id: str) -> None:
+    _drive(built, record_payment(built, _paid_trade(channel, trade, notice_id)))
 
 
 def _order_no_of(built: Deps, out_trade_no: str) -> str | None:

@@ -3,7 +3,6 @@ replayed, duplicated or amount-mismatched one changes nothing."""
 
 from __future__ import annotations
 
-import json
 import secrets
 import threading
 import time
@@ -14,21 +13,13 @@ from sqlalchemy import func, select
 from cloud_service import saga
 from cloud_service.models import ChannelNotice, OrderEvent
 from devstack.keys import write_key_pair
-from simulators.alipay.signing import load_platform as load_alipay_platform
-from simulators.alipay.signing import sign_notification
-from simulators.wechatpay.signing import load_platform, seal_resource, signed_headers
 from tests.integration.cloud_payments.conftest import (
-    ALIPAY_APP_ID,
-    APIV3_KEY,
-    MCHID,
-    PUBLIC_KEY_ID,
-    SELLER_ID,
-    SERIAL_NO,
     Cloud,
     new_order,
     order_of,
     wait_for_state,
 )
+from tests.integration.cloud_payments.forge import alipay_form, wechat_notice, wechat_resource
 
 
 def _order_no(prefix: str) -> str:
@@ -58,44 +49,6 @@ def _pay_wechat(cloud: Cloud, order_no: str, amount_fen: int) -> None:
     requests.post(order["h5_url"] + "/pay", timeout=5).raise_for_status()
 
 
-def _wechat_platform(cloud: Cloud, private_name: str = "wx_platform_private.pem"):  # type: ignore[no-untyped-def]
-    return load_platform(
-        private_pem=(cloud.keys / private_name).read_bytes(),
-        public_key_id=PUBLIC_KEY_ID,
-        merchant_public_pem=(cloud.keys / "wx_merchant_public.pem").read_bytes(),
-        mchid=MCHID,
-        merchant_serial_no=SERIAL_NO,
-        apiv3_key=APIV3_KEY,
-    )
-
-
-def _wechat_notice(cloud: Cloud, resource: dict, private_name: str) -> tuple[dict, bytes]:
-    """A TRANSACTION.SUCCESS notification built and signed as the platform does."""
-    event = {
-        "id": secrets.token_hex(8),
-        "create_time": "2026-11-26T10:00:00+08:00",
-        "resource_type": "encrypt-resource",
-        "event_type": "TRANSACTION.SUCCESS",
-        "summary": "支付成功",
-        "resource": seal_resource(APIV3_KEY, resource, "transaction"),
-    }
-    body = json.dumps(event, ensure_ascii=False).encode()
-    headers = signed_headers(_wechat_platform(cloud, private_name), body)
-    return {**headers, "Content-Type": "application/json"}, body
-
-
-def _resource(order_no: str, amount_fen: int) -> dict:
-    return {
-        "appid": "wx0000000000000001",
-        "mchid": MCHID,
-        "out_trade_no": order_no,
-        "transaction_id": "4200" + secrets.token_hex(8),
-        "trade_state": "SUCCESS",
-        "success_time": "2026-11-26T10:00:00+08:00",
-        "amount": {"total": amount_fen, "currency": "CNY"},
-    }
-
-
 def test_wechat_payment_is_taken_once_and_its_replay_is_a_no_op(cloud: Cloud) -> None:
     order_no = _order_no("WXN")
     new_order(cloud.deps, order_no, "WECHAT", 1100)
@@ -117,9 +70,9 @@ def test_forged_and_amount_mismatched_wechat_notices_change_nothing(cloud: Cloud
     (cloud.keys / "forger.pem").write_bytes((tmp_path / "forger.pem").read_bytes())
     url = cloud.url + "/api/v1/notify/wechat"
 
-    headers, body = _wechat_notice(cloud, _resource(order_no, 500), "forger.pem")
+    headers, body = wechat_notice(cloud, wechat_resource(order_no, 500), "forger.pem")
     forged = requests.post(url, data=body, headers=headers, timeout=5)
-    headers, body = _wechat_notice(cloud, _resource(order_no, 1), "wx_platform_private.pem")
+    headers, body = wechat_notice(cloud, wechat_resource(order_no, 1), "wx_platform_private.pem")
     cheap = requests.post(url, data=body, headers=headers, timeout=5)
 
     assert forged.status_code == cheap.status_code == 400
@@ -127,7 +80,7 @@ def test_forged_and_amount_mismatched_wechat_notices_change_nothing(cloud: Cloud
     assert order_of(cloud.deps, order_no).state == saga.AWAITING_PAYMENT
     assert _notices(cloud, order_no) == 0
     # The genuine notice still goes through afterwards: the refused ones left no trace.
-    headers, body = _wechat_notice(cloud, _resource(order_no, 500), "wx_platform_private.pem")
+    headers, body = wechat_notice(cloud, wechat_resource(order_no, 500), "wx_platform_private.pem")
     assert requests.post(url, data=body, headers=headers, timeout=5).status_code == 204
     assert order_of(cloud.deps, order_no).state in (saga.PAID, saga.CONFIRMED)
 
@@ -135,7 +88,7 @@ def test_forged_and_amount_mismatched_wechat_notices_change_nothing(cloud: Cloud
 def test_the_same_notice_delivered_concurrently_moves_the_order_once(cloud: Cloud) -> None:
     order_no = _order_no("WXC")
     new_order(cloud.deps, order_no, "WECHAT", 800)
-    headers, body = _wechat_notice(cloud, _resource(order_no, 800), "wx_platform_private.pem")
+    headers, body = wechat_notice(cloud, wechat_resource(order_no, 800), "wx_platform_private.pem")
     statuses: list[int] = []
     start = threading.Barrier(4)
 
@@ -156,37 +109,13 @@ def test_the_same_notice_delivered_concurrently_moves_the_order_once(cloud: Clou
     assert _notices(cloud, order_no) == 1
 
 
-def _alipay_form(cloud: Cloud, order_no: str, amount: str, private_name: str) -> dict[str, str]:
-    platform = load_alipay_platform(
-        (cloud.keys / private_name).read_bytes(),
-        (cloud.keys / "ali_app_public.pem").read_bytes(),
-        ALIPAY_APP_ID,
-        SELLER_ID,
-    )
-    return sign_notification(
-        platform,
-        {
-            "notify_time": "2026-11-26 10:00:00",
-            "notify_type": "trade_status_sync",
-            "notify_id": secrets.token_hex(16),
-            "app_id": ALIPAY_APP_ID,
-            "trade_no": "2026" + secrets.token_hex(8),
-            "out_trade_no": order_no,
-            "trade_status": "TRADE_SUCCESS",
-            "total_amount": amount,
-            "seller_id": SELLER_ID,
-            "gmt_payment": "2026-11-26 10:00:00",
-        },
-    )
-
-
 def test_alipay_forged_or_mismatched_notices_answer_fail_and_change_nothing(cloud: Cloud) -> None:
     order_no = _order_no("ALF")
     new_order(cloud.deps, order_no, "ALIPAY", 1234)
     url = cloud.url + "/api/v1/notify/alipay"
-    forged = requests.post(url, data=_alipay_form(cloud, order_no, "12.34", "ali_app_private.pem"))
+    forged = requests.post(url, data=alipay_form(cloud, order_no, "12.34", "ali_app_private.pem"))
     cheap = requests.post(
-        url, data=_alipay_form(cloud, order_no, "0.01", "ali_platform_private.pem")
+        url, data=alipay_form(cloud, order_no, "0.01", "ali_platform_private.pem")
     )
     assert forged.text == cheap.text == "fail"
     assert order_of(cloud.deps, order_no).state == saga.AWAITING_PAYMENT
