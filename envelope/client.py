@@ -13,7 +13,7 @@ from typing import Any
 import urllib3
 from urllib3.exceptions import ConnectTimeoutError, HTTPError, NewConnectionError
 
-from envelope import codes
+from envelope import codes, decoding
 from envelope import header as headers
 from envelope.catalogue import HIP, INSFE
 from envelope.keys import KeyRing
@@ -137,7 +137,7 @@ class EnvelopeClient:
         self, request_header: dict[str, Any], response: urllib3.BaseHTTPResponse
     ) -> Reply:
         try:
-            document = json.loads(response.data)
+            document = decoding.loads(response.data)  # a reply is read as strictly
             head, body = document["header"], document["body"]
             key = self.ring.key_for(head["key_id"])
         except (ValueError, KeyError, TypeError, codes.EnvelopeError):

@@ -9,12 +9,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, Response, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from envelope import catalogue, codes
 from envelope.header import response_header
 from envelope.keys import KeyRing
 from envelope.signing import sign_envelope
-from envelope.tracing import bind_trace_id
+from envelope.tracing import bind_claimed_trace_id, bind_trace_id
 from envelope.verify import Verifier, parse
 
 log = logging.getLogger("envelope")
@@ -97,8 +98,9 @@ class EnvelopeEndpoint:
         result_code, result_msg, out_body = codes.SUCCESS, codes.message(codes.SUCCESS), {}
         try:
             head, body = parse(raw)
-            bind_trace_id(str(head.get("trace_id", "")))
+            bind_claimed_trace_id(head.get("trace_id"))
             ring = self.verifier.verify(head, body)
+            bind_trace_id(head["trace_id"])
             entry = catalogue.lookup(head["trade_code"])
             if entry.target != self.party:
                 raise codes.EnvelopeError(
@@ -116,6 +118,22 @@ class EnvelopeEndpoint:
         except Exception:
             log.exception("handler failed for trade code %s", head.get("trade_code"))
             result_code, result_msg = codes.INTERNAL, codes.message(codes.INTERNAL)
+        return self._reply(ring, head, result_code, result_msg, out_body, started)
+
+    def refuse(self, result_code: str, result_msg: str) -> tuple[dict[str, Any], str]:
+        """A signed refusal of a request whose bytes could not even be read."""
+        ring = self.verifier.default_ring
+        return self._reply(ring, {}, result_code, result_msg, {}, time.perf_counter())
+
+    def _reply(
+        self,
+        ring: KeyRing,
+        head: dict[str, Any],
+        result_code: str,
+        result_msg: str,
+        out_body: dict[str, Any],
+        started: float,
+    ) -> tuple[dict[str, Any], str]:
         reply = signed_reply(
             ring,
             party=self.party,
@@ -137,7 +155,13 @@ class EnvelopeEndpoint:
 
         @bp.post("/envelope")
         def receive() -> Response:
-            reply, result_code = self.handle(request.get_data(cache=False))
+            try:
+                raw = request.get_data(cache=False)
+            except RequestEntityTooLarge:  # the app's MAX_CONTENT_LENGTH: a signed 1001
+                limit = request.max_content_length
+                reply, result_code = self.refuse(codes.NOT_JSON, f"请求体过大：最多 {limit} 字节")
+            else:
+                reply, result_code = self.handle(raw)
             return json_response(reply, result_code)
 
         return bp

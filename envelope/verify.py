@@ -5,12 +5,11 @@ The signature is checked before the nonce is remembered, so a forger cannot burn
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from envelope import codes
+from envelope import codes, decoding
 from envelope.header import check_request_header
 from envelope.keys import KeyRing
 from envelope.replay import NonceStore, check_nonce, check_timestamp
@@ -26,11 +25,14 @@ class Link:
 
 
 def parse(raw: bytes) -> tuple[dict[str, Any], Any]:
-    """Split raw bytes into header and body, refusing what is not a JSON envelope (1001)."""
+    """Split raw bytes into header and body, refusing what is not a JSON envelope (1001).
+
+    The bytes are read strictly (envelope.decoding): too deep, not UTF-8, a lone surrogate,
+    NaN, a duplicate key or an integer wider than 64 bits is 1001, never an exception."""
     try:
-        document = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise codes.EnvelopeError(codes.NOT_JSON) from exc
+        document = decoding.loads(raw)
+    except decoding.JsonRefused as exc:
+        raise codes.EnvelopeError(codes.NOT_JSON, str(exc)) from exc
     if not isinstance(document, dict) or "header" not in document or "body" not in document:
         raise codes.EnvelopeError(codes.NOT_JSON, "envelope must be {header, body}")
     header = document["header"]
