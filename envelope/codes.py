@@ -13,6 +13,7 @@ UNKNOWN_TRADE_CODE = "1006"
 ROUTE_NOT_ALLOWED = "1007"
 RATE_LIMITED = "1008"
 BODY_INVALID = "1009"
+NOT_FOUND = "1010"  # no such address: an unknown URL on any service (HTTP 404)
 
 # 2xxx: business refusals. The hospital's rule that refused is named in result_msg.
 PATIENT_NOT_FOUND = "2001"
@@ -52,6 +53,7 @@ MESSAGES: dict[str, str] = {
     ROUTE_NOT_ALLOWED: "route not allowed for this sender and direction",
     RATE_LIMITED: "rate limited",
     BODY_INVALID: "body invalid for the trade code",
+    NOT_FOUND: "请求的地址不存在",
     PATIENT_NOT_FOUND: "patient not found",
     SLOT_SOLD_OUT: "slot sold out",
     LOCK_EXPIRED: "slot lock expired",
@@ -81,6 +83,7 @@ _STATUS_BY_CODE = {
     BAD_FIELD: 400,
     UNKNOWN_TRADE_CODE: 400,
     BODY_INVALID: 400,
+    NOT_FOUND: 404,
     BAD_SIGNATURE: 401,
     STALE_TIMESTAMP: 401,
     REPLAYED_NONCE: 401,

@@ -30,6 +30,7 @@ from hospital_gateway.audit import AuditEntry, AuditLog, clean
 from hospital_gateway.ratelimit import RateLimiter
 from servicekit.logs import bind_trace_id
 from servicekit.metrics import HTTP_LATENCY, HTTP_REQUESTS
+from servicekit.web import INTERNAL_MESSAGE
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -41,6 +42,8 @@ RECEIVED = "IN"  # audit direction: a message as it reached the gateway, with th
 RELAYED = "OUT"  # audit direction: the same message as sent on the next link, with its answer
 
 Envelope = dict[str, Any]
+# The last answer, when even a signed refusal could not be made: no envelope, no detail.
+_INTERNAL = canonical_bytes({"result_code": codes.INTERNAL, "result_msg": INTERNAL_MESSAGE})
 
 
 def _ms(since: float) -> int:
@@ -264,7 +267,7 @@ class RelayWSGI:
             raw = self._body(environ)
             if raw is None:
                 reply, result_code = self.relay.refuse_raw(
-                    codes.NOT_JSON, f"envelope too large: at most {self.max_bytes} bytes"
+                    codes.NOT_JSON, f"请求体过大：最多 {self.max_bytes} 字节"
                 )
             else:
                 reply, result_code = self.relay.handle(raw)
@@ -272,8 +275,7 @@ class RelayWSGI:
             content_type = "application/json; charset=utf-8"
         except Exception:
             log.exception("unhandled error")
-            status, content_type = 500, "application/json"
-            payload = b'{"result_code":"9999","result_msg":"internal error"}'
+            status, content_type, payload = 500, "application/json; charset=utf-8", _INTERNAL
         counter = self._requests.get(status)
         if counter is None:
             counter = self._requests[status] = HTTP_REQUESTS.labels(

@@ -14,6 +14,7 @@ from prometheus_client import REGISTRY
 
 from envelope import CLOUD, HIP
 from hospital_gateway import SERVICE, GatewayParts
+from servicekit.web import INTERNAL_MESSAGE
 from tests.integration.hospital_gateway.gateway_support import Backend, post, sender
 
 
@@ -52,7 +53,7 @@ def test_a_body_without_a_length_is_read_no_further_than_past_the_limit(
 def test_other_requests_go_on_to_flask(gateway: FlaskClient) -> None:
     assert gateway.get("/healthz").get_json()["service"] == SERVICE
     refused = gateway.get("/gateway")
-    assert refused.status_code == 404 and refused.get_json()["result_code"] == "1002"
+    assert refused.status_code == 404 and refused.get_json()["result_code"] == "1010"
     assert gateway.post("/gateway/", data=b"{}").status_code == 404
 
 
@@ -68,7 +69,7 @@ def test_an_error_past_the_relay_is_a_json_9999_without_a_trace(
     before = _requests("500")
     answer = gateway.post("/gateway", data=b"{}", content_type="application/json")
     assert answer.status_code == 500
-    assert answer.get_json() == {"result_code": "9999", "result_msg": "internal error"}
+    assert answer.get_json() == {"result_code": "9999", "result_msg": INTERNAL_MESSAGE}
     assert b"secret" not in answer.data and _requests("500") == before + 1
 
 
