@@ -8,7 +8,7 @@ import sys
 
 from envelope import clock
 from envelope.tracing import bind_trace_id, current_trace_id
-from servicekit.masking import mask_text
+from servicekit.masking import mask_text, mask_traceback
 
 __all__ = ["JsonFormatter", "bind_trace_id", "configure", "current_trace_id"]
 
@@ -27,12 +27,39 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname,
             "service": self.service,
             "logger": record.name,
-            "trace_id": getattr(record, "trace_id", "") or current_trace_id(),
+            "trace_id": mask_text(getattr(record, "trace_id", "") or current_trace_id()),
             "message": mask_text(record.getMessage()),
         }
         if record.exc_info:
-            entry["exc"] = mask_text(self.formatException(record.exc_info))
-        return json.dumps(entry, ensure_ascii=False)
+            entry["exc"] = mask_traceback(self.formatException(record.exc_info))
+        if record.stack_info:
+            entry["stack"] = mask_traceback(self.formatStack(record.stack_info))
+        line = json.dumps(entry, ensure_ascii=False)
+        if line.isascii() or _encodable(line):
+            return line
+        return json.dumps(entry)  # a lone surrogate in some text: escaped, never a write error
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+class _Handler(logging.StreamHandler):  # type: ignore[type-arg]
+    """stderr, and a failure to log reported without the record's text or arguments
+    (logging's own report prints both unmasked)."""
+
+    _servicekit = True
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        """Say that a record from ``record.name`` could not be written, and nothing more."""
+        if logging.raiseExceptions and sys.stderr:
+            exc = sys.exc_info()[1]
+            kind = type(exc).__name__ if exc else "error"
+            sys.stderr.write(f"logging failed ({kind}) for a record of {record.name}\n")
 
 
 def configure(service: str, level: str = "INFO") -> None:
@@ -41,8 +68,7 @@ def configure(service: str, level: str = "INFO") -> None:
     for handler in root.handlers:
         if getattr(handler, "_servicekit", False):
             return
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _Handler(sys.stderr)
     handler.setFormatter(JsonFormatter(service))
-    handler._servicekit = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(level)

@@ -40,3 +40,21 @@ def mask_untrusted(text: str) -> str:
     return mask_text(
         _ID_CARD_ANYWHERE.sub(lambda m: m.group(1) + "********" + m.group(2)[-4:], text)
     )
+
+
+# A traceback quotes whatever values an exception's message holds: pydantic's
+# ``input_value=...``, SQLAlchemy's ``[parameters: (...)]``, a KeyError's key. A name is
+# free Han text there, with no field name before it, so every run of Han characters is
+# masked; the code lines and the exception types stay readable.
+_HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]{2,}")
+_QUOTED_INPUT = re.compile(r"(input_value=).*?(?=, input_type=|\]$)", re.MULTILINE)
+_SQL_PARAMETERS = re.compile(r"(\[parameters: ).*?(?=\]$)", re.MULTILINE)
+
+
+def mask_traceback(text: str) -> str:
+    """Mask a formatted exception: ID numbers anywhere, quoted inputs, SQL parameters and
+    every run of Han characters (a name may sit in any exception message)."""
+    text = _QUOTED_INPUT.sub(r"\1***", text)
+    text = _SQL_PARAMETERS.sub(r"\1***", text)
+    text = mask_untrusted(text)
+    return _HAN_RUN.sub(lambda m: mask_name(m.group(0)), text)
