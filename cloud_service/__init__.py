@@ -12,6 +12,7 @@ from cloud_service.api import bills, hospital_catalog, notify, orders, patients
 from cloud_service.api import reconcile as reconcile_api
 from cloud_service.api import registrations as registrations_api
 from cloud_service.api import reports as reports_api
+from cloud_service.api.context import refuse_unreadable_body
 from cloud_service.api.spec import spec
 from cloud_service.channels.alipay import AlipayChannel
 from cloud_service.channels.wechat import WeChatPayChannel
@@ -24,7 +25,7 @@ from cloud_service.settings import Settings
 from cloud_service.slot_gate import SlotGate
 from servicekit import logs, metrics, redis_client
 from servicekit.db import make_engine, session_factory
-from servicekit.web import install_common
+from servicekit.web import StrictJSONProvider, install_common
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +78,8 @@ def create_app(config: Settings | None = None) -> Flask:
     app = Flask(__name__)
     app.config["SECRET_KEY"] = settings.secret_key
     app.config["JSON_AS_ASCII"] = False
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes  # larger: 413 with 1001
+    app.json = StrictJSONProvider(app)  # request bodies read as strictly as envelopes
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     deps = build_deps(settings)
     app.extensions["cloud_deps"] = deps
@@ -113,6 +116,8 @@ def create_app(config: Settings | None = None) -> Flask:
             )
         ],
     )
+
+    app.before_request(refuse_unreadable_body)
 
     @app.errorhandler(CloudError)
     def refused(exc: CloudError):  # type: ignore[no-untyped-def]

@@ -17,7 +17,7 @@ def api_status(result_code: str) -> int:
         return 403
     if result_code == codes.RATE_LIMITED:
         return 429
-    if result_code in (codes.RECORD_NOT_FOUND, codes.PATIENT_NOT_FOUND):
+    if result_code in (codes.RECORD_NOT_FOUND, codes.PATIENT_NOT_FOUND, codes.NOT_FOUND):
         return 404
     return _STATUS_BY_CLASS.get(result_code[:1], 500)
 
@@ -27,7 +27,14 @@ class CloudError(codes.EnvelopeError):
 
 
 class Unauthorized(CloudError):
-    """No valid app token."""
+    """No valid app token: the patient must sign in (again)."""
+
+    def __init__(self, result_msg: str = "请先登录：登录凭证缺失、无效或已过期") -> None:
+        super().__init__(codes.BAD_SIGNATURE, result_msg)
+
+
+class OpsTokenRefused(Unauthorized):
+    """No valid operations token on an /api/v1/ops/ call (or those calls are turned off)."""
 
     def __init__(self) -> None:
-        super().__init__(codes.BAD_SIGNATURE, "sign in first: missing or invalid app token")
+        super().__init__("运维令牌缺失或无效")

@@ -12,7 +12,7 @@ from flask import Blueprint, Response, jsonify, request
 from cloud_service import reconcile
 from cloud_service.api.context import deps
 from cloud_service.console.recon import parse_day
-from cloud_service.errors import CloudError, Unauthorized
+from cloud_service.errors import CloudError, OpsTokenRefused
 from envelope import codes
 
 PREFIX = "/api/v1/ops/reconciliation"
@@ -27,7 +27,7 @@ def blueprint(ops_token: str) -> Blueprint:
         given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
         given = given or request.args.get("token", "")
         if not ops_token or not hmac.compare_digest(given.encode(), ops_token.encode()):
-            raise Unauthorized()
+            raise OpsTokenRefused()
 
     @bp.get(f"{PREFIX}/<day>")
     def report(day: str) -> tuple[Response, int]:

@@ -109,9 +109,9 @@ def test_another_users_order_is_not_found(app: Flask, client: FlaskClient) -> No
 
 
 def test_unknown_path_and_not_json_get_a_result_code_not_a_stack_trace(client: FlaskClient) -> None:
-    assert client.get("/api/v1/nowhere").get_json()["result_code"] == "1002"
+    assert client.get("/api/v1/nowhere").get_json()["result_code"] == "1010"
     answer = client.post("/api/v1/patients", data=b"{broken", content_type="application/json")
-    assert answer.status_code == 400 and answer.get_json()["result_code"] == "1009"
+    assert answer.status_code == 400 and answer.get_json()["result_code"] == "1001"
 
 
 def test_an_impossible_date_is_1009_not_a_500(client: FlaskClient) -> None:
