@@ -115,6 +115,8 @@ def create_app(config: Settings | None = None) -> Flask:
                 "cloud_saga_orders", "Orders by saga state.", deps.sessions, "orders"
             )
         ],
+        # the cloud faces the Internet: only the hospital's Prometheus, with the token
+        token=settings.metrics_token,
     )
 
     app.before_request(refuse_unreadable_body)

@@ -10,6 +10,8 @@ answers its own samples (tests, a single process).
 
 from __future__ import annotations
 
+import hmac
+import json
 import os
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -30,6 +32,8 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
+
+from envelope.codes import BAD_SIGNATURE
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 # Envelope hops take from under a millisecond (a refusal) to the gateway's read timeout.
@@ -185,8 +189,14 @@ class _Default(Collector):
         return REGISTRY.collect()
 
 
-def install_metrics(app: Flask, service: str, collectors: Iterable[Collector] = ()) -> None:
-    """Add ``GET /metrics`` and count and time every HTTP request the app answers."""
+def install_metrics(
+    app: Flask, service: str, collectors: Iterable[Collector] = (), token: str | None = None
+) -> None:
+    """Add ``GET /metrics`` and count and time every HTTP request the app answers.
+
+    ``token`` guards /metrics of a service facing the Internet: a scrape must send
+    ``Authorization: Bearer <token>``, and an empty token serves no /metrics at all (404).
+    None leaves /metrics open, for services that only the zone's network reaches."""
     extra = list(collectors)
     if os.environ.get(MULTIPROC_ENV):
         os.makedirs(os.environ[MULTIPROC_ENV], exist_ok=True)
@@ -206,9 +216,31 @@ def install_metrics(app: Flask, service: str, collectors: Iterable[Collector] = 
             )
         return response
 
+    if token == "":
+        return  # not served: the app's 404 answers, with its result code
+
     @app.get("/metrics")
     def metrics() -> Response:
+        if token is not None and not _bearer_matches(token):
+            return _refused_scrape()
         return Response(scrape(extra), content_type=CONTENT_TYPE_LATEST)
+
+
+def _bearer_matches(token: str) -> bool:
+    """True when the request carries ``Authorization: Bearer <token>``."""
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(
+        given.strip().encode(), token.encode()
+    )
+
+
+def _refused_scrape() -> Response:
+    body = json.dumps(
+        {"result_code": BAD_SIGNATURE, "result_msg": "监控数据需要有效的令牌"}, ensure_ascii=False
+    )
+    refused = Response(body, status=401, content_type="application/json")
+    refused.headers["WWW-Authenticate"] = 'Bearer realm="metrics"'
+    return refused
 
 
 __all__ = [
