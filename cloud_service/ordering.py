@@ -20,6 +20,7 @@ from cloud_service.split import check_split
 from cloud_service.steps import expiry, settle_body
 from envelope import clock, codes
 from servicekit.db import transaction
+from servicekit.logs import bind_trace_id
 
 PAY_MODES = ("INSURANCE", "SELF_PAY")
 UNPAID = (saga.CREATED, saga.PRESETTLED, saga.AWAITING_PAYMENT)
@@ -173,10 +174,11 @@ def _store_lock(deps: Deps, order_no: str, lock: dict[str, Any], expire: bool = 
         return order
 
 
-def start_payment(deps: Deps, user_id: str, order_no: str, trace_id: str) -> Order:
+def start_payment(deps: Deps, user_id: str, order_no: str) -> Order:
     """Pre-settle with insurance when insured (4004), then open the channel's cashier for
     the cash part. Calling it again on an unpaid order gives the same cashier."""
     order = get_order(deps, user_id, order_no)
+    trace_id = follow_order(order)
     if order.state == saga.CREATED:
         if order.visit_date and order.visit_date != clock.today().isoformat():
             raise CloudError(
@@ -270,6 +272,13 @@ def reload(deps: Deps, order_no: str) -> Order:
     if order is None:
         raise CloudError(codes.RECORD_NOT_FOUND, f"no order {order_no}")
     return order
+
+
+def follow_order(order: Order) -> str:
+    """The order's own trace id, bound to this request's log lines too: every hop of an
+    order, whichever request or step makes it, carries the trace id it was created with."""
+    bind_trace_id(order.trace_id)
+    return order.trace_id
 
 
 def get_order(deps: Deps, user_id: str, order_no: str) -> Order:

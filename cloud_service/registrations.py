@@ -20,7 +20,7 @@ from cloud_service.deps import Deps
 from cloud_service.errors import CloudError
 from cloud_service.hospital import require_ok
 from cloud_service.models import Order
-from cloud_service.ordering import UNPAID, get_order, reload
+from cloud_service.ordering import UNPAID, follow_order, get_order, reload
 from cloud_service.payment import PaidTrade, record_payment
 from envelope import clock, codes
 from servicekit.db import transaction
@@ -64,9 +64,10 @@ def _order_states(deps: Deps, user_id: str, order_nos: list[str]) -> dict[str, s
     return {order_no: state for order_no, state in found}
 
 
-def cancel_registration(deps: Deps, user_id: str, order_no: str, trace_id: str) -> Order:
+def cancel_registration(deps: Deps, user_id: str, order_no: str) -> Order:
     """Cancel an unpaid registration: the HIS frees the slot (2007), the order is closed."""
     order = get_order(deps, user_id, order_no)
+    trace_id = follow_order(order)
     if order.kind != "REG":
         raise CloudError(codes.ORDER_STATE_CONFLICT, "only a registration can be cancelled")
     if order.state in (saga.CANCELLED, saga.CLOSED):

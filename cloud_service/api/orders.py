@@ -47,7 +47,7 @@ def create_registration(json: RegistrationIn) -> OrderOut:
 @spec.validate(resp=Response(HTTP_200=OrderOut, **_REFUSALS), tags=["orders"])
 def pay(order_no: str) -> OrderOut:
     """Pre-settle with insurance when insured, then open the cashier for the cash part."""
-    return order_view(ordering.start_payment(deps(), current_user_id(), order_no, trace_id()))
+    return order_view(ordering.start_payment(deps(), current_user_id(), order_no))
 
 
 @bp.get("/orders/<order_no>")

@@ -42,6 +42,4 @@ def list_registrations(query: RegistrationQuery) -> RegistrationList:
 @spec.validate(resp=Response(HTTP_200=OrderOut, **_REFUSALS), tags=["orders"])
 def cancel(order_no: str) -> OrderOut:
     """Cancel an unpaid registration until the clinic's cut-off (a paid one: at the window)."""
-    return order_view(
-        registrations.cancel_registration(deps(), current_user_id(), order_no, trace_id())
-    )
+    return order_view(registrations.cancel_registration(deps(), current_user_id(), order_no))

@@ -73,6 +73,15 @@ def test_insured_employee_pays_a_registration_split_between_insurance_and_wechat
         "CONFIRMED",
     ]
 
+    # one order, one trace: the pay request's 4004 sits in the gateway's audit of the order
+    audit = requests.get(
+        f"{stack.url('hospital_gateway')}/audit",
+        params={"trace_id": order["trace_id"]},
+        headers={"Authorization": f"Bearer {stack.env['GATEWAY_AUDIT_TOKEN']}"},
+        timeout=10,
+    ).json()["records"]
+    assert {"2006", "4004", "4005", "2008"} <= {row["trade_code"] for row in audit}
+
     his = _hospital(stack, "HIP").send("2010", {"order_no": order["order_no"]})
     assert his.ok and his.body["status"] == "CONFIRMED" and his.body["reg_no"]
     assert his.body["settlement"]["setl_id"] == order["setl_id"]

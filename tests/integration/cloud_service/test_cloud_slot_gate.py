@@ -110,7 +110,7 @@ def test_a_cancelled_registration_gives_its_slot_back_to_the_count(
     order_no = _register(deps, first)
     _register(deps, second)
     assert _refusal(deps, third) == codes.SLOT_SOLD_OUT
-    registrations.cancel_registration(deps, first, order_no, "t")  # 2007 frees it
+    registrations.cancel_registration(deps, first, order_no)  # 2007 frees it
     _register(deps, third)
     assert hospital.codes().count("2006") == 3
 

@@ -113,7 +113,7 @@ def test_a_booking_past_its_cut_off_is_closed_once_its_day_is_over(
     order_no = _booking(deps, hospital)
     now.at = datetime(2026, 3, 3, 10, 0, tzinfo=clock.SHANGHAI)
     user = ordering.reload(deps, order_no).user_id
-    ordering.start_payment(deps, user, order_no, "t1")
+    ordering.start_payment(deps, user, order_no)
     hospital.then("2007", Reply(codes.PAST_CUTOFF, "bookings can be cancelled until 08:00"))
     now.at += deps.payment_window
     with pytest.raises(saga.RetryLater) as waiting:

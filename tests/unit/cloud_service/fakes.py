@@ -83,6 +83,7 @@ class FakeHospital:
 
     answers: dict[str, list[Answer]] = field(default_factory=dict)
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    traces: list[tuple[str, str]] = field(default_factory=list)  # (trade code, trace_id)
 
     def __post_init__(self) -> None:
         defaults: dict[str, Answer] = {
@@ -148,6 +149,7 @@ class FakeHospital:
     ) -> Reply:
         """Answer like the gateway would."""
         self.calls.append((trade_code, body))
+        self.traces.append((trade_code, trace_id))
         queue = self.answers[trade_code]
         answer = queue.pop(0) if len(queue) > 1 else queue[0]
         return answer(body) if callable(answer) else answer
@@ -209,6 +211,6 @@ def awaiting_order(deps: Deps, pay_mode: str = "INSURANCE", phone: str = "138000
     """An order with its cashier open (AWAITING_PAYMENT)."""
     order_no = new_order(deps, pay_mode, phone)
     order = ordering.reload(deps, order_no)
-    paying = ordering.start_payment(deps, order.user_id, order_no, "t1")
+    paying = ordering.start_payment(deps, order.user_id, order_no)
     assert paying.state == saga.AWAITING_PAYMENT
     return order_no

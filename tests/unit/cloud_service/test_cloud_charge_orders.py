@@ -38,7 +38,7 @@ def _charge(deps: Deps, user: str, pay_mode: str = "INSURANCE", **change: Any) -
 
 
 def _pay(deps: Deps, user: str, order_no: str) -> None:
-    paying = ordering.start_payment(deps, user, order_no, "t1")
+    paying = ordering.start_payment(deps, user, order_no)
     assert paying.state == saga.AWAITING_PAYMENT
     record_payment(deps, PaidTrade("WECHAT", order_no, paying.cash_fen, "WX1", f"n-{order_no}"))
     while drain_once(deps):
@@ -114,7 +114,7 @@ def test_bills_changed_before_paying_cancel_the_order_and_charge_nothing(
     order_no = _charge(deps, user)
     hospital.then("3001", ok(bills=[*BILLS, {"bill_no": "B3", "amount": 1}], bills_digest="e"))
     with pytest.raises(CloudError) as refused:
-        ordering.start_payment(deps, user, order_no, "t1")
+        ordering.start_payment(deps, user, order_no)
     assert refused.value.result_code == codes.BILLS_CHANGED
     assert ordering.reload(deps, order_no).state == saga.CANCELLED
     assert "4004" not in hospital.codes()

@@ -23,7 +23,7 @@ def _order(deps: Deps) -> tuple[str, str]:
 
 def _refusal(deps: Deps, user: str, order_no: str) -> CloudError:
     with pytest.raises(CloudError) as refused:
-        registrations.cancel_registration(deps, user, order_no, "t1")
+        registrations.cancel_registration(deps, user, order_no)
     return refused.value
 
 
@@ -31,10 +31,10 @@ def test_an_unpaid_registration_is_released_in_the_his_then_cancelled(
     deps: Deps, hospital: FakeHospital
 ) -> None:
     user, order_no = _order(deps)
-    order = registrations.cancel_registration(deps, user, order_no, "t1")
+    order = registrations.cancel_registration(deps, user, order_no)
     assert order.state == saga.CANCELLED
     assert hospital.calls[-1] == ("2007", {"lock_id": "L1", "mrn": "M0001"})
-    again = registrations.cancel_registration(deps, user, order_no, "t1")
+    again = registrations.cancel_registration(deps, user, order_no)
     assert again.state == saga.CANCELLED and hospital.codes().count("2007") == 1
 
 
@@ -49,15 +49,15 @@ def test_cancelling_while_the_cashier_is_open_closes_the_channel_order(
     deps: Deps, hospital: FakeHospital, channel: FakeChannel
 ) -> None:
     user, order_no = _order(deps)
-    ordering.start_payment(deps, user, order_no, "t1")
-    order = registrations.cancel_registration(deps, user, order_no, "t1")
+    ordering.start_payment(deps, user, order_no)
+    order = registrations.cancel_registration(deps, user, order_no)
     assert order.state == saga.CLOSED and channel.closed == [order_no]
     assert "2007" in hospital.codes()
 
 
 def test_a_payment_that_got_in_first_wins_over_the_cancel(deps: Deps, channel: FakeChannel) -> None:
     user, order_no = _order(deps)
-    paying = ordering.start_payment(deps, user, order_no, "t1")
+    paying = ordering.start_payment(deps, user, order_no)
     channel.trades[order_no].state = "SUCCESS"
     refused = _refusal(deps, user, order_no)
     assert refused.result_code == codes.ORDER_STATE_CONFLICT
@@ -69,7 +69,7 @@ def test_a_paid_registration_is_refunded_at_the_window_not_here(
     deps: Deps, hospital: FakeHospital
 ) -> None:
     user, order_no = _order(deps)
-    paying = ordering.start_payment(deps, user, order_no, "t1")
+    paying = ordering.start_payment(deps, user, order_no)
     record_payment(deps, PaidTrade("WECHAT", order_no, paying.cash_fen, "WX1", "n1"))
     while drain_once(deps):
         pass
@@ -141,7 +141,7 @@ def test_a_cancelled_lock_gives_its_place_back(deps: Deps) -> None:
     first = _register(deps, user, "S0")
     _register(deps, user, "S1")
     _register(deps, user, "S2")
-    registrations.cancel_registration(deps, user, first, "t")
+    registrations.cancel_registration(deps, user, first)
     assert _register(deps, user, "S3")
 
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from cloud_service import accounts, ordering, saga
+from cloud_service import accounts, ordering, registrations, saga
 from cloud_service.deps import Deps
 from cloud_service.errors import CloudError
 from cloud_service.payment import PaidTrade, record_payment
 from cloud_service.worker import drain_once
 from envelope import Reply, codes
 from servicekit.db import transaction
+from servicekit.logs import bind_trace_id, current_trace_id
 from tests.unit.cloud_service.fakes import FakeChannel, FakeHospital, awaiting_order, new_order, ok
 
 TIMEOUT = Reply(codes.TIMED_OUT, "timed out")
@@ -186,7 +187,23 @@ def test_zero_cash_insured_order_skips_payment(deps: Deps, hospital: FakeHospita
     hospital.then("4004", ok(split=free))
     hospital.then("4005", ok(setl_id="SETL0", split=free))
     order_no = new_order(deps, "INSURANCE", "13800000008")
-    ordering.start_payment(deps, ordering.reload(deps, order_no).user_id, order_no, "t")
+    ordering.start_payment(deps, ordering.reload(deps, order_no).user_id, order_no)
     _run_all(deps)
     states = [e.to_state for e in ordering.history(deps, order_no)]
     assert states == ["CREATED", "PRESETTLED", "INSURANCE_SETTLED", "CONFIRMED"]
+
+
+def test_every_hop_of_an_order_carries_the_trace_id_it_was_created_with(
+    deps: Deps, hospital: FakeHospital
+) -> None:
+    """The attack found the 4004 of ``POST /orders/<no>/pay`` under a trace of its own, so the
+    console's timeline of the order never showed the pre-settle."""
+    order_no = new_order(deps, "INSURANCE")  # created under trace "t1"
+    order = ordering.reload(deps, order_no)
+    bind_trace_id("trace-of-the-pay-request")
+    ordering.start_payment(deps, order.user_id, order_no)
+    assert current_trace_id() == "t1"  # the pay request's log lines follow the order too
+    _run_all(deps)
+    registrations.cancel_registration(deps, order.user_id, new_order(deps, "SELF_PAY"))
+    assert {code for code, _ in hospital.traces} >= {"2006", "4004"}
+    assert {trace for _, trace in hospital.traces} == {"t1"}
