@@ -93,6 +93,27 @@ def test_no_token_is_401_with_a_result_code(app: Flask) -> None:
     assert answer.status_code == 401 and answer.get_json()["result_code"] == "1003"
 
 
+@pytest.mark.parametrize("authorization", ["", "Bearer forged.token", "Basic x"])
+def test_a_missing_or_forged_token_is_told_in_chinese_to_sign_in(
+    app: Flask, authorization: str
+) -> None:
+    answer = app.test_client().get("/api/v1/patients", headers={"Authorization": authorization})
+    assert answer.status_code == 401
+    assert answer.get_json() == {
+        "result_code": "1003",
+        "result_msg": "请先登录：登录凭证缺失、无效或已过期",
+    }
+
+
+@pytest.mark.parametrize("authorization", ["", "Bearer wrong-ops-token", "Bearer " + "x" * 200])
+def test_a_missing_or_wrong_ops_token_is_told_in_chinese(app: Flask, authorization: str) -> None:
+    answer = app.test_client().get(
+        "/api/v1/ops/operations", headers={"Authorization": authorization}
+    )
+    assert answer.status_code == 401
+    assert answer.get_json() == {"result_code": "1003", "result_msg": "运维令牌缺失或无效"}
+
+
 def test_another_users_order_is_not_found(app: Flask, client: FlaskClient) -> None:
     client.post("/api/v1/patients", json={"id_card_no": "110105198001010016", "name": "张伟"})
     order = client.post(
