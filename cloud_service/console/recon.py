@@ -109,4 +109,3 @@ def repair_item(deps: Deps, staff: str, day: date, order_no: str, kind: str) -> 
             module.release_repair(deps, day.isoformat(), order_no, kind)
     module.store_repair(deps, day.isoformat(), difference)
     return {"order_no": order_no, "kind": kind, "status": difference.status}
-
