@@ -114,7 +114,7 @@ def test_envelope_over_the_size_limit_is_refused_naming_the_limit(
     envelope = sender(CLOUD, HIP).build("2001", {"pad": "x" * 5000})
     status, answer = post(gateway, json.dumps(envelope).encode())
     assert (status, answer["header"]["result_code"]) == (400, "1001")
-    assert "4096 bytes" in answer["header"]["result_msg"]
+    assert "最多 4096 字节" in answer["header"]["result_msg"]
     assert backends[HIP].count == 0
 
 
