@@ -1,6 +1,7 @@
 """Alipay open API sandbox: the one /gateway.do endpoint with RSA2-verified requests and
 signed answers, a cashier page, and signed asynchronous notifications retried on the
-real schedule.
+real schedule; the service-window authorize page (auth_code for alipay.system.oauth.token)
+and a stand-in for the Alipay app's JS bridge (AlipayJSBridge tradePay).
 
 Run with gunicorn ``'simulators.alipay:create_app()'``; state lives in the database
 (ALIPAY_SIM_DATABASE_URL), so any number of workers and threads agree.
@@ -17,7 +18,7 @@ from werkzeug.exceptions import HTTPException
 
 from servicekit import logs, metrics, web
 from servicekit.db import make_engine, session_factory
-from simulators.alipay import admin, bills, cashier, gateway
+from simulators.alipay import admin, bills, cashier, gateway, jsbridge, oauth
 from simulators.alipay.models import Base
 from simulators.alipay.notifier import Notifier
 from simulators.alipay.settings import Settings
@@ -34,6 +35,7 @@ def _platform(settings: Settings) -> Platform:
         app_public_pem=Path(settings.app_public_key_path).read_bytes(),
         app_id=settings.app_id,
         seller_id=settings.seller_id,
+        other_apps={app_id: Path(path).read_bytes() for app_id, path in settings.other_apps},
     )
 
 
@@ -69,7 +71,7 @@ def create_app(config: Settings | None = None) -> Flask:
     web.install_common(app, SERVICE)
     metrics.install_metrics(app, SERVICE)
     _install_errors(app)
-    for blueprint in (gateway.bp, cashier.bp, bills.bp, admin.bp):
+    for blueprint in (gateway.bp, cashier.bp, bills.bp, admin.bp, oauth.bp, jsbridge.bp):
         app.register_blueprint(blueprint)
     if settings.start_notifier:
         notifier.start()

@@ -10,11 +10,9 @@ from typing import Any
 
 from flask import Blueprint, Response, redirect, render_template, request
 from flask.typing import ResponseReturnValue
-from sqlalchemy import or_, select
 
-from servicekit.db import transaction
 from simulators.alipay import methods
-from simulators.alipay.models import Fault
+from simulators.alipay.admin import take_fault
 from simulators.alipay.signing import SignatureRejected, response_text, verify_request
 from simulators.alipay.state import Simulator, current
 from simulators.alipay.trades import TradeError
@@ -37,20 +35,12 @@ def request_params() -> dict[str, str]:
     return params
 
 
-def _take_fault(sim: Simulator, method: str) -> Fault | None:
-    with transaction(sim.factory) as session:
-        query = select(Fault).where(
-            Fault.remaining > 0, or_(Fault.method == "", Fault.method == method)
-        )
-        fault = session.scalars(query.order_by(Fault.id)).first()
-        if fault is not None:
-            fault.remaining -= 1
-        return fault
-
-
 def answer(sim: Simulator, method: str, payload: dict[str, Any], signed: bool = True) -> Response:
-    """The JSON answer ``{"<method>_response": {...}, "sign": "..."}`` (unsigned if asked)."""
+    """The JSON answer ``{"<method>_response": {...}, "sign": "..."}`` (unsigned if asked);
+    a refusal of alipay.system.oauth.token comes as ``error_response``, as Alipay's does."""
     key = method if method in methods.HANDLERS else ""
+    if method in methods.ERROR_RESPONSE and payload.get("code") != "10000":
+        key = ""
     text = response_text(sim.platform if signed else None, key, payload)
     return Response(
         text, mimetype="application/json", content_type="application/json;charset=utf-8"
@@ -101,7 +91,7 @@ def gateway() -> ResponseReturnValue:
     method = params.get("method", "")
     if method in methods.BROWSER:
         return _browser(sim, params)
-    fault = _take_fault(sim, method)
+    fault = take_fault(sim, method)
     if fault is not None and fault.mode == "error":
         return answer(sim, method, UNAVAILABLE)
     if fault is not None and fault.mode == "delay":

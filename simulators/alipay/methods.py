@@ -11,9 +11,10 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import url_for
+from sqlalchemy.orm import Session
 
 from servicekit.db import transaction
-from simulators.alipay import notifier, trades
+from simulators.alipay import notifier, oauth, trades
 from simulators.alipay.state import Simulator
 from simulators.alipay.trades import TradeError, yuan
 
@@ -49,10 +50,10 @@ def parse_order(method: str, params: dict[str, str], biz: dict[str, Any]) -> tra
 
 
 def _open(sim: Simulator, method: str, params: dict[str, str], biz: dict[str, Any]) -> str:
-    """Open (or find again) the trade; its out_trade_no."""
+    """Open (or find again) the trade of the calling app; its out_trade_no."""
     order = parse_order(method, params, biz)
     with transaction(sim.factory) as session:
-        trade = trades.open_trade(session, order, sim.settings.app_id)
+        trade = trades.open_trade(session, order, params["app_id"])
         return trade.out_trade_no
 
 
@@ -62,11 +63,13 @@ def cashier_url(out_trade_no: str) -> str:
 
 
 def trade_create(sim: Simulator, params: dict[str, str], biz: dict[str, Any]) -> dict[str, str]:
-    """alipay.trade.create: a trade the buyer pays in the Alipay app (JSAPI style)."""
-    out_trade_no = _open(sim, "alipay.trade.create", params, biz)
-    with sim.factory() as session:
-        trade = trades.find(session, out_trade_no)
-    return {"out_trade_no": out_trade_no, "trade_no": trade.trade_no}
+    """alipay.trade.create: a trade the buyer (buyer_id or buyer_open_id, an id this app was
+    issued) pays in the Alipay app with the JS bridge's tradePay."""
+    order = parse_order("alipay.trade.create", params, biz)
+    with transaction(sim.factory) as session:
+        buyer = oauth.buyer_of(session, params["app_id"], biz)
+        trade = trades.open_trade(session, order, params["app_id"], buyer.user_id)
+        return {"out_trade_no": trade.out_trade_no, "trade_no": trade.trade_no}
 
 
 def trade_precreate(sim: Simulator, params: dict[str, str], biz: dict[str, Any]) -> dict[str, str]:
@@ -84,24 +87,25 @@ def browser_pay(method: str) -> Callable[[Simulator, dict[str, str], dict[str, A
     return handler
 
 
-def _find_args(biz: dict[str, Any]) -> dict[str, str]:
+def _find(session: Session, params: dict[str, str], biz: dict[str, Any]) -> trades.Trade:
+    """The calling app's trade named by out_trade_no or trade_no."""
     out_trade_no = _text(biz, "out_trade_no", 64, required=False)
     trade_no = _text(biz, "trade_no", 64, required=False)
     if not out_trade_no and not trade_no:
         raise TradeError("ACQ.INVALID_PARAMETER", "out_trade_no和trade_no不能同时为空")
-    return {"out_trade_no": out_trade_no, "trade_no": trade_no}
+    return trades.find(session, out_trade_no, trade_no, app_id=params["app_id"])
 
 
 def trade_query(sim: Simulator, params: dict[str, str], biz: dict[str, Any]) -> dict[str, str]:
     """alipay.trade.query: the trade's status and amounts."""
     with transaction(sim.factory) as session:
-        return trades.query_view(trades.find(session, **_find_args(biz)))
+        return trades.query_view(_find(session, params, biz))
 
 
 def trade_close(sim: Simulator, params: dict[str, str], biz: dict[str, Any]) -> dict[str, str]:
     """alipay.trade.close: close an unpaid trade."""
     with transaction(sim.factory) as session:
-        trade = trades.find(session, **_find_args(biz))
+        trade = _find(session, params, biz)
         trades.close(trade)
         return {"trade_no": trade.trade_no, "out_trade_no": trade.out_trade_no}
 
@@ -111,7 +115,7 @@ def trade_refund(sim: Simulator, params: dict[str, str], biz: dict[str, Any]) ->
     refund_fen = trades.parse_yuan(biz.get("refund_amount"), "refund_amount")
     reason = _text(biz, "refund_reason", 256, required=False)
     with transaction(sim.factory) as session:
-        trade = trades.find(session, **_find_args(biz))
+        trade = _find(session, params, biz)
         out_request_no = _text(biz, "out_request_no", 64, required=False) or trade.out_trade_no
         record, moved = trades.refund(session, trade, out_request_no, refund_fen, reason)
         if moved:
@@ -133,7 +137,7 @@ def trade_refund(sim: Simulator, params: dict[str, str], biz: dict[str, Any]) ->
 def refund_query(sim: Simulator, params: dict[str, str], biz: dict[str, Any]) -> dict[str, str]:
     """alipay.trade.fastpay.refund.query: the refund, or no refund fields when none was made."""
     with sim.factory() as session:
-        trade = trades.find(session, **_find_args(biz))
+        trade = _find(session, params, biz)
         record = trades.find_refund(session, trade, _text(biz, "out_request_no", 64))
     if record is None:
         return {}
@@ -168,7 +172,10 @@ HANDLERS: dict[str, Handler] = {
     "alipay.trade.refund": trade_refund,
     "alipay.trade.fastpay.refund.query": refund_query,
     "alipay.data.dataservice.bill.downloadurl.query": bill_url,
+    "alipay.system.oauth.token": oauth.oauth_token,
 }
+# Methods whose refusals Alipay answers as error_response rather than <method>_response.
+ERROR_RESPONSE = frozenset({"alipay.system.oauth.token"})
 # Browser methods: the signed request is a link the payer opens, answered with the cashier.
 BROWSER: dict[str, Callable[[Simulator, dict[str, str], dict[str, Any]], str]] = {
     "alipay.trade.wap.pay": browser_pay("alipay.trade.wap.pay"),

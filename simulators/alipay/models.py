@@ -1,9 +1,9 @@
-"""The simulator's tables: trades, refunds, pending notifications and injected faults
-(SQLite by default, so several gunicorn workers see one state)."""
+"""The simulator's tables: trades, refunds, pending notifications, injected faults, auth
+codes and grants (SQLite by default, so several gunicorn workers see one state)."""
 
 from __future__ import annotations
 
-from sqlalchemy import Float, Integer, String, Text
+from sqlalchemy import Boolean, Float, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -74,3 +74,28 @@ class Fault(Base):
     mode: Mapped[str] = mapped_column(String(16))
     seconds: Mapped[float] = mapped_column(Float, default=0.0)
     remaining: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class AuthCode(Base):
+    """An auth_code the authorize page issued: single use, for one app, until expires_at."""
+
+    __tablename__ = "alisim_auth_code"
+
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    app_id: Mapped[str] = mapped_column(String(32))
+    user_name: Mapped[str] = mapped_column(String(64))
+    scope: Mapped[str] = mapped_column(String(32))
+    expires_at: Mapped[float] = mapped_column(Float)
+    used: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Grant(Base):
+    """A user's authorization of one app: the ids that app was issued for the user."""
+
+    __tablename__ = "alisim_grant"
+
+    app_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    open_id: Mapped[str] = mapped_column(String(64), unique=True)
+    user_name: Mapped[str] = mapped_column(String(64))
+    granted_at: Mapped[str] = mapped_column(String(19))

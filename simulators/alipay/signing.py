@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -33,23 +33,45 @@ class SignatureRejected(Exception):
 
 @dataclass(frozen=True)
 class Platform:
-    """The simulated platform's key material and the one app it serves."""
+    """The simulated platform's key material, its main app and any further apps."""
 
     private_key: rsa.RSAPrivateKey
     app_public_key: rsa.RSAPublicKey
     app_id: str
     seller_id: str
+    other_app_keys: Mapping[str, rsa.RSAPublicKey] = field(default_factory=dict)
+
+    def app_key(self, app_id: str) -> rsa.RSAPublicKey | None:
+        """The public key of a known app, None for an app the platform does not know."""
+        if app_id == self.app_id:
+            return self.app_public_key
+        return self.other_app_keys.get(app_id)
+
+    def knows(self, app_id: str) -> bool:
+        """True for the main app and every further app."""
+        return self.app_key(app_id) is not None
+
+
+def _public_key(pem: bytes) -> rsa.RSAPublicKey:
+    key = serialization.load_pem_public_key(pem)
+    if not isinstance(key, rsa.RSAPublicKey):
+        raise ValueError("Alipay keys must be RSA")
+    return key
 
 
 def load_platform(
-    private_pem: bytes, app_public_pem: bytes, app_id: str, seller_id: str
+    private_pem: bytes,
+    app_public_pem: bytes,
+    app_id: str,
+    seller_id: str,
+    other_apps: Mapping[str, bytes] | None = None,
 ) -> Platform:
-    """Build the platform's key material from PEM bytes."""
+    """Build the platform's key material from PEM bytes (``other_apps``: app_id -> PEM)."""
     private_key = serialization.load_pem_private_key(private_pem, password=None)
-    app_key = serialization.load_pem_public_key(app_public_pem)
-    if not isinstance(private_key, rsa.RSAPrivateKey) or not isinstance(app_key, rsa.RSAPublicKey):
+    if not isinstance(private_key, rsa.RSAPrivateKey):
         raise ValueError("Alipay keys must be RSA")
-    return Platform(private_key, app_key, app_id, seller_id)
+    others = {other: _public_key(pem) for other, pem in (other_apps or {}).items()}
+    return Platform(private_key, _public_key(app_public_pem), app_id, seller_id, others)
 
 
 def content(params: Mapping[str, str], exclude: tuple[str, ...]) -> str:
@@ -110,7 +132,8 @@ def verify_request(
 ) -> None:
     """Check app_id, timestamp and the RSA2 sign of a request (all parameters but sign)."""
     _missing(params)
-    if params["app_id"] != platform.app_id:
+    app_key = platform.app_key(params["app_id"])
+    if app_key is None:
         raise SignatureRejected(
             "40002", "Invalid Arguments", "isv.invalid-app-id", "无效的AppID参数"
         )
@@ -120,7 +143,7 @@ def verify_request(
         )
     _check_timestamp(params["timestamp"], max_skew_seconds, now or clock.now())
     text = content(params, exclude=("sign",))
-    if not signature_ok(platform.app_public_key, text, params["sign"]):
+    if not signature_ok(app_key, text, params["sign"]):
         raise SignatureRejected(
             "40002",
             "Invalid Arguments",

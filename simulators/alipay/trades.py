@@ -82,13 +82,20 @@ def _new_trade_no() -> str:
     return clock.now().strftime("%Y%m%d") + "22001" + f"{secrets.randbelow(10**15):015d}"
 
 
-def open_trade(session: Session, order: OrderRequest, app_id: str) -> Trade:
-    """Create the trade, or return it when the same order is sent again."""
+def open_trade(
+    session: Session, order: OrderRequest, app_id: str, buyer_user_id: str = ""
+) -> Trade:
+    """Create the trade, or return it when the same order is sent again (by the same app,
+    for the same buyer when one is named)."""
     trade = session.get(Trade, order.out_trade_no)
     if trade is not None:
         expire_if_due(trade)
+        if trade.app_id != app_id:
+            raise TradeError("ACQ.CONTEXT_INCONSISTENT", "交易信息被篡改")
         if trade.amount_fen != order.amount_fen or trade.subject != order.subject:
             raise TradeError("ACQ.CONTEXT_INCONSISTENT", "交易信息被篡改")
+        if buyer_user_id and trade.buyer_user_id != buyer_user_id:
+            raise TradeError("ACQ.TRADE_BUYER_NOT_MATCH", "交易买家不匹配")
         if trade.trade_status == "TRADE_CLOSED":
             raise TradeError("ACQ.TRADE_HAS_CLOSE", "交易已经关闭")
         if trade.trade_status != "WAIT_BUYER_PAY":
@@ -107,7 +114,7 @@ def open_trade(session: Session, order: OrderRequest, app_id: str) -> Trade:
         trade_no=_new_trade_no(),
         trade_status="WAIT_BUYER_PAY",
         buyer_logon_id="",
-        buyer_user_id="",
+        buyer_user_id=buyer_user_id,  # known at once for alipay.trade.create
         gmt_create=now_text(),
         gmt_payment="",
         gmt_close="",
@@ -124,14 +131,17 @@ def expire_if_due(trade: Trade) -> None:
         trade.gmt_close = now_text()
 
 
-def find(session: Session, out_trade_no: str = "", trade_no: str = "") -> Trade:
-    """The trade by out_trade_no or trade_no, or ACQ.TRADE_NOT_EXIST."""
+def find(session: Session, out_trade_no: str = "", trade_no: str = "", app_id: str = "") -> Trade:
+    """The trade by out_trade_no or trade_no (of ``app_id`` when given: another app's trade
+    does not exist for it), or ACQ.TRADE_NOT_EXIST."""
     trade = None
     if out_trade_no:
         trade = session.get(Trade, out_trade_no)
     elif trade_no:
         trade = session.scalars(select(Trade).where(Trade.trade_no == trade_no)).one_or_none()
     if trade is None or (trade_no and trade.trade_no != trade_no):
+        raise TradeError("ACQ.TRADE_NOT_EXIST", "交易不存在")
+    if app_id and trade.app_id != app_id:
         raise TradeError("ACQ.TRADE_NOT_EXIST", "交易不存在")
     expire_if_due(trade)
     return trade
@@ -155,7 +165,8 @@ def mark_paid(trade: Trade) -> bool:
         raise TradeError("ACQ.TRADE_HAS_CLOSE", "交易已经关闭")
     trade.trade_status = "TRADE_SUCCESS"
     trade.gmt_payment = now_text()
-    trade.buyer_user_id = "2088" + f"{secrets.randbelow(10**12):012d}"
+    # A cashier payer is anybody; the buyer of alipay.trade.create is known already.
+    trade.buyer_user_id = trade.buyer_user_id or "2088" + f"{secrets.randbelow(10**12):012d}"
     trade.buyer_logon_id = "sim***@sandbox.com"
     return True
 
