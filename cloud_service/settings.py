@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from envelope.keys import KeyRing
 from servicekit.config import MissingSetting, integer, link_ring, optional, required, seconds
@@ -69,6 +70,18 @@ class AlipaySettings:
 
 
 @dataclass(frozen=True)
+class SmsSettings:
+    """The SMS gateway (Alibaba Cloud SMS SendSms): where it is, the access key, and the
+    approved sign name and template of the sign-in code."""
+
+    api_url: str  # the base address, as https://dysmsapi.aliyuncs.com is
+    access_key_id: str
+    access_key_secret: str
+    sign_name: str
+    template_code: str
+
+
+@dataclass(frozen=True)
 class ConsoleSettings:
     """How staff sessions of the operations console live and how sign-in is guarded."""
 
@@ -93,6 +106,7 @@ class Settings:
     cloud_ring: KeyRing
     wechat: WeChatSettings
     alipay: AlipaySettings
+    sms: SmsSettings
     console_users: str = ""  # CONSOLE_USERS: name:ROLE:hash,... (empty: nobody signs in)
     gateway_audit_token: str = ""  # reads the gateway's audit trail for order timelines
     payment_minutes: int = 15
@@ -139,6 +153,7 @@ class Settings:
             cloud_ring=link_ring(env, "CLOUD"),
             wechat=wechat,
             alipay=alipay,
+            sms=_sms(env),
             console_users=_console_users(env),
             gateway_audit_token=optional(env, "GATEWAY_AUDIT_TOKEN", ""),
             payment_minutes=integer(env, "PAYMENT_MINUTES", 15),
@@ -154,6 +169,22 @@ class Settings:
             max_request_bytes=_max_request_bytes(env),
             console=_console(env),
         )
+
+
+def _sms(env: Mapping[str, str]) -> SmsSettings:
+    """The SMS gateway's settings; the key and the approved names are required."""
+    api_url = required(env, "SMS_API_URL").rstrip("/")
+    parts = urlsplit(api_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.path:
+        # the vendor's client takes a host and a protocol; a path would be dropped silently
+        raise MissingSetting("setting SMS_API_URL must be http(s)://host[:port], no path")
+    return SmsSettings(
+        api_url=api_url,
+        access_key_id=required(env, "SMS_ACCESS_KEY_ID"),
+        access_key_secret=required(env, "SMS_ACCESS_KEY_SECRET"),
+        sign_name=required(env, "SMS_SIGN_NAME"),
+        template_code=required(env, "SMS_TEMPLATE_CODE"),
+    )
 
 
 def _console(env: Mapping[str, str]) -> ConsoleSettings:

@@ -80,5 +80,5 @@ def forget_worker_metrics(_server: Any, worker: Any) -> None:
 
 def service_package(service: str) -> str:
     """The Python package whose create_app() the service runs."""
-    simulators = {"insurance_center", "wechatpay", "alipay"}
+    simulators = {"insurance_center", "wechatpay", "alipay", "sms"}
     return f"simulators.{service}" if service in simulators else service

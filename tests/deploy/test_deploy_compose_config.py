@@ -98,7 +98,7 @@ def test_only_insurance_frontend_reaches_the_insurance_line(compose: dict[str, A
 def test_cloud_and_payment_channels_live_in_the_internet_zone_only(
     compose: dict[str, Any],
 ) -> None:
-    for name in ("cloud-service", "cloud-worker", "wechatpay-sim", "alipay-sim"):
+    for name in ("cloud-service", "cloud-worker", "wechatpay-sim", "alipay-sim", "sms-sim"):
         assert service_networks(compose["services"][name]) == {"internet"}, name
     for name in ("integration-platform", "insurance-frontend"):
         assert "internet" not in service_networks(compose["services"][name])

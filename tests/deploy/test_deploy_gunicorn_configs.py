@@ -21,6 +21,7 @@ SERVICES = {
     "insurance_center": ("simulators.insurance_center", 8400),
     "wechatpay": ("simulators.wechatpay", 8500),
     "alipay": ("simulators.alipay", 8600),
+    "sms": ("simulators.sms", 8700),
 }
 # Atoms that would put personal data in the access log: client address, request line and
 # query string, user agent, referrer, user name, any header or environ value.
@@ -82,7 +83,7 @@ def test_access_log_is_one_json_object_without_personal_data(name: str) -> None:
 
 
 def test_simulators_run_one_worker_because_their_state_is_in_one_process() -> None:
-    for name in ("insurance_center", "wechatpay", "alipay"):
+    for name in ("insurance_center", "wechatpay", "alipay", "sms"):
         assert load(name).workers == 1
 
 
