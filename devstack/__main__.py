@@ -54,6 +54,7 @@ def _print_where_to_look(stack: Stack) -> None:
         ("insurance center simulator", "insurance_center", "/fsi/api/rsfComIfsService/callService"),
         ("WeChat Pay simulator", "wechatpay", "/cashier/<prepay_id>"),
         ("Alipay simulator", "alipay", "/gateway.do"),
+        ("SMS gateway simulator (codes sent)", "sms", "/"),
     ]
     print("\nAll healthy. Where to look:")
     for label, name, path in rows:

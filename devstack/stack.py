@@ -29,6 +29,7 @@ DEV_PORTS = {
     "insurance_center": 8400,
     "wechatpay": 8500,
     "alipay": 8600,
+    "sms": 8700,
     "redis": 6380,
 }
 
@@ -50,6 +51,7 @@ SERVICES = (
     Service("insurance_center", "simulators.insurance_center:create_app()", 1, 8),
     Service("wechatpay", "simulators.wechatpay:create_app()", 1, 8),
     Service("alipay", "simulators.alipay:create_app()", 1, 8),
+    Service("sms", "simulators.sms:create_app()", 1, 8),
     Service("integration_platform", "integration_platform:create_app()", 2, 4, ("migrate", "seed")),
     Service(
         "insurance_frontend",
@@ -97,7 +99,11 @@ def stack_env(base: Mapping[str, str], ports: Mapping[str, int], var_dir: Path) 
             "INSFE_ENVELOPE_URL": f"{host}:{ports['insurance_frontend']}/envelope",
             "INSURANCE_CENTER_URL": f"{host}:{ports['insurance_center']}{CALL_SERVICE_PATH}",
             "WECHAT_API_URL": f"{host}:{ports['wechatpay']}",
+            "WECHAT_OAUTH_URL": f"{host}:{ports['wechatpay']}",
+            "WECHAT_OAUTH_API_URL": f"{host}:{ports['wechatpay']}",
+            "WECHAT_JSBRIDGE_SCRIPT_URL": f"{host}:{ports['wechatpay']}/jsbridge.js",
             "ALIPAY_API_URL": f"{host}:{ports['alipay']}/gateway.do",
+            "SMS_API_URL": f"{host}:{ports['sms']}",
         }
     )
     for key, value in base.items():
@@ -114,6 +120,7 @@ def service_env(env: Mapping[str, str], name: str, var_dir: Path) -> dict[str, s
     own["CENTER_DATABASE_URL"] = own["DATABASE_URL"]
     own["WECHATPAY_SIM_DATABASE_URL"] = own["DATABASE_URL"]
     own["ALIPAY_SIM_DATABASE_URL"] = own["DATABASE_URL"]
+    own["SMS_SIM_DATABASE_URL"] = own["DATABASE_URL"]
     return own
 
 
