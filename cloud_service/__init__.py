@@ -43,6 +43,9 @@ def build_deps(settings: Settings) -> Deps:
         public_key_id=wechat.public_key_id,
         public_key=wechat.public_key,
         notify_url=f"{settings.public_url}/api/v1/notify/wechat",
+        app_secret=wechat.app_secret,
+        oauth_url=wechat.oauth_url,
+        oauth_api_url=wechat.oauth_api_url,
     )
     alipay = AlipayChannel(
         api_url=settings.alipay.api_url,

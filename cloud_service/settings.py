@@ -56,6 +56,12 @@ class WeChatSettings:
     merchant_private_key: str
     public_key_id: str
     public_key: str
+    app_secret: str = ""  # WECHAT_APP_SECRET, the official account's AppSecret (OAuth)
+    oauth_url: str = "https://open.weixin.qq.com"  # WECHAT_OAUTH_URL: the authorize page
+    oauth_api_url: str = "https://api.weixin.qq.com"  # WECHAT_OAUTH_API_URL: code exchange
+    # WECHAT_JSBRIDGE_SCRIPT_URL: empty in production (WeChat's webview has WeixinJSBridge);
+    # the simulator's /jsbridge.js in development
+    jsbridge_script_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -135,6 +141,10 @@ class Settings:
             merchant_private_key=_read_path(env, "WECHAT_MERCHANT_PRIVATE_KEY_PATH"),
             public_key_id=required(env, "WECHAT_PUBLIC_KEY_ID"),
             public_key=_read_path(env, "WECHAT_PUBLIC_KEY_PATH"),
+            app_secret=required(env, "WECHAT_APP_SECRET"),
+            oauth_url=optional(env, "WECHAT_OAUTH_URL", "https://open.weixin.qq.com"),
+            oauth_api_url=optional(env, "WECHAT_OAUTH_API_URL", "https://api.weixin.qq.com"),
+            jsbridge_script_url=optional(env, "WECHAT_JSBRIDGE_SCRIPT_URL", ""),
         )
         alipay = AlipaySettings(
             api_url=required(env, "ALIPAY_API_URL"),

@@ -1,5 +1,20 @@
 """The WeChat Pay API v3 channel, through the wechatpayv3 library (public-key mode): orders,
-query and close, refunds and refund query, the trade bill, and notifications."""
+query and close, refunds and refund query, the trade bill, and notifications; and the
+official account's web authorization.
+
+Inside WeChat (DESIGN 11) the cloud offers:
+- ``authorize_url(redirect_uri, state)``: where the patient's page sends the browser
+  (snsapi_base); WeChat comes back to ``redirect_uri?code=..&state=..``.
+- ``oauth_openid(code) -> openid``: the code exchanged at WECHAT_OAUTH_API_URL with the
+  AppSecret; refusals are ChannelRejected with WeChat's errcode as ``code`` (see
+  wechat_oauth).
+- ``create_jsapi(out_trade_no, amount_fen, description, openid)``: a JSAPI order for that
+  openid; ``pay_params`` is exactly what ``WeixinJSBridge.invoke('getBrandWCPayRequest',
+  pay_params, callback)`` takes: appId, timeStamp, nonceStr, package "prepay_id=...",
+  signType "RSA", paySign (SHA256withRSA over "appId\ntimeStamp\nnonceStr\npackage\n"
+  with the merchant key, by wechatpayv3's own ``sign``). The callback's ``err_msg`` is
+  get_brand_wcpay_request:ok / :cancel / :fail; only the notification or a query credits.
+"""
 
 from __future__ import annotations
 
@@ -24,6 +39,11 @@ from cloud_service.channels.base import (
     ChannelUnavailable,
     NotificationRejected,
     TradeNotFound,
+)
+from cloud_service.channels.wechat_oauth import (
+    DEFAULT_OAUTH_API_URL,
+    DEFAULT_OAUTH_URL,
+    WeChatOAuth,
 )
 
 NOTIFY_HEADERS = (
@@ -149,9 +169,20 @@ class WeChatPayChannel:
         notify_url: str,
         refund_notify_url: str = "",
         timeout: Timeout = (3.0, 10.0),
+        app_secret: str = "",
+        oauth_url: str = DEFAULT_OAUTH_URL,
+        oauth_api_url: str = DEFAULT_OAUTH_API_URL,
     ) -> None:
         self.mchid = mchid
         self.appid = appid
+        self._oauth = WeChatOAuth(
+            appid=appid,
+            app_secret=app_secret,
+            call=_call,
+            oauth_url=oauth_url,
+            oauth_api_url=oauth_api_url,
+            timeout=timeout,
+        )
         self.notify_url = notify_url
         self.refund_notify_url = refund_notify_url or notify_url.rstrip("/") + "/refund"
         self._pay = WeChatPay(
@@ -169,6 +200,14 @@ class WeChatPayChannel:
         # wechatpayv3 hard-codes https://api.mch.weixin.qq.com and has no option for another
         # host; the simulator (and api2.mch.weixin.qq.com, the backup host) need one.
         self._pay._core._gate_way = api_url.rstrip("/")
+
+    def authorize_url(self, redirect_uri: str, state: str) -> str:
+        """The official account's snsapi_base authorize URL for this redirect and state."""
+        return self._oauth.authorize_url(redirect_uri, state)
+
+    def oauth_openid(self, code: str) -> str:
+        """The openid of the WeChat user whose authorize code this is (single use)."""
+        return self._oauth.openid(code)
 
     def create_h5(
         self,
@@ -192,8 +231,8 @@ class WeChatPayChannel:
     def create_jsapi(
         self, out_trade_no: str, amount_fen: int, description: str, openid: str
     ) -> dict[str, Any]:
-        """Place a JSAPI order: {"out_trade_no", "prepay_id", "pay_params"} where pay_params
-        is what WeixinJSBridge.invoke('getBrandWCPayRequest', ...) takes, signed."""
+        """Place a JSAPI order for ``openid`` (from oauth_openid): {"out_trade_no",
+        "prepay_id", "pay_params"}, pay_params being getBrandWCPayRequest's six fields."""
         status, text = _call(
             lambda: self._pay.pay(
                 description=description,
@@ -203,7 +242,9 @@ class WeChatPayChannel:
                 pay_type=WeChatPayType.JSAPI,
             )
         )
-        prepay_id = str(_answer(status, text)["prepay_id"])
+        prepay_id = _answer(status, text).get("prepay_id")
+        if not isinstance(prepay_id, str) or not prepay_id:
+            raise ChannelOutcomeUnknown("WeChat Pay JSAPI answer has no prepay_id")
         timestamp, nonce = str(int(time.time())), secrets.token_hex(16)
         package = f"prepay_id={prepay_id}"
         pay_sign = self._pay.sign([self.appid, timestamp, nonce, package])

@@ -1,5 +1,7 @@
 """WeChat Pay API v3 sandbox: signed orders, query and close, refunds, the trade bill, a
-cashier page, and signed, encrypted notifications retried on the real schedule.
+cashier page, and signed, encrypted notifications retried on the real schedule; with the
+official account's web authorization (OAuth2 snsapi_base) and the in-app JS bridge
+(WeixinJSBridge getBrandWCPayRequest) for paying inside WeChat.
 
 Run with gunicorn ``'simulators.wechatpay:create_app()'``; state lives in the database
 (WECHATPAY_SIM_DATABASE_URL), so any number of workers and threads agree.
@@ -16,7 +18,8 @@ from werkzeug.exceptions import HTTPException
 
 from servicekit import logs, metrics, web
 from servicekit.db import make_engine, session_factory
-from simulators.wechatpay import admin, api, cashier, refunds
+from simulators.wechatpay import admin, api, cashier, jsbridge, oauth, refunds
+from simulators.wechatpay.identities import Directory
 from simulators.wechatpay.models import Base
 from simulators.wechatpay.notifier import Notifier
 from simulators.wechatpay.settings import Settings
@@ -75,13 +78,17 @@ def create_app(config: Settings | None = None) -> Flask:
         settings.notify_schedule,
         tasks=(lambda: refunds.settle_due(factory, platform),),
     )
-    app.extensions[EXTENSION] = Simulator(settings, platform, factory, notifier)
+    app.extensions[EXTENSION] = Simulator(
+        settings, platform, factory, notifier, Directory.from_settings(settings)
+    )
     web.install_common(app, SERVICE)
     metrics.install_metrics(app, SERVICE)
     _install_errors(app, platform)
     app.register_blueprint(api.bp)
     app.register_blueprint(cashier.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(oauth.bp)
+    app.register_blueprint(jsbridge.bp)
     if settings.start_notifier:
         notifier.start()
     return app

@@ -1,5 +1,6 @@
 """Test and operator helpers, unsigned: stored trades, refunds, notifications, fault
-injection, and an operator's say over a refund's outcome."""
+injection (also on /connect/ and /sns/), the test WeChat users with their openids, and an
+operator's say over a refund's outcome."""
 
 from __future__ import annotations
 
@@ -40,6 +41,17 @@ def stored_trade(out_trade_no: str) -> Response:
             for r in session.scalars(select(Refund).where(Refund.out_trade_no == out_trade_no))
         ]
     return jsonify(answer)
+
+
+@bp.get("/oauth/users")
+def oauth_users() -> Response:
+    """The test WeChat users and their openid under ``appid`` (our account by default)."""
+    sim = current()
+    appid = str(request.args.get("appid") or sim.settings.appid)
+    if appid not in sim.directory.apps:
+        abort(404, "no such appid")
+    users = [{"name": u, "openid": sim.directory.openid(appid, u)} for u in sim.directory.users]
+    return jsonify(appid=appid, users=users)
 
 
 @bp.post("/faults")

@@ -8,13 +8,10 @@ import time
 from typing import Any
 
 from flask import Blueprint, Response, g, request, url_for
-from sqlalchemy import select
 
-from servicekit.db import transaction
 from simulators.wechatpay import bills, refunds, trades
-from simulators.wechatpay.models import Fault
 from simulators.wechatpay.signing import SignatureRejected, verify_request
-from simulators.wechatpay.state import current, error_answer, signed_answer
+from simulators.wechatpay.state import current, error_answer, signed_answer, take_fault
 
 bp = Blueprint("api", __name__, url_prefix="/v3")
 
@@ -28,20 +25,11 @@ def _request_uri() -> str:
     return request.path + (f"?{query}" if query else "")
 
 
-def _take_fault(path: str) -> Fault | None:
-    with transaction(current().factory) as session:
-        for fault in session.scalars(select(Fault).order_by(Fault.id)):
-            if path.startswith(fault.path_prefix) and fault.remaining > 0:
-                fault.remaining -= 1
-                return fault
-    return None
-
-
 @bp.before_request
 def inject_fault_and_verify() -> Response | None:
     """Apply an injected fault, then refuse a request whose signature does not verify."""
     sim = current()
-    fault = _take_fault(request.path)
+    fault = take_fault(request.path)
     g.drop_seconds = 0.0
     if fault is not None:
         if fault.mode == "error":
@@ -89,6 +77,8 @@ def place_order(kind: str) -> Response:
     """JSAPI answers prepay_id, H5 h5_url (the cashier page), Native a weixin:// code_url."""
     sim = current()
     order = trades.parse_order(kind, _json_body(), sim.settings.mchid, sim.settings.appid)
+    if kind == "jsapi":
+        _check_payer(order)
     trade = trades.place_order(sim.factory, order)
     cashier = url_for("cashier.page", prepay_id=trade.prepay_id, _external=True)
     answer = {
@@ -97,6 +87,13 @@ def place_order(kind: str) -> Response:
         "native": {"code_url": f"{trades.CODE_URL_PREFIX}{trade.prepay_id}"},
     }[kind]
     return signed_answer(sim.platform, 200, answer)
+
+
+def _check_payer(order: trades.OrderRequest) -> None:
+    """A JSAPI payer's openid must be one WeChat issued under the order's appid."""
+    owner = current().directory.owner(order.payer_openid)
+    if owner is None or owner[0] != order.appid:
+        raise trades.TradeError(400, "PARAM_ERROR", "appid和openid不匹配")
 
 
 def _mchid_param(value: Any) -> str:

@@ -1,5 +1,6 @@
-"""The simulator's tables: trades, refunds, trade bills, pending notifications and injected
-faults (SQLite by default, so several gunicorn workers see one state)."""
+"""The simulator's tables: trades, refunds, trade bills, pending notifications, injected
+faults and web-authorization codes (SQLite by default, so several gunicorn workers see one
+state)."""
 
 from __future__ import annotations
 
@@ -91,3 +92,16 @@ class Fault(Base):
     mode: Mapped[str] = mapped_column(String(16))
     seconds: Mapped[float] = mapped_column(Float, default=0.0)
     remaining: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class OAuthCode(Base):
+    """A web-authorization code: for one appid and one test user, single use, short-lived."""
+
+    __tablename__ = "wxsim_oauth_code"
+
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    appid: Mapped[str] = mapped_column(String(32))
+    user: Mapped[str] = mapped_column(String(64))
+    scope: Mapped[str] = mapped_column(String(32))
+    expires_at: Mapped[float] = mapped_column(Float)
+    used: Mapped[int] = mapped_column(Integer, default=0)

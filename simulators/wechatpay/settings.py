@@ -26,6 +26,9 @@ REAL_NOTIFY_SCHEDULE: tuple[float, ...] = (
     21600,
 )
 SCHEDULE_SETTING = "WECHATPAY_SIM_NOTIFY_SCHEDULE"  # seconds between retries, e.g. "0.2,0.2,0.5"
+# The WeChat users a person or a test can be on the simulated authorize page.
+TEST_USERS: tuple[str, ...] = ("微信用户A", "微信用户B", "微信用户C")
+OAUTH_CODE_SECONDS = 300.0  # WeChat's authorize codes live five minutes
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,11 @@ class Settings:
     notify_schedule: tuple[float, ...] = REAL_NOTIFY_SCHEDULE
     start_notifier: bool = True
     refund_seconds: float = 0.0  # how long a refund stays PROCESSING before SUCCESS
+    app_secret: str = ""  # the official account's AppSecret (appid's), checked on code exchange
+    # Other official accounts WeChat knows (appid, secret): their openids differ from ours.
+    other_apps: tuple[tuple[str, str], ...] = ()
+    test_users: tuple[str, ...] = TEST_USERS
+    oauth_code_seconds: float = OAUTH_CODE_SECONDS
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -63,4 +71,27 @@ class Settings:
             ),
             notify_schedule=seconds_list(environ, SCHEDULE_SETTING, REAL_NOTIFY_SCHEDULE),
             refund_seconds=seconds(environ, "WECHATPAY_SIM_REFUND_SECONDS", 0.0),
+            app_secret=required(environ, "WECHAT_APP_SECRET"),
+            other_apps=_apps(optional(environ, "WECHATPAY_SIM_OTHER_APPS", "")),
+            test_users=_users(optional(environ, "WECHATPAY_SIM_TEST_USERS", "")),
+            oauth_code_seconds=seconds(
+                environ, "WECHATPAY_SIM_OAUTH_CODE_SECONDS", OAUTH_CODE_SECONDS
+            ),
         )
+
+
+def _apps(text: str) -> tuple[tuple[str, str], ...]:
+    """``appid:secret,appid:secret``; a malformed entry stops the start."""
+    apps = []
+    for entry in filter(None, (part.strip() for part in text.split(","))):
+        appid, _, secret = entry.partition(":")
+        if not appid.strip() or not secret.strip():
+            raise MissingSetting("setting WECHATPAY_SIM_OTHER_APPS must be appid:secret,...")
+        apps.append((appid.strip(), secret.strip()))
+    return tuple(apps)
+
+
+def _users(text: str) -> tuple[str, ...]:
+    """Comma-separated test user names, or the three seeded ones."""
+    users = tuple(dict.fromkeys(filter(None, (part.strip() for part in text.split(",")))))
+    return users or TEST_USERS

@@ -1,4 +1,5 @@
-"""What one simulator app holds: settings, keys, the database and the notifier."""
+"""What one simulator app holds: settings, keys, the database, the notifier and who WeChat
+knows; the signed answers and the injected faults every blueprint shares."""
 
 from __future__ import annotations
 
@@ -7,8 +8,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Response, current_app
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from servicekit.db import transaction
+from simulators.wechatpay.identities import Directory
+from simulators.wechatpay.models import Fault
 from simulators.wechatpay.notifier import Notifier
 from simulators.wechatpay.settings import Settings
 from simulators.wechatpay.signing import Platform, signed_headers
@@ -24,6 +29,7 @@ class Simulator:
     platform: Platform
     factory: sessionmaker[Session]
     notifier: Notifier
+    directory: Directory
 
 
 def current() -> Simulator:
@@ -51,3 +57,13 @@ def signed_answer(platform: Platform, status: int, payload: dict[str, Any] | Non
 def error_answer(platform: Platform, status: int, code: str, message: str) -> Response:
     """The real API's error shape: {"code": ..., "message": ...}, signed."""
     return signed_answer(platform, status, {"code": code, "message": message})
+
+
+def take_fault(path: str) -> Fault | None:
+    """The first injected fault for this path with calls left, counted down by one."""
+    with transaction(current().factory) as session:
+        for fault in session.scalars(select(Fault).order_by(Fault.id)):
+            if path.startswith(fault.path_prefix) and fault.remaining > 0:
+                fault.remaining -= 1
+                return fault
+    return None

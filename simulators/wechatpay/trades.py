@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from envelope import clock
@@ -175,18 +176,32 @@ def by_prepay_id(session: Session, prepay_id: str) -> Trade:
 
 
 def mark_paid(session: Session, trade: Trade) -> bool:
-    """Settle the order as paid; False when it already was (no second notification)."""
+    """Settle the order as paid; False when it already was (no second notification).
+
+    The update is guarded on NOTPAY, so of two confirmations racing (the cashier's button
+    and the bridge, or two workers) exactly one pays and queues the notification."""
     if trade.trade_state == "SUCCESS":
         return False
     if trade.trade_state != "NOTPAY":
         raise TradeError(400, "ORDER_CLOSED", "订单已关闭")
     now = clock.now()
-    trade.trade_state = "SUCCESS"
-    trade.transaction_id = "4200" + now.strftime("%Y%m%d") + f"{secrets.randbelow(10**16):016d}"
-    trade.success_time = clock.iso(now)
-    if not trade.payer_openid:
-        trade.payer_openid = "oSim" + secrets.token_hex(12)
-    return True
+    paid = session.execute(
+        update(Trade)
+        .where(Trade.out_trade_no == trade.out_trade_no, Trade.trade_state == "NOTPAY")
+        .values(
+            trade_state="SUCCESS",
+            transaction_id="4200" + now.strftime("%Y%m%d") + f"{secrets.randbelow(10**16):016d}",
+            success_time=clock.iso(now),
+            payer_openid=trade.payer_openid or "oSim" + secrets.token_hex(12),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(trade)
+    if getattr(paid, "rowcount", 0):
+        return True
+    if trade.trade_state == "SUCCESS":
+        return False
+    raise TradeError(400, "ORDER_CLOSED", "订单已关闭")
 
 
 def transaction_view(trade: Trade) -> dict[str, Any]:

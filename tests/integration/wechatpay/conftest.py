@@ -29,6 +29,9 @@ KEY_ENV = {
 }
 FAST_SCHEDULE = (0.3, 0.3, 0.3)
 REFUND_SECONDS = 0.5
+APP_SECRET = "test0app0secret00000000000000001"
+# Another official account WeChat knows (another hospital's): its openids are not ours.
+OTHER_APPID, OTHER_SECRET = "wx0000000000000002", "test0other0app0secret00000000002"
 
 
 @pytest.fixture(scope="session")
@@ -82,22 +85,30 @@ def receiver() -> Iterator[Receiver]:
     server.shutdown()
 
 
+def sim_settings(keys: Path, tmp_path: Path, **overrides: object) -> Settings:
+    """The simulator's settings for one test: its own SQLite file, fast retries."""
+    values: dict[str, object] = {
+        "mchid": MCHID,
+        "appid": APPID,
+        "apiv3_key": APIV3_KEY,
+        "merchant_serial_no": SERIAL_NO,
+        "merchant_public_key_path": str(keys / "merchant_public.pem"),
+        "platform_private_key_path": str(keys / "platform_private.pem"),
+        "public_key_id": PUBLIC_KEY_ID,
+        "database_url": f"sqlite:///{tmp_path / 'wxsim.db'}",
+        "notify_schedule": FAST_SCHEDULE,
+        "refund_seconds": REFUND_SECONDS,
+        "app_secret": APP_SECRET,
+        "other_apps": ((OTHER_APPID, OTHER_SECRET),),
+    }
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
 @pytest.fixture
 def simulator(keys: Path, tmp_path: Path) -> Iterator[str]:
     """The simulator's base URL (a real server, its own SQLite file, fast retries)."""
-    settings = Settings(
-        mchid=MCHID,
-        appid=APPID,
-        apiv3_key=APIV3_KEY,
-        merchant_serial_no=SERIAL_NO,
-        merchant_public_key_path=str(keys / "merchant_public.pem"),
-        platform_private_key_path=str(keys / "platform_private.pem"),
-        public_key_id=PUBLIC_KEY_ID,
-        database_url=f"sqlite:///{tmp_path / 'wxsim.db'}",
-        notify_schedule=FAST_SCHEDULE,
-        refund_seconds=REFUND_SECONDS,
-    )
-    app = create_app(settings)
+    app = create_app(sim_settings(keys, tmp_path))
     server, url = serve(app)
     yield url
     server.shutdown()

@@ -19,6 +19,7 @@ ENV = {
     "WECHAT_MERCHANT_PUBLIC_KEY_PATH": "var/keys/m.pem",
     "WECHAT_PLATFORM_PRIVATE_KEY_PATH": "var/keys/p.pem",
     "WECHAT_PUBLIC_KEY_ID": "PUB_KEY_ID_1",
+    "WECHAT_APP_SECRET": "dev0app0secret",
 }
 
 
@@ -42,6 +43,24 @@ def test_settings_read_from_env_with_harmless_defaults() -> None:
     settings = Settings.from_env(ENV)
     assert settings.database_url == "sqlite:///var/wechatpay_sim.db"
     assert settings.notify_schedule == REAL_NOTIFY_SCHEDULE
+    assert settings.test_users == ("微信用户A", "微信用户B", "微信用户C")
+    assert settings.oauth_code_seconds == 300 and settings.other_apps == ()
+
+
+def test_other_apps_and_test_users_are_read_and_a_malformed_app_refuses_to_start() -> None:
+    settings = Settings.from_env(
+        {
+            **ENV,
+            "WECHATPAY_SIM_OTHER_APPS": "wx02:s2, wx03:s3",
+            "WECHATPAY_SIM_TEST_USERS": "张三,李四,张三",
+        }
+    )
+    assert settings.other_apps == (("wx02", "s2"), ("wx03", "s3"))
+    assert settings.test_users == ("张三", "李四")
+    with pytest.raises(MissingSetting, match="WECHATPAY_SIM_OTHER_APPS"):
+        Settings.from_env({**ENV, "WECHATPAY_SIM_OTHER_APPS": "wx02"})
+    with pytest.raises(MissingSetting, match="WECHAT_APP_SECRET"):
+        Settings.from_env({k: v for k, v in ENV.items() if k != "WECHAT_APP_SECRET"})
 
 
 def test_missing_secret_or_short_apiv3_key_refuses_to_start() -> None:
