@@ -15,7 +15,7 @@ from envelope import catalogue, codes
 from envelope.header import response_header
 from envelope.keys import KeyRing
 from envelope.signing import sign_envelope
-from envelope.tracing import bind_claimed_trace_id, bind_trace_id
+from envelope.tracing import bind_claimed_trace_id, bind_trace_id, plain_token
 from envelope.verify import Verifier, parse
 
 log = logging.getLogger("envelope")
@@ -95,11 +95,13 @@ class EnvelopeEndpoint:
         started = time.perf_counter()
         ring = self.verifier.default_ring
         head: dict[str, Any] = {}
+        verified = False
         result_code, result_msg, out_body = codes.SUCCESS, codes.message(codes.SUCCESS), {}
         try:
             head, body = parse(raw)
             bind_claimed_trace_id(head.get("trace_id"))
             ring = self.verifier.verify(head, body)
+            verified = True
             bind_trace_id(head["trace_id"])
             entry = catalogue.lookup(head["trade_code"])
             if entry.target != self.party:
@@ -116,9 +118,9 @@ class EnvelopeEndpoint:
         except codes.EnvelopeError as exc:
             result_code, result_msg = exc.result_code, exc.result_msg
         except Exception:
-            log.exception("handler failed for trade code %s", head.get("trade_code"))
+            log.exception("handler failed for trade code %s", plain_token(head.get("trade_code")))
             result_code, result_msg = codes.INTERNAL, codes.message(codes.INTERNAL)
-        return self._reply(ring, head, result_code, result_msg, out_body, started)
+        return self._reply(ring, head, result_code, result_msg, out_body, started, verified)
 
     def refuse(self, result_code: str, result_msg: str) -> tuple[dict[str, Any], str]:
         """A signed refusal of a request whose bytes could not even be read."""
@@ -133,6 +135,7 @@ class EnvelopeEndpoint:
         result_msg: str,
         out_body: dict[str, Any],
         started: float,
+        verified: bool = False,
     ) -> tuple[dict[str, Any], str]:
         reply = signed_reply(
             ring,
@@ -146,7 +149,11 @@ class EnvelopeEndpoint:
         )
         if self.on_result is not None:
             self.on_result(head, result_code, time.perf_counter() - started)
-        log.info("envelope %s %s -> %s", head.get("trade_code"), head.get("msg_id"), result_code)
+        # A message not verified (a refusal before its signature checked) may say anything.
+        shown = (
+            head if verified else {k: plain_token(head.get(k)) for k in ("trade_code", "msg_id")}
+        )
+        log.info("envelope %s %s -> %s", shown.get("trade_code"), shown.get("msg_id"), result_code)
         return reply, result_code
 
     def blueprint(self) -> Blueprint:

@@ -18,12 +18,20 @@ def current_trace_id() -> str:
     return _trace_id.get()
 
 
+UNREADABLE = "?"  # what a log line shows for a header value that is not a plain token
 _CLAIMED = re.compile(r"[0-9A-Za-z_\-]{1,64}")
 _DIGIT_RUN = re.compile(r"[0-9]{15}")  # an ID card number (15 or 18 digits) hidden in a token
 
 
+def plain_token(value: object) -> str:
+    """A header value fit for a log line before its message is verified: a short token
+    that cannot carry an ID card number or a name, else UNREADABLE."""
+    if isinstance(value, str) and _CLAIMED.fullmatch(value) and not _DIGIT_RUN.search(value):
+        return value
+    return "" if value in (None, "") else UNREADABLE
+
+
 def bind_claimed_trace_id(value: object) -> None:
-    """Bind the trace id of a message not verified yet, if it is a plain token that cannot
-    carry an ID card number; anything else is left out of the log lines."""
-    plain = isinstance(value, str) and _CLAIMED.fullmatch(value) and not _DIGIT_RUN.search(value)
-    _trace_id.set(value if plain and isinstance(value, str) else "")
+    """Bind the trace id of a message not verified yet, if it is a plain token."""
+    claimed = plain_token(value)
+    _trace_id.set("" if claimed == UNREADABLE else claimed)
