@@ -115,6 +115,14 @@ def simulator(keys: Path, tmp_path: Path) -> Iterator[str]:
     app.extensions["wechatpay_sim"].notifier.stop()
 
 
+def openid_of(simulator_url: str, user: str = "微信用户A") -> str:
+    """A test WeChat user's openid under our appid, as the authorize exchange gives it."""
+    import requests
+
+    users = requests.get(f"{simulator_url}/sim/oauth/users", timeout=5).json()["users"]
+    return str(next(u["openid"] for u in users if u["name"] == user))
+
+
 def make_channel(
     keys: Path,
     api_url: str,

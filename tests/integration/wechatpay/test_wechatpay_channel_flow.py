@@ -20,6 +20,7 @@ from cloud_service.channels import (
 from cloud_service.channels.wechat import WeChatPayChannel
 from devstack.keys import write_key_pair
 from devstack.ports import free_port
+from tests.integration.wechatpay.conftest import openid_of
 
 
 def _pay_at_cashier(h5_url: str) -> dict:
@@ -142,7 +143,7 @@ def test_jsapi_order_returns_prepay_id_and_signed_pay_params(
     channel: WeChatPayChannel,
     simulator: str,
 ) -> None:
-    order = channel.create_jsapi("ORD-JS-0001", 2000, "挂号费", openid="oUser0001")
+    order = channel.create_jsapi("ORD-JS-0001", 2000, "挂号费", openid=openid_of(simulator))
     assert order["pay_params"]["package"] == f"prepay_id={order['prepay_id']}"
     assert order["pay_params"]["paySign"]
     page = requests.get(f"{simulator}/cashier/{order['prepay_id']}", timeout=5)

@@ -49,7 +49,9 @@ def _authorize(appid: str = APPID, **extra: str) -> dict[str, str]:
 
 def code_for(client: FlaskClient, user: str = "微信用户A", appid: str = APPID) -> str:
     """A code as the picker's button gets it: POST confirm, read the redirect."""
-    answer = client.post("/connect/oauth2/authorize/confirm", data={**_authorize(appid), "user": user})
+    answer = client.post(
+        "/connect/oauth2/authorize/confirm", data={**_authorize(appid), "user": user}
+    )
     assert answer.status_code == 302
     return parse_qs(urlsplit(answer.headers["Location"]).query)["code"][0]
 

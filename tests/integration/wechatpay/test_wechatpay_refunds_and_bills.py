@@ -23,6 +23,7 @@ from tests.integration.wechatpay.conftest import (
     REFUND_SECONDS,
     SERIAL_NO,
     Receiver,
+    openid_of,
 )
 
 
@@ -179,7 +180,7 @@ def test_native_code_url_is_scanned_to_the_cashier_and_paid(
 def test_jsapi_pay_params_are_checked_by_the_cashier(
     channel: WeChatPayChannel, simulator: str
 ) -> None:
-    order = channel.create_jsapi("ORD-JS-0101", 600, "挂号费", openid="oUser0101")
+    order = channel.create_jsapi("ORD-JS-0101", 600, "挂号费", openid=openid_of(simulator))
     opened = requests.post(f"{simulator}/cashier/jsapi", json=order["pay_params"], timeout=5)
     assert opened.status_code == 200 and "/cashier/wx" in opened.json()["cashier_url"]
     forged = {**order["pay_params"], "package": "prepay_id=wxother"}
