@@ -1,28 +1,43 @@
 """The Alipay open API channel, through python-alipay-sdk (module ``alipay``), RSA2 keys.
 
-Amounts are fen everywhere here; yuan strings with two decimals only on the wire."""
+Amounts are fen everywhere here; yuan strings with two decimals only on the wire.
+
+Inside the Alipay app (the service window), for the sign-in and pay paths built on this:
+- ``authorize_url(redirect_uri, state)``: where the page sends the patient
+  (ALIPAY_OAUTH_URL, scope auth_base); Alipay comes back to redirect_uri with
+  ``auth_code`` and the state unchanged (check the state: it is the CSRF guard).
+- ``oauth_user(auth_code) -> str``: alipay.system.oauth.token; the buyer's user_id, or the
+  open_id where the app is given open_ids. A refused code raises ChannelRejected whose
+  ``code`` is Alipay's sub_code (isv.code-invalid: wrong, used, expired or another app's);
+  transport failures raise ChannelUnavailable / ChannelOutcomeUnknown as every call here.
+- ``create_trade(out_trade_no, amount_fen, subject, buyer_id) -> {"out_trade_no",
+  "trade_no"}``: alipay.trade.create for that buyer; the page then calls
+  ``AlipayJSBridge.call("tradePay", {tradeNO: trade_no}, cb)`` (resultCode 9000 paid,
+  6001 cancelled, 4000 failed; only the notification or a query credits the order).
+- ``jsbridge_script_url``: empty in production (the Alipay client provides AlipayJSBridge);
+  in development the simulator's /jsbridge.js, which the page loads to stand in for it.
+"""
 
 from __future__ import annotations
 
-import csv
 import http.client
-import io
+import re
 import socket
-import zipfile
-import zlib
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 from urllib.error import HTTPError, URLError
+from urllib.parse import urlencode
 
 import requests
-from alipay import AliPay
 from alipay.exceptions import AliPayException, AliPayValidationError
 from alipay.utils import AliPayConfig
 
 from cloud_service.channels import money
+from cloud_service.channels.alipay_bill import iter_bill, parse_bill, read_bill
+from cloud_service.channels.alipay_sdk import TIME_FORMAT, Refusal, ShanghaiAliPay
 from cloud_service.channels.base import (
     BillRow,
     ChannelError,
@@ -36,7 +51,6 @@ from cloud_service.channels.base import (
 )
 from envelope import clock
 
-TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 STATES = {
     "TRADE_SUCCESS": "SUCCESS",
     "TRADE_FINISHED": "SUCCESS",
@@ -46,6 +60,11 @@ STATES = {
 # Answers that say "the gateway could not tell": the call may or may not have taken effect.
 UNKNOWN_CODES = {"20000", "ACQ.SYSTEM_ERROR", "isp.unknow-error"}
 _NEVER_CONNECTED = (ConnectionRefusedError, TimeoutError, socket.gaierror)
+DEFAULT_OAUTH_URL = "https://openauth.alipay.com/oauth2/publicAppAuthorize.htm"
+OAUTH_METHOD = "alipay.system.oauth.token"
+_AUTH_CODE = re.compile(r"[A-Za-z0-9_-]{1,64}")  # what Alipay's auth_codes are made of
+_USER_ID = re.compile(r"2088\d{12}")
+_OPEN_ID = re.compile(r"[A-Za-z0-9_-]{8,128}")
 
 
 @dataclass(frozen=True)
@@ -55,19 +74,6 @@ class AlipayNotice(ChannelTrade):
     notify_id: str = ""  # the same on every retry of one notification
     refund_fen: int = 0  # refund_fee: the total refunded so far, when the notice is a refund
     out_biz_no: str = ""  # the refund's out_request_no, when the notice is a refund
-
-
-class _ShanghaiAliPay(AliPay):  # type: ignore[misc]
-    """AliPay stamping requests in Beijing time.
-
-    The SDK writes ``timestamp`` with the host's local clock (datetime.now()), but the
-    gateway reads it as Beijing time: a host on UTC would be eight hours off."""
-
-    def build_body(self, method: str, biz_content: Any = None, **kwargs: Any) -> dict[str, Any]:
-        """The SDK's request parameters with a Beijing-time timestamp."""
-        data: dict[str, Any] = super().build_body(method, biz_content, **kwargs)
-        data["timestamp"] = clock.now().strftime(TIME_FORMAT)
-        return data
 
 
 def to_yuan(amount_fen: int) -> str:
@@ -141,64 +147,6 @@ def _state(data: Mapping[str, Any]) -> str:
     return STATES.get(status, status)
 
 
-def _bill_text(content: bytes) -> str:
-    """The CSV of a bill download: zipped (the real gateway) or plain, UTF-8 or GBK."""
-    if content[:2] == b"PK":
-        # The gateway's zip names its files in GBK without saying so (zipfile would read
-        # cp437): the detail CSV is told from the summary (汇总) one by its name.
-        with zipfile.ZipFile(io.BytesIO(content), metadata_encoding="gbk") as archive:
-            names = [n for n in archive.namelist() if "汇总" not in n and n.endswith(".csv")]
-            if not names:  # read as an empty bill, every paid order would look missing
-                raise ChannelOutcomeUnknown("Alipay bill zip holds no detail CSV")
-            content = archive.read(names[0])
-    try:
-        return content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return content.decode("gbk")
-
-
-# What a broken download raises on its way through unzipping, decoding and the csv module.
-_UNREADABLE = (zipfile.BadZipFile, zlib.error, UnicodeDecodeError, csv.Error, ValueError, KeyError)
-
-
-def read_bill(content: bytes) -> list[BillRow]:
-    """The rows of a downloaded bill; a file that cannot be read raises ChannelOutcomeUnknown,
-    so reconciliation records the bill as unreadable and goes on."""
-    try:
-        return parse_bill(_bill_text(content))
-    except _UNREADABLE as exc:
-        raise ChannelOutcomeUnknown(f"Alipay bill not readable: {exc!r}") from exc
-
-
-def parse_bill(text: str) -> list[BillRow]:
-    """Rows of an Alipay trade bill CSV ('#' lines skipped); refunds have kind REFUND."""
-    return list(iter_bill(text.splitlines()))
-
-
-def iter_bill(lines: Iterable[str]) -> Iterator[BillRow]:
-    """The rows of an Alipay trade bill read line by line (a text file will do)."""
-    kept = (line for line in lines if line.strip() and not line.startswith("#"))
-    reader = csv.DictReader(kept)
-    # No header (an empty file, or some other CSV) is no bill: read as one without rows,
-    # every order paid that day would be listed as missing at the channel.
-    if "商户订单号" not in [name.strip() for name in reader.fieldnames or ()]:
-        raise ChannelOutcomeUnknown("Alipay bill has no 商户订单号 column")
-    for record in reader:
-        cells = {key.strip(): (value or "").strip() for key, value in record.items() if key}
-        refund = cells.get("业务类型") == "退款"
-        amount = abs(
-            to_fen(cells.get("商家实收（元）") or cells.get("订单金额（元）") or "0", signed=True)
-        )
-        yield BillRow(
-            kind="REFUND" if refund else "PAYMENT",
-            out_trade_no=cells.get("商户订单号", ""),
-            transaction_id=cells.get("支付宝交易号", ""),
-            amount_fen=amount,
-            at=cells.get("完成时间", ""),
-            out_refund_no=cells.get("退款批次号/请求号", "") if refund else "",
-        )
-
-
 class AlipayChannel:
     """Place, query, close and refund Alipay trades and read their notifications."""
 
@@ -213,13 +161,17 @@ class AlipayChannel:
         return_url: str = "",
         seller_id: str = "",
         timeout: float = 10.0,
+        oauth_url: str = DEFAULT_OAUTH_URL,
+        jsbridge_script_url: str = "",
     ) -> None:
         self.api_url = api_url
         self.app_id = app_id
         self.seller_id = seller_id
+        self.oauth_url = oauth_url
+        self.jsbridge_script_url = jsbridge_script_url  # "" where the Alipay client has one
         self.notify_url = notify_url
         self.return_url = return_url
-        self._pay = _ShanghaiAliPay(
+        self._pay = ShanghaiAliPay(
             appid=app_id,
             app_notify_url=notify_url,
             app_private_key_string=app_private_key,
@@ -260,6 +212,65 @@ class AlipayChannel:
             timeout_express=timeout_express,
         )
         return {"out_trade_no": out_trade_no, "h5_url": f"{self.api_url}?{signed}"}
+
+    def authorize_url(self, redirect_uri: str, state: str) -> str:
+        """The service-window authorization (scope auth_base) that returns to redirect_uri
+        with auth_code and ``state``."""
+        query = {"app_id": self.app_id, "scope": "auth_base", "redirect_uri": redirect_uri}
+        return f"{self.oauth_url}?{urlencode({**query, 'state': state})}"
+
+    def oauth_user(self, auth_code: str) -> str:
+        """alipay.system.oauth.token for the auth_code: the buyer's user_id, else open_id.
+
+        A refused code raises ChannelRejected with Alipay's sub_code as ``code``."""
+        if not isinstance(auth_code, str) or not _AUTH_CODE.fullmatch(auth_code):
+            raise ChannelRejected(400, "isv.code-invalid", "授权码格式不正确")
+
+        def exchange() -> Any:
+            try:
+                return self._pay.server_api(
+                    OAUTH_METHOD, grant_type="authorization_code", code=auth_code
+                )
+            except Refusal as exc:  # unsigned refusals too: believing one only refuses
+                return exc.answer
+
+        data = _answer(_call(exchange))
+        user_id, open_id = str(data.get("user_id") or ""), str(data.get("open_id") or "")
+        if _USER_ID.fullmatch(user_id):
+            return user_id
+        if _OPEN_ID.fullmatch(open_id):
+            return open_id
+        raise ChannelOutcomeUnknown("Alipay oauth answer names no user")
+
+    def create_trade(
+        self,
+        out_trade_no: str,
+        amount_fen: int,
+        subject: str,
+        buyer_id: str,
+        timeout_express: str = "30m",
+    ) -> dict[str, str]:
+        """alipay.trade.create for the buyer oauth_user answered (a user_id or an open_id):
+        {"out_trade_no", "trade_no"}, the trade_no the page hands to tradePay."""
+        if isinstance(amount_fen, bool) or not isinstance(amount_fen, int) or amount_fen <= 0:
+            raise ValueError(f"amount must be a positive number of fen, not {amount_fen!r}")
+        buyer = "buyer_id" if _USER_ID.fullmatch(buyer_id) else "buyer_open_id"
+        data = _answer(
+            _call(
+                lambda: self._pay.api_alipay_trade_create(
+                    subject=subject,
+                    out_trade_no=out_trade_no,
+                    total_amount=to_yuan(amount_fen),
+                    notify_url=self.notify_url,
+                    timeout_express=timeout_express,
+                    **{buyer: buyer_id},
+                )
+            )
+        )
+        trade_no = str(data.get("trade_no") or "")
+        if not trade_no or str(data.get("out_trade_no", out_trade_no)) != out_trade_no:
+            raise ChannelOutcomeUnknown("Alipay trade.create answer names another trade")
+        return {"out_trade_no": out_trade_no, "trade_no": trade_no}
 
     def create_qr(self, out_trade_no: str, amount_fen: int, description: str) -> dict[str, str]:
         """A precreate trade: {"out_trade_no", "qr_code"} (the code the payer scans)."""
@@ -385,3 +396,6 @@ class AlipayChannel:
             refund_fen=to_fen(refund_fee, error=NotificationRejected) if refund_fee else 0,
             out_biz_no=fields.get("out_biz_no", ""),
         )
+
+
+__all__ = ["AlipayChannel", "AlipayNotice", "iter_bill", "parse_bill", "read_bill"]
