@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from envelope import codes
@@ -20,7 +21,9 @@ INSFE = "INSFE"
 PARTIES = (CLOUD, GATEWAY, HIP, INSFE)
 CHANNELS = ("APP", "ALIPAY", "WECHAT", "WINDOW", "SYSTEM")
 
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # ASCII digits only: \d takes any script's
+# The dates a hospital keeps; a year past them (9999-12-31) overflows a day range's end.
+FIRST_YEAR, LAST_YEAR = 1900, 2199
 
 # A field spec is "type" or "type?" (optional). Types: str, int, bool, date, list, dict.
 FieldSpec = Mapping[str, str]
@@ -154,6 +157,17 @@ def route_allowed(entry: TradeCode, sender: str) -> bool:
     return sender == CLOUD
 
 
+def _is_date(value: str) -> bool:
+    """yyyy-MM-dd, a real calendar day in the years a hospital keeps."""
+    if not _DATE.fullmatch(value):
+        return False
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        return False
+    return FIRST_YEAR <= day.year <= LAST_YEAR
+
+
 def _type_ok(kind: str, value: Any) -> bool:
     if kind == "str":
         return isinstance(value, str) and value != ""
@@ -162,7 +176,7 @@ def _type_ok(kind: str, value: Any) -> bool:
     if kind == "bool":
         return isinstance(value, bool)
     if kind == "date":
-        return isinstance(value, str) and bool(_DATE.match(value))
+        return isinstance(value, str) and _is_date(value)
     if kind == "list":
         return isinstance(value, list)
     if kind == "dict":
