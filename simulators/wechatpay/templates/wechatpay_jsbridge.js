@@ -46,7 +46,6 @@
     card.appendChild(element("div", "color:#666;font-size:14px;", "微信支付（模拟）"));
     card.appendChild(element("div", "color:#333;font-size:15px;margin-top:8px;", order.description));
     card.appendChild(element("div", "font-size:36px;font-weight:600;margin:16px 0;", "￥" + order.amount_yuan));
-    var status = element("div", "color:#fa5151;font-size:14px;min-height:18px;", "");
     var pay = button("确认支付", "background:#07c160;color:#fff;");
     var cancel = button("取消", "background:#f2f2f2;color:#333;");
     function close() { if (shade.parentNode) { shade.parentNode.removeChild(shade); } }
@@ -55,7 +54,7 @@
       onConfirm(close);
     };
     cancel.onclick = function () { close(); onCancel(); };
-    card.appendChild(status); card.appendChild(pay); card.appendChild(cancel);
+    card.appendChild(pay); card.appendChild(cancel);
     card.appendChild(element("div", "color:#999;font-size:12px;margin-top:12px;",
       "这是开发用的微信支付模拟器，不会产生真实扣款。"));
     shade.appendChild(card);
