@@ -54,6 +54,8 @@ def build_deps(settings: Settings) -> Deps:
         alipay_public_key=settings.alipay.alipay_public_key,
         notify_url=f"{settings.public_url}/api/v1/notify/alipay",
         seller_id=settings.alipay.seller_id,
+        oauth_url=settings.alipay.oauth_url,
+        jsbridge_script_url=settings.alipay.jsbridge_script_url,
     )
     return Deps(
         sessions=session_factory(make_engine(settings.database_url)),

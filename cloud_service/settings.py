@@ -14,6 +14,7 @@ from servicekit.config import MissingSetting, integer, link_ring, optional, requ
 ROOT = Path(__file__).resolve().parent.parent
 # The largest honest request (a bill payment naming its bills) is a few KiB.
 MAX_REQUEST_BYTES = 64 * 1024
+ALIPAY_OAUTH_URL = "https://openauth.alipay.com/oauth2/publicAppAuthorize.htm"
 
 
 def _read_path(environ: Mapping[str, str], name: str) -> str:
@@ -73,6 +74,8 @@ class AlipaySettings:
     app_private_key: str
     alipay_public_key: str
     seller_id: str = ""  # when set, notifications for another seller are refused
+    oauth_url: str = ALIPAY_OAUTH_URL  # the service-window authorize page (auth_code)
+    jsbridge_script_url: str = ""  # empty in production: the Alipay client has the bridge
 
 
 @dataclass(frozen=True)
@@ -152,6 +155,8 @@ class Settings:
             app_private_key=_read_path(env, "ALIPAY_APP_PRIVATE_KEY_PATH"),
             alipay_public_key=_read_path(env, "ALIPAY_PUBLIC_KEY_PATH"),
             seller_id=optional(env, "ALIPAY_SELLER_ID", ""),
+            oauth_url=optional(env, "ALIPAY_OAUTH_URL", ALIPAY_OAUTH_URL),
+            jsbridge_script_url=optional(env, "ALIPAY_JSBRIDGE_SCRIPT_URL", ""),
         )
         return cls(
             hospital_code=optional(env, "HOSPITAL_CODE", "H00001"),

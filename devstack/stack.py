@@ -103,6 +103,8 @@ def stack_env(base: Mapping[str, str], ports: Mapping[str, int], var_dir: Path) 
             "WECHAT_OAUTH_API_URL": f"{host}:{ports['wechatpay']}",
             "WECHAT_JSBRIDGE_SCRIPT_URL": f"{host}:{ports['wechatpay']}/jsbridge.js",
             "ALIPAY_API_URL": f"{host}:{ports['alipay']}/gateway.do",
+            "ALIPAY_OAUTH_URL": f"{host}:{ports['alipay']}/oauth2/publicAppAuthorize.htm",
+            "ALIPAY_JSBRIDGE_SCRIPT_URL": f"{host}:{ports['alipay']}/jsbridge.js",
             "SMS_API_URL": f"{host}:{ports['sms']}",
         }
     )

@@ -30,6 +30,13 @@ def _other_apps(environ: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
     return tuple(apps)
 
 
+def _code_seconds(environ: Mapping[str, str]) -> int:
+    value = integer(environ, "ALIPAY_SIM_AUTH_CODE_SECONDS", AUTH_CODE_SECONDS)
+    if value < 1:  # 0 would refuse every code it issues
+        raise MissingSetting("ALIPAY_SIM_AUTH_CODE_SECONDS must be 1 or more")
+    return value
+
+
 def _users(environ: Mapping[str, str]) -> tuple[str, ...]:
     names = [n.strip() for n in optional(environ, "ALIPAY_SIM_USERS", "").split(",")]
     return tuple(n for n in names if n) or DEFAULT_USERS
@@ -63,5 +70,5 @@ class Settings:
             notify_schedule=seconds_list(environ, SCHEDULE_SETTING, REAL_NOTIFY_SCHEDULE),
             other_apps=_other_apps(environ),
             users=_users(environ),
-            auth_code_seconds=integer(environ, "ALIPAY_SIM_AUTH_CODE_SECONDS", AUTH_CODE_SECONDS),
+            auth_code_seconds=_code_seconds(environ),
         )
