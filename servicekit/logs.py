@@ -8,7 +8,7 @@ import sys
 
 from envelope import clock
 from envelope.tracing import bind_trace_id, current_trace_id
-from servicekit.masking import mask_text, mask_traceback
+from servicekit.masking import mask_quoted_values, mask_text, mask_traceback
 
 __all__ = ["JsonFormatter", "bind_trace_id", "configure", "current_trace_id"]
 
@@ -28,7 +28,7 @@ class JsonFormatter(logging.Formatter):
             "service": self.service,
             "logger": record.name,
             "trace_id": mask_text(getattr(record, "trace_id", "") or current_trace_id()),
-            "message": mask_text(record.getMessage()),
+            "message": mask_text(mask_quoted_values(record.getMessage())),
         }
         if record.exc_info:
             entry["exc"] = mask_traceback(self.formatException(record.exc_info))

@@ -51,10 +51,15 @@ _QUOTED_INPUT = re.compile(r"(input_value=).*?(?=, input_type=|\]$)", re.MULTILI
 _SQL_PARAMETERS = re.compile(r"(\[parameters: ).*?(?=\]$)", re.MULTILINE)
 
 
+def mask_quoted_values(text: str) -> str:
+    """Hide the values an exception quotes: pydantic's inputs and SQLAlchemy's parameters
+    (a message such as "step will retry: <exc>" carries them too)."""
+    text = _QUOTED_INPUT.sub(r"\1***", text)
+    return _SQL_PARAMETERS.sub(r"\1***", text)
+
+
 def mask_traceback(text: str) -> str:
     """Mask a formatted exception: ID numbers anywhere, quoted inputs, SQL parameters and
     every run of Han characters (a name may sit in any exception message)."""
-    text = _QUOTED_INPUT.sub(r"\1***", text)
-    text = _SQL_PARAMETERS.sub(r"\1***", text)
-    text = mask_untrusted(text)
+    text = mask_untrusted(mask_quoted_values(text))
     return _HAN_RUN.sub(lambda m: mask_name(m.group(0)), text)

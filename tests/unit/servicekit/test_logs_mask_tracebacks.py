@@ -106,3 +106,12 @@ def test_a_record_that_cannot_be_written_is_reported_without_its_text(
     report = capsys.readouterr().err
     assert "test.broken" in report
     assert ID_NUMBER not in report and NAME not in report
+
+
+def test_a_database_error_quoted_in_a_message_has_its_parameters_masked(
+    logger: tuple[logging.Logger, io.StringIO],
+) -> None:
+    log, stream = logger
+    error = f"(sqlite3.IntegrityError) NOT NULL\n[parameters: ('{ID_NUMBER}', '{NAME}')]"
+    log.warning("order %s step %s will retry: %s", "O1", "settle", error)
+    assert _line(stream)["message"].endswith("[parameters: ***]")
