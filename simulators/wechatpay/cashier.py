@@ -1,21 +1,16 @@
 """The cashier page where a person or a test confirms or abandons a payment.
 
 H5 orders open it by their h5_url; a Native code_url is "scanned" at /cashier/scan; a JSAPI
-order's signed pay params (what WeixinJSBridge takes) are checked at /cashier/jsapi."""
+order's signed pay params (what WeixinJSBridge takes) are checked at /cashier/jsapi, which
+answers the cashier page; the bridge stand-in (jsbridge.py) pays them in place instead."""
 
 from __future__ import annotations
 
-import base64
-from typing import Any
-
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import padding
 from flask import Blueprint, Response, jsonify, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
 from servicekit.db import transaction
-from simulators.wechatpay import trades
+from simulators.wechatpay import jsbridge, trades
 from simulators.wechatpay.notifier import enqueue_success
 from simulators.wechatpay.state import current
 
@@ -75,28 +70,11 @@ def scan() -> BaseResponse:
     return redirect(url_for("cashier.page", prepay_id=prepay_id))
 
 
-def _pay_sign_matches(params: dict[str, Any]) -> bool:
-    fields = [str(params.get(k, "")) for k in ("appId", "timeStamp", "nonceStr", "package")]
-    message = ("\n".join(fields) + "\n").encode()
-    try:
-        current().platform.merchant_public_key.verify(
-            base64.b64decode(str(params.get("paySign", "")), validate=True),
-            message,
-            padding.PKCS1v15(),
-            hashes.SHA256(),
-        )
-    except (InvalidSignature, ValueError):
-        return False
-    return True
-
-
 @bp.post("/jsapi")
 def jsapi() -> Response:
     """getBrandWCPayRequest: check the merchant's paySign and answer the cashier page."""
-    params = request.get_json(silent=True)
-    if not isinstance(params, dict) or params.get("signType") != "RSA":
-        raise trades.TradeError(400, "PARAM_ERROR", "调起支付参数不完整")
-    if params.get("appId") != current().settings.appid or not _pay_sign_matches(params):
+    params = jsbridge.bridge_params(request.get_json(silent=True))
+    if params["appId"] != current().settings.appid or not jsbridge.pay_sign_matches(params):
         raise trades.TradeError(400, "SIGN_ERROR", "支付验证签名失败")
     prepay_id = str(params.get("package", "")).removeprefix("prepay_id=")
     with current().factory() as session:
