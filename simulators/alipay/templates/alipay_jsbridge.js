@@ -72,7 +72,16 @@
       setTimeout(function () { done({error: 1, errorMessage: "模拟器不支持接口" + name}); }, 0);
     }
   };
-  var ready = document.createEvent("Events");
-  ready.initEvent("AlipayJSBridgeReady", false, false);
-  document.dispatchEvent(ready);
+  // As in the Alipay client: the event comes once the page has loaded, for pages that
+  // wait for it; a page that finds window.AlipayJSBridge already set calls it directly.
+  function announce() {
+    var ready = document.createEvent("Events");
+    ready.initEvent("AlipayJSBridgeReady", false, false);
+    document.dispatchEvent(ready);
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", announce, false);
+  } else {
+    announce();
+  }
 })();
