@@ -19,6 +19,8 @@ from envelope.tracing import bind_claimed_trace_id, bind_trace_id, plain_token
 from envelope.verify import Verifier, parse
 
 log = logging.getLogger("envelope")
+# No honest request envelope comes near this; the gateway relays at most as much by default.
+MAX_ENVELOPE_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -162,6 +164,8 @@ class EnvelopeEndpoint:
 
         @bp.post("/envelope")
         def receive() -> Response:
+            if request.max_content_length is None:  # the app set no limit: the gateway's
+                request.max_content_length = MAX_ENVELOPE_BYTES
             try:
                 raw = request.get_data(cache=False)
             except RequestEntityTooLarge:  # the app's MAX_CONTENT_LENGTH: a signed 1001

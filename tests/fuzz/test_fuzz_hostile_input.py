@@ -287,3 +287,18 @@ def test_an_unknown_url_is_404_with_the_not_found_code_in_chinese(
     answer = apps[party].test_client().get("/no/such/place")
     assert answer.status_code == 404
     assert answer.get_json() == {"result_code": codes.NOT_FOUND, "result_msg": "请求的地址不存在"}
+
+
+@pytest.mark.parametrize(
+    ("party", "limit"),
+    [(GATEWAY, 1_048_576), (HIP, 1_048_576), (INSFE, 1_048_576), (CLOUD, 65_536)],
+)
+def test_an_envelope_over_the_size_limit_is_a_signed_1001_naming_it(
+    doors: dict[str, Door], party: str, limit: int
+) -> None:
+    door = doors[party]
+    data = door.wrap(b'{"name":"' + b"x" * limit + b'"}')
+    answer = door.client.post(door.path, data=data, content_type="application/json")
+    head = answer.get_json()["header"]
+    assert (answer.status_code, head["result_code"]) == (400, "1001")
+    assert head["result_msg"] == f"请求体过大：最多 {limit} 字节" and head["sign"]
