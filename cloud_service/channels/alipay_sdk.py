@@ -51,7 +51,13 @@ class ShanghaiAliPay(AliPay):  # type: ignore[misc]
         return data
 
     def _verify_and_return_sync_response(self, raw_string: str, response_type: str) -> Any:
-        """The SDK's verified answer; a refusal raises Refusal (still an AliPayException)."""
+        """The SDK's verified answer; a refusal raises Refusal (still an AliPayException),
+        an answer that is JSON but no object an AliPayException (the SDK would crash on it)."""
+        try:
+            if not isinstance(json.loads(raw_string), dict):
+                raise AliPayException(None, "answer is not a JSON object")
+        except ValueError as exc:
+            raise AliPayException(None, "answer is not JSON") from exc
         try:
             return super()._verify_and_return_sync_response(raw_string, response_type)
         except AliPayValidationError:

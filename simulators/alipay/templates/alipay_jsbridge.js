@@ -69,7 +69,7 @@
     call: function (name, params, callback) {
       var done = typeof callback === "function" ? callback : function () {};
       if (name === "tradePay") { tradePay(params, done); return; }
-      setTimeout(function () { done({error: 1, errorMessage: "模拟器不支持接口" + name}); }, 0);
+      setTimeout(function () { done({error: 1, errorMessage: "模拟器不支持该接口：" + name}); }, 0);
     }
   };
   // As in the Alipay client: the event comes once the page has loaded, for pages that

@@ -196,3 +196,66 @@ def test_create_trade_refuses_an_amount_that_is_not_positive_whole_fen(
 ) -> None:
     with pytest.raises(ValueError):
         window.channel.create_trade("ALI-JS-0004", amount, "挂号费", "2088000000000001")  # type: ignore[arg-type]
+
+
+def _forger(answer: str) -> tuple[object, str]:
+    """A gateway in the middle answering ``answer`` to every request."""
+
+    def app(environ: dict, start_response) -> list[bytes]:  # type: ignore[no-untyped-def]
+        start_response("200 OK", [("Content-Type", "application/json;charset=utf-8")])
+        return [answer.encode()]
+
+    return serve(app)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        '{"alipay_system_oauth_token_response":{"code":"10000","msg":"Success",'
+        '"user_id":"2088000000000666"}}',
+        '{"alipay_system_oauth_token_response":{"code":"10000","msg":"Success",'
+        '"user_id":"2088000000000666"},"sign":"' + "A" * 344 + '"}',
+        '{"alipay_system_oauth_token_response":{"code":"10000"},"sign":""}',
+        "<html>网关错误</html>",
+        "[]",
+    ],
+)
+def test_forged_or_unsigned_success_is_never_taken_as_a_user(pay_keys: Path, answer: str) -> None:
+    server, url = _forger(answer)
+    try:
+        channel = _channel(pay_keys, pay_keys / "ali_app_private.pem", ALIPAY_APP_ID, url)
+        with pytest.raises(ChannelOutcomeUnknown):
+            channel.oauth_user("0" * 32)
+    finally:
+        server.shutdown()  # type: ignore[attr-defined]
+
+
+def test_unsigned_refusal_is_believed_as_a_refusal(pay_keys: Path) -> None:
+    server, url = _forger(
+        '{"error_response":{"code":"40002","msg":"Invalid Arguments",'
+        '"sub_code":"isv.code-invalid","sub_msg":"授权码code无效"},"sign":""}'
+    )
+    try:
+        channel = _channel(pay_keys, pay_keys / "ali_app_private.pem", ALIPAY_APP_ID, url)
+        with pytest.raises(ChannelRejected) as refused:
+            channel.oauth_user("0" * 32)
+        assert refused.value.code == "isv.code-invalid"
+    finally:
+        server.shutdown()  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("answer", ["[]", "123", '"text"', "null"])
+def test_json_that_is_no_object_is_outcome_unknown_on_every_method(
+    pay_keys: Path, answer: str
+) -> None:
+    server, url = _forger(answer)
+    try:
+        channel = _channel(pay_keys, pay_keys / "ali_app_private.pem", ALIPAY_APP_ID, url)
+        for call in (
+            lambda: channel.query("ALI-X-1"),
+            lambda: channel.create_trade("ALI-X-1", 100, "挂号费", "2088000000000001"),
+        ):
+            with pytest.raises(ChannelOutcomeUnknown):
+                call()
+    finally:
+        server.shutdown()  # type: ignore[attr-defined]
