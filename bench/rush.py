@@ -32,13 +32,19 @@ def _patients(stack: Stack, tag: str, count: int) -> list[tuple[str, str]]:
     for batch in range(0, count, 1000):  # an ID number holds three serial digits
         born = date(1950 + 10 * int(tag) + batch // 1000, 1, 1)
         size = min(1000, count - batch)
-        add_patients(stack, f"R{tag}{batch // 1000}", born, size)
+        add_patients(
+            stack,
+            f"R{tag}{batch // 1000}",
+            born,
+            size,
+            [f"177{tag}000{n:04d}" for n in range(batch, batch + size)],
+        )
         people += [
             (idcard.complete(f"110101{born:%Y%m%d}{n:03d}"), f"抢号{n}") for n in range(size)
         ]
 
     def sign_up(n: int) -> tuple[str, str]:
-        patient = Patient(stack.url("cloud_service"), f"177{tag}000{n:04d}")
+        patient = Patient(stack.url("cloud_service"), f"177{tag}000{n:04d}", stack.url("sms"))
         patient.sign_in()
         for _ in range(3):  # a bind whose answer was lost (3003) is safe to ask again
             id_card_no, name = people[n]

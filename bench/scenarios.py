@@ -75,12 +75,17 @@ def gateway_hop(stack: Stack, count: int = 2000, concurrency: int = 16) -> list[
 POLL_SECONDS = 0.5
 
 
-def insured_people(count: int) -> list[tuple[str, str]]:
-    """(id_card_no, name) of ``count`` persons both the HIS and the insurance center know."""
+def insured_people(count: int) -> list[tuple[str, str, str]]:
+    """(id_card_no, name, the record's phone) of ``count`` persons both the HIS and the
+    insurance center know."""
+    from integration_platform.seed import patient_rows
+
     extra = Path(__file__).resolve().parent.parent / "simulators/insurance_center"
     persons = json.loads((extra / "persons_extra.json").read_text(encoding="utf-8"))
+    phones = {row[2]: row[6] for row in patient_rows()}
     demo = [("110105198001010016", "张伟"), ("310101199206150027", "李娜")]
-    return (demo + [(p["certno"], p["psn_name"]) for p in persons])[:count]
+    people = demo + [(p["certno"], p["psn_name"]) for p in persons]
+    return [(number, name, phones.get(number, "")) for number, name in people][:count]
 
 
 def insured_registrations(
@@ -92,17 +97,19 @@ def insured_registrations(
     against the same personal account and are rightly refused at settlement, 2006); up to
     ``concurrency`` patients at once."""
     chains: list[tuple[Patient, str, list[str]]] = []
-    for n, (id_card_no, name) in enumerate(insured_people(people)):
-        patient = Patient(stack.url("cloud_service"), f"1390000{n:04d}")
+    for n, (id_card_no, name, phone) in enumerate(insured_people(people)):
+        patient = Patient(stack.url("cloud_service"), phone, stack.url("sms"))
         patient.sign_in()
         try:
             mrn = patient.bind(id_card_no, name)["mrn"]
         except AssertionError:  # a person the HIS does not know: skip, the count says so
             continue
         schedules = _todays_schedules(patient)
-        # spread the patients over the clinics so no clinic runs out of slots
+        # spread the patients over the clinics so no clinic runs out of slots, one clinic a
+        # department (a patient registers once per department a day)
         chosen = [schedules[(n * per_patient + k) % len(schedules)] for k in range(per_patient)]
-        chains.append((patient, mrn, list(dict.fromkeys(chosen))))
+        by_department = {dept: sid for sid, dept in reversed(chosen)}
+        chains.append((patient, mrn, list(by_department.values())))
 
     def chain(i: int) -> list[tuple[float, bool]]:
         patient, mrn, schedules = chains[i]
@@ -146,9 +153,10 @@ def _register_and_settle(patient: Patient, mrn: str, schedule_id: str) -> bool:
     return bool(done["state"] == "CONFIRMED")
 
 
-def _todays_schedules(patient: Patient) -> list[str]:
+def _todays_schedules(patient: Patient) -> list[tuple[str, str]]:
     from envelope import clock
 
     today = clock.today().isoformat()
     answer = patient.call("GET", "/schedules", params={"start_date": today, "end_date": today})
-    return [s["schedule_id"] for s in answer.json()["schedules"] if s["remaining"] > 0]
+    rows = answer.json()["schedules"]
+    return [(s["schedule_id"], s["dept_code"]) for s in rows if s["remaining"] > 0]

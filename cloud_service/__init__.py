@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import timedelta
 
 from flask import Flask, jsonify
+from limits.storage import RedisStorage
 
 from cloud_service import web
-from cloud_service.api import bills, hospital_catalog, notify, orders, patients
+from cloud_service.api import auth, bills, hospital_catalog, notify, orders, patients
 from cloud_service.api import reconcile as reconcile_api
 from cloud_service.api import registrations as registrations_api
 from cloud_service.api import reports as reports_api
@@ -16,13 +18,16 @@ from cloud_service.api.context import refuse_unreadable_body
 from cloud_service.api.spec import spec
 from cloud_service.channels.alipay import AlipayChannel
 from cloud_service.channels.wechat import WeChatPayChannel
-from cloud_service.deps import Deps
+from cloud_service.deps import Deps, Identity
 from cloud_service.errors import CloudError, api_status
 from cloud_service.hospital import GatewayHospital
 from cloud_service.notices import notices_blueprint
 from cloud_service.refunds import refund_stopped_clinic
 from cloud_service.settings import Settings
 from cloud_service.slot_gate import SlotGate
+from cloud_service.sms import AliyunSmsSender
+from cloud_service.sms_codes import CodePolicy, SmsCodes
+from cloud_service.tokens import TokenStore
 from servicekit import logs, metrics, redis_client
 from servicekit.db import make_engine, session_factory
 from servicekit.web import StrictJSONProvider, install_common
@@ -76,6 +81,27 @@ def build_deps(settings: Settings) -> Deps:
     )
 
 
+def build_identity(settings: Settings) -> Identity:
+    """What signs patients in: codes and tokens on the cloud's Redis, and the SMS sender."""
+    redis = redis_client.connect(settings.redis_url)
+    storage = RedisStorage(
+        settings.redis_url, connection_pool=redis.connection_pool, key_prefix="auth-limits",
+        wrap_exceptions=True,
+    )  # fmt: skip
+    auth = settings.auth
+    policy = CodePolicy(
+        resend_seconds=auth.code_resend_seconds,
+        per_phone_daily=auth.codes_per_phone_daily,
+        per_address_hourly=auth.codes_per_address_hourly,
+    )
+    return Identity(
+        codes=SmsCodes(redis, storage, settings.secret_key, policy),
+        tokens=TokenStore(redis, auth.access_seconds, auth.refresh_days * 86400),
+        pending=redis,
+        sms=AliyunSmsSender(settings.sms),
+    )
+
+
 def create_app(config: Settings | None = None) -> Flask:
     """The cloud's WSGI app (gunicorn runs ``'cloud_service:create_app()'``)."""
     settings = config or Settings.from_env()
@@ -86,10 +112,11 @@ def create_app(config: Settings | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes  # larger: 413 with 1001
     app.json = StrictJSONProvider(app)  # request bodies read as strictly as envelopes
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
-    deps = build_deps(settings)
+    deps = replace(build_deps(settings), identity=build_identity(settings))
     app.extensions["cloud_deps"] = deps
     app.extensions["cloud_settings"] = settings
     for blueprint in (
+        auth.bp,
         patients.bp,
         hospital_catalog.bp,
         orders.bp,

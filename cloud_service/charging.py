@@ -46,10 +46,11 @@ def create_charge(
     pay_mode: str,
     channel: str,
     trace_id: str,
+    entry: str = "APP",
 ) -> Order:
     """Open a CHARGE order for exactly the bills listed (2004 when they changed since)."""
-    check_payer(deps, user_id, mrn, pay_mode, channel)
-    listed = require_ok(deps.hospital.call("3001", {"mrn": mrn}, trace_id=trace_id))
+    check_payer(deps, user_id, mrn, pay_mode, channel, entry)
+    listed = require_ok(deps.hospital.call("3001", {"mrn": mrn}, trace_id=trace_id, channel=entry))
     bills = listed.get("bills", [])
     if not bills:
         raise CloudError(codes.RECORD_NOT_FOUND, "there are no unpaid bills to pay")
@@ -68,6 +69,7 @@ def create_charge(
         state=saga.CREATED,
         pay_mode=pay_mode,
         channel=channel,
+        entry=entry,
         bill_nos=json.dumps(sorted(bill_nos)),
         bills_digest=bills_digest,
         total_fen=sum(int(b["amount"]) for b in bills),

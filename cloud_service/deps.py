@@ -6,10 +6,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Protocol
 
+from redis import Redis
 from sqlalchemy.orm import Session, sessionmaker
 
 from cloud_service.hospital import HospitalPort
 from cloud_service.slot_gate import SlotGate
+from cloud_service.sms_codes import SmsCodes
+from cloud_service.tokens import TokenStore
 
 
 class PaymentChannel(Protocol):
@@ -28,6 +31,25 @@ class PaymentChannel(Protocol):
         ...
 
 
+class SmsSender(Protocol):
+    """Texts a one-time code to a phone (cloud_service.sms; raises the channel errors)."""
+
+    def send_code(self, phone: str, code: str) -> None:
+        """Send the code; ChannelUnavailable, ChannelRejected or ChannelOutcomeUnknown."""
+        ...
+
+
+@dataclass(frozen=True)
+class Identity:
+    """What proves who a patient is: SMS codes, sign-ins and their tokens, the records
+    waiting for their code, and the SMS sender."""
+
+    codes: SmsCodes
+    tokens: TokenStore
+    pending: Redis
+    sms: SmsSender
+
+
 @dataclass(frozen=True)
 class Deps:
     """The service layer's dependencies: database, hospital, channels, policy values."""
@@ -38,3 +60,4 @@ class Deps:
     payment_window: timedelta = timedelta(minutes=15)
     slot_gate: SlotGate | None = None  # None: every patient's lock is asked at the HIS
     max_unpaid_locks: int = 3  # unpaid same-day registrations one user may hold at once
+    identity: Identity | None = None  # None: nobody can sign in (a worker, a test)

@@ -21,11 +21,14 @@ def _now() -> datetime:
 
 
 class AppUser(Base):
-    """A user of the patient app (who may bind several hospital records)."""
+    """A user of the patient app (who may bind several hospital records), known by what
+    they proved they hold: a phone (an SMS code), a WeChat openid, an Alipay user id."""
 
     __tablename__ = "app_users"
     user_id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    phone: Mapped[str] = mapped_column(String(20), unique=True)
+    phone: Mapped[str | None] = mapped_column(String(20), unique=True)  # verified by SMS
+    wechat_openid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    alipay_user_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(ShanghaiDateTime(), default=_now)
 
 
@@ -41,6 +44,7 @@ class Binding(Base):
     id_card_masked: Mapped[str] = mapped_column(String(32))
     patient_type: Mapped[str] = mapped_column(String(16))
     insured: Mapped[bool] = mapped_column(default=False)
+    relation: Mapped[str] = mapped_column(String(16), default="", server_default="")  # CHILD
     created_at: Mapped[datetime] = mapped_column(ShanghaiDateTime(), default=_now)
 
 
@@ -55,6 +59,10 @@ class Order(Base):
     state: Mapped[str] = mapped_column(String(20), index=True)
     pay_mode: Mapped[str] = mapped_column(String(10))  # INSURANCE or SELF_PAY
     channel: Mapped[str] = mapped_column(String(10))  # WECHAT, ALIPAY, NONE
+    # APP (a browser or the hospital's app, signed in by SMS), WECHAT or ALIPAY (inside
+    # that app): the channel of every envelope of the order, and how it is paid
+    entry: Mapped[str] = mapped_column(String(10), default="APP", server_default="APP")
+    pay_params: Mapped[str | None] = mapped_column(Text)  # JSON for the in-app JS bridge
     schedule_id: Mapped[str | None] = mapped_column(String(32))
     lock_id: Mapped[str | None] = mapped_column(String(40))
     bill_nos: Mapped[str | None] = mapped_column(Text)  # CHARGE: JSON list of the bills paid

@@ -33,14 +33,20 @@ def new_order_no(kind: str) -> str:
     return f"{prefix}{clock.now().strftime('%Y%m%d%H%M%S')}{secrets.randbelow(10**8):08d}"
 
 
-def check_payer(deps: Deps, user_id: str, mrn: str, pay_mode: str, channel: str) -> None:
-    """The record is the user's (2011), the pay mode and channel exist (1009), and only an
-    insured patient pays through insurance (2012)."""
+def check_payer(
+    deps: Deps, user_id: str, mrn: str, pay_mode: str, channel: str, entry: str = "APP"
+) -> None:
+    """The record is the user's (2011), the pay mode and channel exist (1009), a patient
+    inside WeChat or Alipay pays by that app (1009), and only an insured patient pays through
+    insurance (2012)."""
     binding = binding_of(deps, user_id, mrn)
     if pay_mode not in PAY_MODES or channel not in CHANNELS:
         raise CloudError(
             codes.BODY_INVALID, f"pay_mode must be one of {PAY_MODES}, channel one of {CHANNELS}"
         )
+    if entry in CHANNELS and channel != entry:
+        app = "微信" if entry == "WECHAT" else "支付宝"
+        raise CloudError(codes.BODY_INVALID, f"在{app}内请使用{app}支付")
     if pay_mode == "INSURANCE" and not binding.insured:
         raise CloudError(codes.NOT_INSURED, "this patient is not insured; choose SELF_PAY")
 
@@ -55,14 +61,16 @@ def create_registration(
     pay_mode: str,
     channel: str,
     trace_id: str,
+    entry: str = "APP",
 ) -> Order:
-    """Create a registration order and lock (today) or book (future) its slot (2006)."""
+    """Create a registration order and lock (today) or book (future) its slot (2006);
+    ``entry`` is how the patient came in (APP, WECHAT, ALIPAY): every envelope's channel."""
     # before the record check: during a rush most patients stop here, and a full clinic is
     # public knowledge (the catalogue shows remaining = 0)
     holds_count = _pass_gate(deps, schedule_id, trace_id)
     stored: Order | None = None
     try:
-        check_payer(deps, user_id, mrn, pay_mode, channel)
+        check_payer(deps, user_id, mrn, pay_mode, channel, entry)
         order = Order(
             order_no=new_order_no("REG"),
             user_id=user_id,
@@ -71,6 +79,7 @@ def create_registration(
             state=saga.CREATED,
             pay_mode=pay_mode,
             channel=channel,
+            entry=entry,
             schedule_id=schedule_id,
             trace_id=trace_id,
         )
@@ -80,7 +89,7 @@ def create_registration(
         body: dict[str, Any] = {"schedule_id": schedule_id, "mrn": mrn, "order_no": order.order_no}
         if slot_id:
             body["slot_id"] = slot_id
-        reply = deps.hospital.call("2006", body, trace_id=trace_id, operator=user_id)
+        reply = deps.hospital.call("2006", body, trace_id=trace_id, operator=user_id, channel=entry)
         sold_out = reply.result_code == codes.SLOT_SOLD_OUT and not slot_id
         if sold_out and deps.slot_gate is not None:
             deps.slot_gate.full(schedule_id)
@@ -200,7 +209,9 @@ def start_payment(deps: Deps, user_id: str, order_no: str) -> Order:
 
 def _check_bills_unchanged(deps: Deps, order: Order, trace_id: str) -> None:
     """Before any money moves: the unpaid bills must still be exactly the ones ordered."""
-    listed = require_ok(deps.hospital.call("3001", {"mrn": order.mrn}, trace_id=trace_id))
+    listed = require_ok(
+        deps.hospital.call("3001", {"mrn": order.mrn}, trace_id=trace_id, channel=order.entry)
+    )
     same = listed.get("bills_digest") == order.bills_digest and sorted(
         b["bill_no"] for b in listed.get("bills", [])
     ) == json.loads(order.bill_nos or "[]")
@@ -216,7 +227,11 @@ def _check_bills_unchanged(deps: Deps, order: Order, trace_id: str) -> None:
 
 def _presettle(deps: Deps, order: Order, trace_id: str) -> Order:
     body = settle_body(order)
-    answer = require_ok(deps.hospital.call("4004", body, trace_id=trace_id, operator=order.user_id))
+    answer = require_ok(
+        deps.hospital.call(
+            "4004", body, trace_id=trace_id, operator=order.user_id, channel=order.entry
+        )
+    )
     split = check_split(answer.get("split") or {}, order.total_fen)
     cash = split["psn_cash_pay"]
     with transaction(deps.sessions) as session:
@@ -254,15 +269,40 @@ def _await_payment(deps: Deps, order: Order, expected: str, cash_fen: int) -> Or
 
 
 def _open_cashier(deps: Deps, order: Order) -> Order:
-    channel = deps.channels[order.channel]
+    """The channel order the patient pays: inside WeChat a JSAPI order for the user's openid
+    (its signed bridge parameters), inside Alipay a trade for the buyer (its tradeNO), in a
+    browser or the hospital's app the H5 / wap cashier."""
+    channel: Any = deps.channels[order.channel]
     assert order.out_trade_no is not None
     description = "门诊缴费" if order.kind == "CHARGE" else "挂号费"
-    prepay = channel.create_h5(order.out_trade_no, order.cash_fen, description)
+    cashier_url, pay_params = "", None
+    if order.entry == "WECHAT":
+        openid = _app_identity(deps, order.user_id, "wechat_openid")
+        placed = channel.create_jsapi(order.out_trade_no, order.cash_fen, description, openid)
+        pay_params = placed["pay_params"]
+    elif order.entry == "ALIPAY":
+        buyer = _app_identity(deps, order.user_id, "alipay_user_id")
+        placed = channel.create_trade(order.out_trade_no, order.cash_fen, description, buyer)
+        pay_params = {"tradeNO": placed["trade_no"]}
+    else:
+        prepay = channel.create_h5(order.out_trade_no, order.cash_fen, description)
+        cashier_url = str(prepay.get("h5_url") or prepay.get("cashier_url") or "")
     with transaction(deps.sessions) as session:
         stored = session.get(Order, order.order_no)
         assert stored is not None
-        stored.cashier_url = str(prepay.get("h5_url") or prepay.get("cashier_url") or "")
+        stored.cashier_url = cashier_url
+        stored.pay_params = json.dumps(pay_params) if pay_params else None
         return stored
+
+
+def _app_identity(deps: Deps, user_id: str, field: str) -> str:
+    """The payer's id inside WeChat (openid) or Alipay (user id), from their sign-in."""
+    with deps.sessions() as session:
+        user = session.get(AppUser, user_id)
+    value = getattr(user, field, None) if user is not None else None
+    if not value:
+        raise CloudError(codes.BAD_SIGNATURE, "请从微信或支付宝内重新进入后再支付")
+    return str(value)
 
 
 def reload(deps: Deps, order_no: str) -> Order:

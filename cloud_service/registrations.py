@@ -80,7 +80,11 @@ def cancel_registration(deps: Deps, user_id: str, order_no: str) -> Order:
         )
     if order.lock_id:
         body = {"lock_id": order.lock_id, "mrn": order.mrn}
-        require_ok(deps.hospital.call("2007", body, trace_id=trace_id, operator=user_id))
+        require_ok(
+            deps.hospital.call(
+                "2007", body, trace_id=trace_id, operator=user_id, channel=order.entry
+            )
+        )
         if deps.slot_gate is not None:
             deps.slot_gate.give_back(order.schedule_id)
     if order.state == saga.AWAITING_PAYMENT:

@@ -21,9 +21,12 @@ def reverse_settlement(deps: Deps, order: Order) -> None:
         "4006",
         {"order_no": order.order_no, "reason": (order.failure or "hospital refused")[:200]},
         trace_id=order.trace_id,
+        channel=order.entry,
     )
     if not reply.ok:
-        status = deps.hospital.call("4007", {"order_no": order.order_no}, trace_id=order.trace_id)
+        status = deps.hospital.call(
+            "4007", {"order_no": order.order_no}, trace_id=order.trace_id, channel=order.entry
+        )
         if not (status.ok and status.body.get("status") in ("REVERSED", "NONE", "PRESETTLED")):
             raise saga.RetryLater(f"reversal not confirmed: {reply.result_code} {reply.result_msg}")
     log.info("order %s: insurance settlement reversed", order.order_no)

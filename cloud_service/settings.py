@@ -103,6 +103,17 @@ class ConsoleSettings:
 
 
 @dataclass(frozen=True)
+class AuthSettings:
+    """How patients' sign-ins live and how SMS codes are rationed (DESIGN §11)."""
+
+    access_seconds: int = 7200  # AUTH_ACCESS_SECONDS, at most 7200
+    refresh_days: int = 30  # AUTH_REFRESH_DAYS, at most 30: a sign-in's whole life
+    code_resend_seconds: int = 60  # SMS_CODE_RESEND_SECONDS: one code a phone this often
+    codes_per_phone_daily: int = 10  # SMS_CODES_PER_PHONE_DAILY
+    codes_per_address_hourly: int = 30  # SMS_CODES_PER_ADDRESS_HOURLY
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything cloud_service needs to start."""
 
@@ -130,6 +141,7 @@ class Settings:
     metrics_token: str = ""  # bearer token of GET /metrics (empty: /metrics is not served)
     max_request_bytes: int = MAX_REQUEST_BYTES  # a larger body is refused (1001, HTTP 413)
     console: ConsoleSettings = field(default_factory=ConsoleSettings)
+    auth: AuthSettings = field(default_factory=AuthSettings)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -183,6 +195,7 @@ class Settings:
             metrics_token=optional(env, "METRICS_TOKEN", ""),
             max_request_bytes=_max_request_bytes(env),
             console=_console(env),
+            auth=_auth(env),
         )
 
 
@@ -215,6 +228,20 @@ def _console(env: Mapping[str, str]) -> ConsoleSettings:
     if console.session_idle_seconds > console.session_max_seconds:
         raise MissingSetting("CONSOLE_SESSION_IDLE_SECONDS must not exceed the maximum")
     return console
+
+
+def _auth(env: Mapping[str, str]) -> AuthSettings:
+    """The patients' sign-in settings; lifetimes longer than section 11 allows stop the start."""
+    auth = AuthSettings(
+        access_seconds=_positive(env, "AUTH_ACCESS_SECONDS", 7200),
+        refresh_days=_positive(env, "AUTH_REFRESH_DAYS", 30),
+        code_resend_seconds=_positive(env, "SMS_CODE_RESEND_SECONDS", 60),
+        codes_per_phone_daily=_positive(env, "SMS_CODES_PER_PHONE_DAILY", 10),
+        codes_per_address_hourly=_positive(env, "SMS_CODES_PER_ADDRESS_HOURLY", 30),
+    )
+    if auth.access_seconds > 7200 or auth.refresh_days > 30:
+        raise MissingSetting("AUTH_ACCESS_SECONDS is at most 7200 and AUTH_REFRESH_DAYS 30")
+    return auth
 
 
 def _positive(environ: Mapping[str, str], name: str, default: int) -> int:

@@ -55,7 +55,9 @@ def settle(deps: Deps, order: Order) -> None:
     """Insurance settle (4005) after the cash part is in; on a lost reply, ask 4007."""
     if order.state not in (saga.PAID, saga.PRESETTLED) or order.pay_mode != "INSURANCE":
         return
-    reply = deps.hospital.call("4005", settle_body(order), trace_id=order.trace_id)
+    reply = deps.hospital.call(
+        "4005", settle_body(order), trace_id=order.trace_id, channel=order.entry
+    )
     # 2014: another request holds the order at insurance_frontend; its outcome is unknown too
     unknown = reply.result_code.startswith("3") or reply.result_code == codes.ORDER_STATE_CONFLICT
     if reply.outcome_unknown or unknown:
@@ -81,7 +83,9 @@ def settle(deps: Deps, order: Order) -> None:
 
 
 def _settled_per_query(deps: Deps, order: Order) -> Reply:
-    status = deps.hospital.call("4007", {"order_no": order.order_no}, trace_id=order.trace_id)
+    status = deps.hospital.call(
+        "4007", {"order_no": order.order_no}, trace_id=order.trace_id, channel=order.entry
+    )
     if status.ok and status.body.get("status") == "SETTLED":
         return status
     raise RetryLater(f"settle outcome unknown ({status.result_code} {status.body.get('status')})")
@@ -100,7 +104,7 @@ def confirm(deps: Deps, order: Order) -> None:
             "bills_digest": order.bills_digest,
             "settlement": settlement_of(order),
         }
-        reply = deps.hospital.call("3003", body, trace_id=order.trace_id)
+        reply = deps.hospital.call("3003", body, trace_id=order.trace_id, channel=order.entry)
         if reply.outcome_unknown or reply.result_code.startswith("3"):
             reply = _charged_per_query(deps, order)
         _record_confirm(deps, order, reply, ("receipt_no", "invoice_no"), "bills charged")
@@ -110,7 +114,7 @@ def confirm(deps: Deps, order: Order) -> None:
         "lock_id": order.lock_id,
         "settlement": settlement_of(order),
     }
-    reply = deps.hospital.call("2008", body, trace_id=order.trace_id)
+    reply = deps.hospital.call("2008", body, trace_id=order.trace_id, channel=order.entry)
     if reply.outcome_unknown or reply.result_code.startswith("3"):
         reply = _confirmed_per_query(deps, order)
     keys = ("reg_no", "visit_no", "queue_no", "location")
@@ -136,14 +140,18 @@ def _record_confirm(
 
 
 def _charged_per_query(deps: Deps, order: Order) -> Reply:
-    status = deps.hospital.call("3005", {"order_no": order.order_no}, trace_id=order.trace_id)
+    status = deps.hospital.call(
+        "3005", {"order_no": order.order_no}, trace_id=order.trace_id, channel=order.entry
+    )
     if status.ok and status.body.get("status") == "PAID":
         return status
     raise RetryLater(f"charge outcome unknown ({status.result_code} {status.body.get('status')})")
 
 
 def _confirmed_per_query(deps: Deps, order: Order) -> Reply:
-    status = deps.hospital.call("2010", {"order_no": order.order_no}, trace_id=order.trace_id)
+    status = deps.hospital.call(
+        "2010", {"order_no": order.order_no}, trace_id=order.trace_id, channel=order.entry
+    )
     if status.ok and status.body.get("status") == "CONFIRMED":
         return status
     raise RetryLater(f"confirm outcome unknown ({status.result_code} {status.body.get('status')})")
@@ -205,7 +213,7 @@ def release_lock(deps: Deps, order: Order) -> None:
     if order.kind != "REG" or not order.lock_id:
         return
     body = {"lock_id": order.lock_id, "mrn": order.mrn}
-    reply = deps.hospital.call("2007", body, trace_id=order.trace_id)
+    reply = deps.hospital.call("2007", body, trace_id=order.trace_id, channel=order.entry)
     if reply.result_code == codes.PAST_CUTOFF and order.visit_date:
         # The HIS cancels a booking only until its clinic opens and then keeps it as a
         # no-show: once the visit day is over, that holds nothing anyone could use.
@@ -262,7 +270,9 @@ def lock_query(deps: Deps, order: Order) -> None:
     """After a lost 2006 reply: learn from 2010 whether the slot was taken for us."""
     if order.state != saga.CREATED or order.lock_id:
         return
-    status = deps.hospital.call("2010", {"order_no": order.order_no}, trace_id=order.trace_id)
+    status = deps.hospital.call(
+        "2010", {"order_no": order.order_no}, trace_id=order.trace_id, channel=order.entry
+    )
     if not status.ok:
         raise RetryLater(f"lock outcome unknown ({status.result_code})")
     if status.body.get("status") in ("LOCKED", "BOOKED"):

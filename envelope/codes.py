@@ -32,8 +32,12 @@ SIGN_IN_REQUIRED = "2013"
 ORDER_STATE_CONFLICT = "2014"
 INSURANCE_REFUSED = "2015"
 PAST_CUTOFF = "2016"
-# 2017-2019 are the identity codes of DESIGN §11 (wrong code, window binding).
+# Who may act (DESIGN §11)
+VERIFY_CODE_INVALID = "2017"  # an SMS code (or an app's authorization code) wrong, used, old
+PHONE_NOT_VERIFIED = "2018"  # a WeChat or Alipay user binds a record once a phone is verified
+BIND_AT_WINDOW = "2019"  # the record has no phone to prove it by: bind at the window
 REGISTRATION_LIMIT = "2020"  # registering fairly: one per department a day, few unpaid locks
+BINDING_LIMIT = "2021"  # at most five records a user
 
 HIS_UNAVAILABLE = "3001"
 INSURANCE_UNAVAILABLE = "3002"
@@ -70,7 +74,11 @@ MESSAGES: dict[str, str] = {
     ORDER_STATE_CONFLICT: "order is not in a state that allows this",
     INSURANCE_REFUSED: "insurance center refused",
     PAST_CUTOFF: "past the cut-off time",
+    VERIFY_CODE_INVALID: "verification code wrong, used or expired",
+    PHONE_NOT_VERIFIED: "verify a phone number first",
+    BIND_AT_WINDOW: "this record can be bound at the hospital window only",
     REGISTRATION_LIMIT: "registration limit reached",
+    BINDING_LIMIT: "too many records bound to this user",
     HIS_UNAVAILABLE: "HIS unavailable",
     INSURANCE_UNAVAILABLE: "insurance center unavailable",
     TIMED_OUT: "timed out: outcome unknown, query before retrying",

@@ -37,14 +37,15 @@ def _summary(patient: Patient) -> dict[str, Any]:
 
 
 def query_patient(sessions: sessionmaker[Session], id_card_no: str, name: str) -> dict[str, Any]:
-    """1001: whether the HIS knows this ID card number under this name."""
+    """1001: whether the HIS knows this ID card number under this name, with the record's
+    phone (the cloud texts the code that proves the record is the user's to it)."""
     number = _valid_id_card(id_card_no)
     with sessions() as session:
         patient = session.scalar(select(Patient).where(Patient.id_card_no == number))
     # A wrong name answers exactly like an unknown number: nothing about the record leaks.
     if patient is None or patient.name != name.strip():
         return {"exists": False}
-    return {"exists": True, **_summary(patient)}
+    return {"exists": True, **_summary(patient), "phone": patient.phone or ""}
 
 
 def _next_ids(session: Session) -> tuple[str, str]:

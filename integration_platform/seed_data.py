@@ -88,6 +88,17 @@ DEMO_PATIENTS = (
         "RESIDENT",
         True,
     ),
+    (  # a child under 14: the record carries the guardian's (张伟's) phone
+        "P00000011",
+        "M00000011",
+        "110105201805050018",
+        "张小宝",
+        "M",
+        "2018-05-05",
+        "13800000001",
+        "RESIDENT",
+        True,
+    ),
 )
 
 # More patients; the 18th character is computed (idcard.complete).

@@ -6,7 +6,7 @@ from flask import Blueprint
 from spectree import Response
 
 from cloud_service import charging
-from cloud_service.api.auth import current_user_id
+from cloud_service.api.auth import current_principal, current_user_id
 from cloud_service.api.context import deps, trace_id
 from cloud_service.api.orders import order_view
 from cloud_service.api.schemas import BillDetail, BillList, ChargeIn, ErrorOut, OrderOut
@@ -40,14 +40,16 @@ def detail(mrn: str, bill_no: str) -> BillDetail:
 @spec.validate(json=ChargeIn, resp=Response(HTTP_200=OrderOut, **_REFUSALS), tags=["bills"])
 def create(json: ChargeIn) -> OrderOut:
     """Open a CHARGE order for all the unpaid bills; pay it with POST /orders/<no>/pay."""
+    principal = current_principal()
     order = charging.create_charge(
         deps(),
-        current_user_id(),
+        principal.user_id,
         mrn=json.mrn,
         bill_nos=json.bill_nos,
         bills_digest=json.bills_digest,
         pay_mode=json.pay_mode,
         channel=json.channel,
         trace_id=trace_id(),
+        entry=principal.entry,
     )
     return order_view(order)

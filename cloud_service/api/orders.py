@@ -8,7 +8,7 @@ from flask import Blueprint
 from spectree import Response
 
 from cloud_service import ordering
-from cloud_service.api.auth import current_user_id
+from cloud_service.api.auth import current_principal, current_user_id
 from cloud_service.api.context import deps, trace_id
 from cloud_service.api.schemas import ErrorOut, OrderEventOut, OrderOut, RegistrationIn
 from cloud_service.api.spec import spec
@@ -30,15 +30,17 @@ _REFUSALS = {
 @spec.validate(json=RegistrationIn, resp=Response(HTTP_200=OrderOut, **_REFUSALS), tags=["orders"])
 def create_registration(json: RegistrationIn) -> OrderOut:
     """Lock today's slot (or book a future one) and open a registration order."""
+    principal = current_principal()
     order = ordering.create_registration(
         deps(),
-        current_user_id(),
+        principal.user_id,
         mrn=json.mrn,
         schedule_id=json.schedule_id,
         slot_id=json.slot_id,
         pay_mode=json.pay_mode,
         channel=json.channel,
         trace_id=trace_id(),
+        entry=principal.entry,
     )
     return order_view(order)
 
@@ -78,6 +80,8 @@ def order_view(order: Order) -> OrderOut:
         out_trade_no=order.out_trade_no,
         channel_trade_no=order.channel_trade_no,
         cashier_url=order.cashier_url,
+        pay_params=json.loads(order.pay_params) if order.pay_params else None,
+        entry=order.entry,
         result=json.loads(order.result_json) if order.result_json else None,
         failure=order.failure,
         trace_id=order.trace_id,

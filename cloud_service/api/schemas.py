@@ -22,25 +22,78 @@ def _calendar_day(value: str) -> str:
 IsoDate = Annotated[str, Field(pattern=DATE), AfterValidator(_calendar_day)]
 
 
-class UserIn(BaseModel):
-    """Sign in (or up) with a phone number."""
-
-    phone: str = Field(pattern=r"^1\d{10}$", description="mainland mobile number")
+PHONE = r"^1[3-9]\d{9}$"
 
 
-class UserOut(BaseModel):
-    """The app user and the bearer token for every later call."""
+class SmsCodeIn(BaseModel):
+    """Ask for a sign-in code by SMS."""
+
+    phone: str = Field(pattern=PHONE, description="mainland mobile number")
+
+
+class SmsCodeOut(BaseModel):
+    """The same answer whether or not the system knows the phone."""
+
+    expires_in: int
+    resend_after: int
+
+
+class TokenIn(BaseModel):
+    """One of four grants: sms {phone, code}, wechat {code}, alipay {auth_code},
+    refresh {refresh_token}."""
+
+    grant: Literal["sms", "wechat", "alipay", "refresh"]
+    phone: str | None = Field(default=None, max_length=20)
+    code: str | None = Field(default=None, max_length=512)
+    auth_code: str | None = Field(default=None, max_length=512)
+    refresh_token: str | None = Field(default=None, max_length=512)
+
+
+class TokenOut(BaseModel):
+    """A sign-in's tokens (opaque; the access token lives at most 7200 s)."""
+
+    access_token: str
+    token_type: Literal["Bearer"] = "Bearer"  # noqa: S105 (the scheme, not a secret)
+    expires_in: int
+    refresh_token: str
+    user_id: str
+    entry: str = Field(description="APP, WECHAT or ALIPAY: how the patient came in")
+    phone_verified: bool
+
+
+class PhoneIn(BaseModel):
+    """A WeChat or Alipay user proves a phone with the code texted to it."""
+
+    phone: str = Field(pattern=PHONE)
+    code: str = Field(min_length=1, max_length=16)
+
+
+class PhoneOut(BaseModel):
+    """The user as they are from now on, and their verified phone (masked)."""
 
     user_id: str
-    token: str
+    phone_masked: str
 
 
 class BindIn(BaseModel):
-    """Bind a hospital record by ID card number and name."""
+    """Bind a hospital record by ID card number and name (proved by the record's phone)."""
 
     id_card_no: str = Field(min_length=18, max_length=18)
     name: str = Field(min_length=1, max_length=32)
-    phone: str = Field(default="", max_length=20)
+
+
+class BindPendingOut(BaseModel):
+    """The record's phone is not the user's: a code went to it; verify to bind."""
+
+    binding_id: str
+    verify: Literal["SMS"] = "SMS"
+    phone_masked: str
+
+
+class VerifyIn(BaseModel):
+    """The code texted to the record's phone."""
+
+    code: str = Field(min_length=1, max_length=16)
 
 
 class PatientOut(BaseModel):
@@ -51,6 +104,7 @@ class PatientOut(BaseModel):
     id_card_no: str
     patient_type: str
     insured: bool
+    relation: str = Field(default="", description="CHILD: a child bound by the guardian")
 
 
 class PatientList(BaseModel):
@@ -212,6 +266,10 @@ class OrderOut(BaseModel):
     out_trade_no: str | None
     channel_trade_no: str | None
     cashier_url: str | None
+    pay_params: dict[str, Any] | None = Field(
+        default=None, description="inside WeChat or Alipay: what the page hands the JS bridge"
+    )
+    entry: str = "APP"
     result: dict[str, Any] | None
     failure: str | None
     trace_id: str

@@ -18,9 +18,9 @@ from tests.e2e.patient import Patient, pay_at_cashier
 pytestmark = needs_chromium
 
 
-def _confirmed_order(web_url: str) -> dict[str, Any]:
+def _confirmed_order(web_url: str, sms_url: str) -> dict[str, Any]:
     """A registration paid by WeChat and CONFIRMED, made through the API."""
-    patient = Patient(web_url, "13600000009")
+    patient = Patient(web_url, "13800000003", sms_url)  # 王强's own phone
     patient.sign_in()
     mrn = patient.bind("440304197503200035", "王强")["mrn"]
     token = str(patient.session.headers["Authorization"]).removeprefix("Bearer ")
@@ -39,9 +39,9 @@ def _sign_in(page: Any, web_url: str, name: str) -> None:
 
 
 def test_an_operator_sees_the_timeline_across_zones_and_records_a_window_refund(
-    page: Any, web_url: str
+    page: Any, web_url: str, stack: Stack
 ) -> None:
-    order = _confirmed_order(web_url)
+    order = _confirmed_order(web_url, stack.url("sms"))
     page.set_viewport_size({"width": 1280, "height": 900})
     page.goto(f"{web_url}/console/orders")
     assert "/console/login?next=" in page.url  # not signed in: to the sign-in page

@@ -49,16 +49,17 @@ def _retry(action: Callable[[], requests.Response], tries: int = 8) -> requests.
     return None
 
 
-def his_patients(stack: Stack, count: int) -> list[tuple[str, str, str, bool]]:
-    """Up to ``count`` patients of the HIS seed: (mrn, id_card_no, name, has unpaid bills)."""
+def his_patients(stack: Stack, count: int) -> list[tuple[str, str, str, str, bool]]:
+    """Up to ``count`` patients of the HIS seed: (mrn, id_card_no, name, the record's phone,
+    has unpaid bills)."""
     with his_session(stack) as session:
         rows = session.execute(
-            select(HisPatient.mrn, HisPatient.id_card_no, HisPatient.name)
+            select(HisPatient.mrn, HisPatient.id_card_no, HisPatient.name, HisPatient.phone)
             .order_by(HisPatient.mrn)
             .limit(count)
         ).all()
         billed = set(session.scalars(select(Bill.mrn).where(Bill.status == "UNPAID")))
-    return [(m, i, n, m in billed) for m, i, n in rows]
+    return [(m, i, n, p, m in billed) for m, i, n, p in rows]
 
 
 def plans(
@@ -70,8 +71,8 @@ def plans(
     found = his_patients(stack, orders)
     assert len(found) >= orders, f"the HIS seed has only {len(found)} patients"
     out = []
-    for n, (mrn, id_card_no, name, billed) in enumerate(found):
-        patient = Patient(base, f"139{n:08d}")
+    for n, (mrn, id_card_no, name, phone, billed) in enumerate(found):
+        patient = Patient(base, phone, stack.url("sms"))  # the record's own phone
         patient.sign_in()
         record = patient.bind(id_card_no, name)
         insured = bool(record.get("insured"))

@@ -46,9 +46,11 @@ def test_every_long_running_compose_service_starts_and_passes_its_healthcheck(
 
 
 def test_insured_payment_goes_through_the_compose_services(compose_stack: LocalCompose) -> None:
-    patient = Patient(compose_stack.url("cloud-service"), "13800000091")
+    patient = Patient(
+        compose_stack.url("cloud-service"), "13800000091", compose_stack.url("sms-sim")
+    )
     patient.sign_in()
-    record = patient.bind("110105198001010016", "张伟")
+    record = patient.bind("110105198001010016", "张伟", record_phone="13800000001")
     assert record["insured"] and record["patient_type"] == "EMPLOYEE"
     schedule = patient.todays_schedule()
     order = patient.register(record["mrn"], schedule["schedule_id"], "INSURANCE", "WECHAT")

@@ -48,9 +48,12 @@ def his_session(stack: Stack) -> Iterator[Session]:
         engine.dispose()
 
 
-def add_patients(stack: Stack, tag: str, born: date, count: int) -> list[str]:
+def add_patients(
+    stack: Stack, tag: str, born: date, count: int, phones: list[str] | None = None
+) -> list[str]:
     """``count`` new self-pay patients born on ``born`` (ID numbers 110101<born>000, 001, ...),
-    record numbers E<tag>0000, E<tag>0001, ...; returns the record numbers."""
+    record numbers E<tag>0000, E<tag>0001, ..., with the phones given (each the phone its
+    patient signs in with, so binding is proven); returns the record numbers."""
     mrns = [f"E{tag}{n:04d}" for n in range(count)]
     with his_session(stack) as session:
         for n, mrn in enumerate(mrns):
@@ -63,6 +66,7 @@ def add_patients(stack: Stack, tag: str, born: date, count: int) -> list[str]:
                     name=f"抢号{n}",
                     gender=idcard.gender_of(number),
                     birth_date=born,
+                    phone=phones[n] if phones else "",
                     patient_type="SELF_PAY",
                 )
             )

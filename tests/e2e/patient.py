@@ -12,29 +12,80 @@ import requests
 from envelope import clock
 
 
+def sms_code(sms_url: str, phone: str, after: int = 0, seconds: float = 10) -> str:
+    """The newest code the SMS gateway simulator texted to ``phone`` (its ``after``-th
+    message or later), read from ``GET /admin/messages`` as a patient reads their phone."""
+    deadline = time.monotonic() + seconds
+    while True:
+        answer = requests.get(f"{sms_url}/admin/messages", params={"phone": phone}, timeout=10)
+        messages = answer.json()["messages"] if answer.ok else []
+        if len(messages) > after:
+            return str(messages[-1]["params"]["code"])
+        assert time.monotonic() < deadline, f"no code reached {phone[:3]}****{phone[-4:]}"
+        time.sleep(0.1)
+
+
+def sms_count(sms_url: str, phone: str) -> int:
+    """How many messages the SMS gateway simulator has texted to ``phone``."""
+    answer = requests.get(f"{sms_url}/admin/messages", params={"phone": phone}, timeout=10)
+    return len(answer.json()["messages"]) if answer.ok else 0
+
+
 @dataclass
 class Patient:
-    """One app user with a bearer token."""
+    """One app user with a bearer token, signed in with the code texted to their phone."""
 
     base_url: str
     phone: str
+    sms_url: str
     session: requests.Session = field(default_factory=requests.Session)
+    refresh_token: str = ""
+
+    def ask_code(self, phone: str | None = None) -> str:
+        """Ask the cloud for a sign-in code and read it at the SMS gateway."""
+        phone = phone or self.phone
+        before = sms_count(self.sms_url, phone)
+        for _ in range(50):  # one code a phone a second in development (SMS_CODE_RESEND_...)
+            sent = self.session.post(
+                f"{self.base_url}/api/v1/auth/sms-codes", json={"phone": phone}, timeout=10
+            )
+            if sent.status_code != 429:
+                break
+            time.sleep(0.3)
+        assert sent.status_code == 202, sent.text
+        return sms_code(self.sms_url, phone, before)
 
     def sign_in(self) -> None:
-        """POST /users and keep the token."""
+        """Sign in by SMS code and keep the tokens."""
+        code = self.ask_code()
         answer = self.session.post(
-            f"{self.base_url}/api/v1/users", json={"phone": self.phone}, timeout=10
+            f"{self.base_url}/api/v1/auth/tokens",
+            json={"grant": "sms", "phone": self.phone, "code": code},
+            timeout=10,
         )
-        answer.raise_for_status()
-        self.session.headers["Authorization"] = f"Bearer {answer.json()['token']}"
+        assert answer.status_code == 200, answer.text
+        self.use(answer.json())
+
+    def use(self, tokens: dict[str, Any]) -> None:
+        """Send the access token from now on, keeping the refresh token."""
+        self.session.headers["Authorization"] = f"Bearer {tokens['access_token']}"
+        self.refresh_token = str(tokens["refresh_token"])
 
     def call(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         """Any API call with the token."""
         return self.session.request(method, f"{self.base_url}/api/v1{path}", timeout=30, **kwargs)
 
-    def bind(self, id_card_no: str, name: str) -> dict[str, Any]:
-        """Bind a hospital record; returns the patient."""
+    def bind(self, id_card_no: str, name: str, record_phone: str = "") -> dict[str, Any]:
+        """Bind a hospital record; returns the patient. When the record's phone is not this
+        user's, the code texted to ``record_phone`` (the test plays its owner) is given."""
+        before = sms_count(self.sms_url, record_phone) if record_phone else 0
         answer = self.call("POST", "/patients", json={"id_card_no": id_card_no, "name": name})
+        if answer.status_code == 202 and record_phone:
+            pending = answer.json()
+            code = sms_code(self.sms_url, record_phone, before)
+            answer = self.call(
+                "POST", f"/patients/{pending['binding_id']}/verify", json={"code": code}
+            )
         assert answer.status_code == 200, answer.text
         return dict(answer.json())
 

@@ -16,12 +16,12 @@ from tests.e2e.patient import Patient, pay_at_cashier
 def _insured_employee_with_bills() -> tuple[Any, ...]:
     """A seeded employee (not a demo patient) who has unpaid bills of several classes."""
     billed = {bill[2] for bill in all_bills()}
-    return next(row for row in patient_rows()[4:] if row[7] == "EMPLOYEE" and row[1] in billed)
+    return next(row for row in patient_rows()[5:] if row[7] == "EMPLOYEE" and row[1] in billed)
 
 
 def test_a_patient_pays_all_unpaid_bills_with_insurance_and_wechat(stack: Stack) -> None:
-    _pid, mrn, id_card_no, name, *_ = _insured_employee_with_bills()
-    patient = Patient(stack.url("cloud_service"), "13700000001")
+    _pid, mrn, id_card_no, name, _gender, _born, phone, *_ = _insured_employee_with_bills()
+    patient = Patient(stack.url("cloud_service"), phone, stack.url("sms"))
     patient.sign_in()
     assert patient.bind(id_card_no, name)["mrn"] == mrn
     listed = patient.call("GET", f"/patients/{mrn}/bills").json()
@@ -61,16 +61,16 @@ def test_a_patient_pays_all_unpaid_bills_with_insurance_and_wechat(stack: Stack)
 
 
 def test_nobody_reads_another_patients_report(stack: Stack) -> None:
-    owner = Patient(stack.url("cloud_service"), "13700000002")
-    owner.sign_in()
-    zhang = owner.bind("110105198001010016", "张伟")["mrn"]
+    owner = Patient(stack.url("cloud_service"), "13700000002", stack.url("sms"))
+    owner.sign_in()  # a family member, with the code texted to 张伟's phone
+    zhang = owner.bind("110105198001010016", "张伟", record_phone="13800000001")["mrn"]
     reports = owner.call("GET", f"/patients/{zhang}/reports").json()["reports"]
     report_id = reports[0]["report_id"]
     lab = owner.call("GET", f"/patients/{zhang}/reports/{report_id}").json()["report"]
     assert any(item["abnormal_flag"] for item in lab["items"])
     assert all({"value", "unit", "reference_range"} <= set(item) for item in lab["items"])
 
-    stranger = Patient(stack.url("cloud_service"), "13700000003")
+    stranger = Patient(stack.url("cloud_service"), "13800000002", stack.url("sms"))
     stranger.sign_in()
     li = stranger.bind("310101199206150027", "李娜")["mrn"]
     for path in (f"/patients/{zhang}/reports/{report_id}", f"/patients/{zhang}/reports"):

@@ -20,23 +20,25 @@ from tests.e2e.his_access import his_session
 from tests.e2e.patient import Patient, pay_at_cashier
 
 
-def _last_billed_patient(stack: Stack) -> tuple[str, str]:
-    """A seeded patient with unpaid bills that no other e2e test pays: (id_card_no, name)."""
+def _last_billed_patient(stack: Stack) -> tuple[str, str, str]:
+    """A seeded patient with unpaid bills that no other e2e test pays: (id_card_no, name,
+    the record's phone)."""
     with his_session(stack) as session:
         row = session.execute(
-            select(HisPatient.id_card_no, HisPatient.name)
+            select(HisPatient.id_card_no, HisPatient.name, HisPatient.phone)
             .join(Bill, Bill.mrn == HisPatient.mrn)
             .where(Bill.status == "UNPAID")
             .order_by(HisPatient.mrn.desc())
             .limit(1)
         ).one()
-    return str(row[0]), str(row[1])
+    return str(row[0]), str(row[1]), str(row[2])
 
 
 def test_reconcile_command_reads_every_ledger_of_today(stack: Stack) -> None:
-    patient = Patient(stack.url("cloud_service"), "13900000777")
+    id_card_no, name, phone = _last_billed_patient(stack)
+    patient = Patient(stack.url("cloud_service"), phone, stack.url("sms"))
     patient.sign_in()
-    record = patient.bind(*_last_billed_patient(stack))
+    record = patient.bind(id_card_no, name)
     bills = patient.call("GET", f"/patients/{record['mrn']}/bills").json()
     body = {"mrn": record["mrn"], "bill_nos": [b["bill_no"] for b in bills["bills"]],
             "bills_digest": bills["bills_digest"], "pay_mode": "SELF_PAY",

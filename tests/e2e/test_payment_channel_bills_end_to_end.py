@@ -27,7 +27,7 @@ def _channel(stack: Stack) -> WeChatPayChannel:
 
 
 def test_wechat_payment_is_in_the_days_trade_bill_with_its_amount_in_fen(stack: Stack) -> None:
-    patient = Patient(stack.url("cloud_service"), "13800000051")
+    patient = Patient(stack.url("cloud_service"), "13800000003", stack.url("sms"))  # 王强
     patient.sign_in()
     record = patient.bind("440304197503200035", "王强")
     today = clock.today().isoformat()

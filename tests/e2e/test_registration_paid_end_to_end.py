@@ -42,7 +42,7 @@ def _ledger_2207(stack: Stack, order_no: str) -> tuple[str, str]:
 def _book_and_pay(
     stack: Stack, phone: str, id_card_no: str, name: str, pay_mode: str, channel: str = "WECHAT"
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    patient = Patient(stack.url("cloud_service"), phone)
+    patient = Patient(stack.url("cloud_service"), phone, stack.url("sms"))
     patient.sign_in()
     record = patient.bind(id_card_no, name)
     schedule = patient.todays_schedule()

@@ -35,7 +35,7 @@ from servicekit.db import migrate
 from servicekit.logs import JsonFormatter
 from tests.fuzz import hostile
 from tests.fuzz.test_fuzz_patient_api import _app as cloud_app
-from tests.unit.cloud_service.fakes import FakeHospital
+from tests.unit.cloud_service.fakes import FakeHospital, sign_in
 
 ID_NUMBER, NAME = "110105198001010016", "张伟"
 PARTNER_CALLBACKS = "/api/v1/notify/"  # they answer in the channel's format, not ours
@@ -190,6 +190,9 @@ def _api_routes(app: Flask) -> list[tuple[str, str]]:
     return routes
 
 
+SIGN_OUT = "/api/v1/auth/tokens"
+
+
 def _api_failure(label: str, path: str, response: Any, expect_refusal: bool) -> str | None:
     if response.status_code >= 500:
         return f"{label}: {response.status_code} {response.data[:200]!r}"
@@ -209,14 +212,15 @@ def _api_failure(label: str, path: str, response: Any, expect_refusal: bool) -> 
 def credentials(apps: dict[str, Flask]) -> Callable[[str], dict[str, str]]:
     """The Authorization a real caller of the path sends: a patient's token or the ops one."""
     client = apps[CLOUD].test_client()
-    answer = client.post("/api/v1/users", json={"phone": "13800000019"}).get_json(silent=True)
-    # Bodies are read before any token is checked, so without a token (a sign-in that no
-    # longer answers one) every body is still read; only the views behind it are not reached.
-    token = answer.get("token") if isinstance(answer, dict) else None
-    patient = {"Authorization": f"Bearer {token}"} if token else {}
+    token = sign_in(client, "13800000001")
+    patient = {"Authorization": f"Bearer {token}"}
     client.post("/api/v1/patients", json={"id_card_no": ID_NUMBER, "name": NAME}, headers=patient)
     ops = {"Authorization": f"Bearer {read_env_file(ROOT / 'deploy' / 'dev.env')['OPS_TOKEN']}"}
-    return lambda path: ops if path.startswith("/api/v1/ops/") else patient
+    # DELETE /auth/tokens with the patient's token would sign them out for every later
+    # request: it is sent without one (its body is still read first)
+    return lambda path: (
+        ops if path.startswith("/api/v1/ops/") else {} if path == SIGN_OUT else patient
+    )
 
 
 def test_hostile_bodies_at_every_patient_api_route_are_refused_with_a_result_code(

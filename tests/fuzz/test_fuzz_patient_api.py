@@ -19,7 +19,7 @@ from cloud_service.settings import Settings
 from devstack.keys import ensure_dev_keys
 from devstack.stack import ROOT, read_env_file
 from servicekit.db import migrate
-from tests.unit.cloud_service.fakes import FakeHospital
+from tests.unit.cloud_service.fakes import FakeHospital, sign_in, with_fake_sms
 
 OPENAPI = "/api/v1/docs/openapi.json"
 EXAMPLES_PER_OPERATION = 30
@@ -42,6 +42,7 @@ def _app(tmp_path: Path, redis_url: str) -> Flask:
     # endpoints verify signatures with them (no fuzzed request can reach a channel's API).
     built: Deps = app.extensions["cloud_deps"]
     app.extensions["cloud_deps"] = replace(built, hospital=FakeHospital())  # type: ignore[arg-type]
+    with_fake_sms(app)
     return app
 
 
@@ -55,7 +56,7 @@ def cloud_app(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Flask
 def bearer(cloud_app: Flask) -> dict[str, str]:
     """A signed-in app user, with a bound record, so fuzzing reaches past authentication."""
     client = cloud_app.test_client()
-    token = client.post("/api/v1/users", json={"phone": "13800000009"}).get_json()["token"]
+    token = sign_in(client, "13800000001")  # the fake hospital's record phone: bound at once
     headers = {"Authorization": f"Bearer {token}"}
     client.post(
         "/api/v1/patients",
@@ -66,8 +67,16 @@ def bearer(cloud_app: Flask) -> dict[str, str]:
 
 
 def _check(case: Any, bearer: dict[str, str]) -> None:
-    response = case.call(headers=bearer)
-    assert response.status_code < 500, f"{case.method} {case.formatted_path}: {response.text}"
+    signing_out = case.method == "DELETE" and case.path == "/api/v1/auth/tokens"
+    response = case.call(headers={} if signing_out else bearer)  # keep the shared sign-in
+    # WeChat's and Alipay's OAuth are not running here: their 3004 answers 502, as section 2
+    # maps a partner out of reach; anything else of 5xx is a crash
+    unreachable = response.status_code in (502, 504) and str(
+        (response.json() or {}).get("result_code", "")
+    ).startswith("3")
+    assert response.status_code < 500 or unreachable, (
+        f"{case.method} {case.formatted_path}: {response.text}"
+    )
     if response.status_code >= 400 and not case.path.startswith(PARTNER_CALLBACKS):
         answer = response.json()
         assert isinstance(answer, dict) and answer.get("result_code"), response.text

@@ -21,7 +21,7 @@ GATEWAY_PORT = DEV_PORTS["hospital_gateway"]
 
 
 def test_insured_payment_passes_through_every_zone(zoned: ZonedSystem) -> None:
-    patient = Patient(zoned.public_url("cloud_service"), "13900000001")
+    patient = Patient(zoned.public_url("cloud_service"), "13800000001", zoned.public_url("sms"))
     patient.sign_in()
     record = patient.bind("110105198001010016", "张伟")
     schedule = patient.todays_schedule()

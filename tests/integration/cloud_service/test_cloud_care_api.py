@@ -9,19 +9,18 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.integration.cloud_service.test_patient_api import app, client  # noqa: F401
 from tests.unit.cloud_service.fakes import DIGEST, FakeHospital
 
 ZHANG_WEI = {"id_card_no": "110105198001010016", "name": "张伟"}
 
 
-def _hospital(app: Flask) -> FakeHospital:  # noqa: F811
+def _hospital(app: Flask) -> FakeHospital:
     hospital: FakeHospital = app.extensions["cloud_deps"].hospital
     return hospital
 
 
 @pytest.fixture()
-def bound(client: FlaskClient) -> FlaskClient:  # noqa: F811
+def bound(client: FlaskClient) -> FlaskClient:
     """A signed-in user who bound 张伟 (mrn M0001)."""
     assert client.post("/api/v1/patients", json=ZHANG_WEI).status_code == 200
     return client
@@ -32,7 +31,7 @@ def _refused(answer: Any, code: str, status: int) -> None:
     assert answer.get_json()["result_code"] == code and answer.get_json()["result_msg"]
 
 
-def test_openapi_covers_every_patient_path(app: Flask) -> None:  # noqa: F811
+def test_openapi_covers_every_patient_path(app: Flask) -> None:
     paths = app.test_client().get("/api/v1/docs/openapi.json").get_json()["paths"]
     for path in (
         "/api/v1/patients/{mrn}",
@@ -101,7 +100,7 @@ def test_a_stale_bills_digest_is_refused_with_2004(bound: FlaskClient) -> None:
     _refused(answer, "2004", 409)
 
 
-def test_reports_are_listed_and_read_for_a_bound_record(app: Flask, bound: FlaskClient) -> None:  # noqa: F811
+def test_reports_are_listed_and_read_for_a_bound_record(app: Flask, bound: FlaskClient) -> None:
     labs = bound.get("/api/v1/patients/M0001/reports").get_json()["reports"]
     exams = bound.get("/api/v1/patients/M0001/reports", query_string={"kind": "exam"})
     assert labs[0]["report_id"] == "LR1" and exams.get_json()["reports"][0]["kind"] == "EXAM"
@@ -125,7 +124,7 @@ def test_reports_are_listed_and_read_for_a_bound_record(app: Flask, bound: Flask
     ],
 )
 def test_another_patients_records_are_refused_with_2011_without_asking_the_his(
-    app: Flask,  # noqa: F811
+    app: Flask,
     bound: FlaskClient,
     path: str,
 ) -> None:

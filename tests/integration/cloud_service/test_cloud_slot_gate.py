@@ -20,7 +20,7 @@ from envelope import codes
 from envelope.client import Reply
 from servicekit.db import make_engine, migrate, session_factory
 from servicekit.redis_client import connect_optional
-from tests.unit.cloud_service.fakes import FakeHospital, ok
+from tests.unit.cloud_service.fakes import FakeHospital, bind, ok
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -70,7 +70,7 @@ def _refusal(deps: Deps, user: str, slot_id: str | None = None) -> str:
 
 def _patient(deps: Deps, phone: str) -> str:
     user = accounts.register_user(deps, phone)
-    accounts.bind_record(deps, user, "110105198001010016", "张伟", "", "t")
+    bind(deps, user)
     return user
 
 

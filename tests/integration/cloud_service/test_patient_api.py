@@ -2,49 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from cloud_service import create_app
-from cloud_service.deps import Deps
-from cloud_service.settings import Settings
-from devstack.keys import ensure_dev_keys
-from devstack.stack import ROOT, read_env_file
-from servicekit.db import make_engine, migrate, session_factory
-from tests.unit.cloud_service.fakes import FakeChannel, FakeHospital, ok
-
-
-@pytest.fixture()
-def app(tmp_path: Path, redis_url: str) -> Iterator[Flask]:
-    """The cloud app over a migrated SQLite ledger, with a fake hospital and channel."""
-    env = read_env_file(ROOT / "deploy" / "dev.env")
-    for key in list(env):
-        if key.endswith("_KEY_PATH"):
-            env[key] = str(tmp_path / "keys" / Path(env[key]).name)
-    ensure_dev_keys(ROOT, env)
-    url = f"sqlite:///{tmp_path / 'cloud.db'}"
-    env.update(REDIS_URL=redis_url, DATABASE_URL=url)
-    migrate(url, ROOT / "cloud_service" / "migrations")
-    flask_app = create_app(Settings.from_env(env))
-    flask_app.extensions["cloud_deps"] = Deps(
-        sessions=session_factory(make_engine(url)),
-        hospital=FakeHospital(),
-        channels={"WECHAT": FakeChannel()},
-    )  # type: ignore[dict-item]
-    yield flask_app
-
-
-@pytest.fixture()
-def client(app: Flask) -> FlaskClient:
-    """A signed-in patient's client."""
-    client = app.test_client()
-    token = client.post("/api/v1/users", json={"phone": "13800000001"}).get_json()["token"]
-    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"
-    return client
+from tests.unit.cloud_service.fakes import ok, sign_in
 
 
 def test_openapi_document_lists_the_patient_api(app: Flask) -> None:
@@ -121,7 +83,7 @@ def test_another_users_order_is_not_found(app: Flask, client: FlaskClient) -> No
         json={"mrn": "M0001", "schedule_id": "S1", "pay_mode": "SELF_PAY", "channel": "WECHAT"},
     )
     stranger = app.test_client()
-    token = stranger.post("/api/v1/users", json={"phone": "13900000000"}).get_json()["token"]
+    token = sign_in(stranger, "13900000000")
     answer = stranger.get(
         f"/api/v1/orders/{order.get_json()['order_no']}",
         headers={"Authorization": f"Bearer {token}"},
@@ -140,14 +102,19 @@ def test_an_impossible_date_is_1009_not_a_500(client: FlaskClient) -> None:
     assert answer.status_code == 400 and answer.get_json()["result_code"] == "1009"
 
 
-def test_a_new_patient_without_a_phone_gets_the_app_users_phone(
-    app: Flask, client: FlaskClient
-) -> None:
+def test_a_new_record_takes_the_users_verified_phone(app: Flask, client: FlaskClient) -> None:
     hospital = app.extensions["cloud_deps"].hospital
     hospital.then(
         "1001",
         ok(exists=False),
-        ok(exists=True, patient_id="P9", mrn="M9", patient_type="SELF_PAY", insured=False),
+        ok(
+            exists=True,
+            patient_id="P9",
+            mrn="M9",
+            patient_type="SELF_PAY",
+            insured=False,
+            phone="13800000001",
+        ),
     )
     hospital.then("1002", ok(patient_id="P9", mrn="M9", created=True))
     answer = client.post(

@@ -23,7 +23,7 @@ NEW_PERSON = {
 }
 
 
-def test_known_patient_is_found_with_record_number_and_type(call: Call) -> None:
+def test_known_patient_is_found_with_record_number_type_and_phone(call: Call) -> None:
     code, body = call("1001", ZHANG_WEI)
     assert code == "0000"
     assert body == {
@@ -32,6 +32,7 @@ def test_known_patient_is_found_with_record_number_and_type(call: Call) -> None:
         "mrn": "M00000001",
         "patient_type": "EMPLOYEE",
         "insured": True,
+        "phone": "13800000001",  # the cloud proves the record is the user's by a code to it
     }
 
 

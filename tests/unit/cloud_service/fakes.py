@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -88,7 +88,12 @@ class FakeHospital:
     def __post_init__(self) -> None:
         defaults: dict[str, Answer] = {
             "1001": ok(
-                exists=True, patient_id="P1", mrn="M0001", patient_type="EMPLOYEE", insured=True
+                exists=True,
+                patient_id="P1",
+                mrn="M0001",
+                patient_type="EMPLOYEE",
+                insured=True,
+                phone="13800000001",
             ),
             "2001": ok(departments=DEPARTMENTS),
             "2002": ok(doctors=DOCTORS),
@@ -193,7 +198,7 @@ class FakeChannel:
 def new_order(deps: Deps, pay_mode: str = "INSURANCE", phone: str = "13800000001") -> str:
     """A registration order of today, locked (CREATED)."""
     user = accounts.register_user(deps, phone)
-    accounts.bind_record(deps, user, "110105198001010016", "张伟", "", "t1")
+    bind(deps, user)
     order = ordering.create_registration(
         deps,
         user,
@@ -214,3 +219,51 @@ def awaiting_order(deps: Deps, pay_mode: str = "INSURANCE", phone: str = "138000
     paying = ordering.start_payment(deps, order.user_id, order_no)
     assert paying.state == saga.AWAITING_PAYMENT
     return order_no
+
+
+class FakeSms:
+    """The SMS gateway: keeps every code it was asked to text."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str]] = []
+
+    def send_code(self, phone: str, code: str) -> None:
+        """Keep the code."""
+        self.sent.append((phone, code))
+
+    def last_code(self, phone: str) -> str:
+        """The newest code texted to the phone."""
+        return [code for to, code in self.sent if to == phone][-1]
+
+
+def with_fake_sms(app: Any) -> FakeSms:
+    """Let the app's sign-ins text through a FakeSms (its deps keep their identity)."""
+    deps = app.extensions["cloud_deps"]
+    sms = FakeSms()
+    assert deps.identity is not None
+    app.extensions["cloud_deps"] = replace(deps, identity=replace(deps.identity, sms=sms))
+    return sms
+
+
+def sign_in(client: Any, phone: str) -> str:
+    """Sign in by SMS through the API; the access token (the send limits are cleared first:
+    each test starts its own day of sends)."""
+    deps = client.application.extensions["cloud_deps"]
+    for key in deps.identity.pending.scan_iter("auth-limits*"):
+        deps.identity.pending.delete(key)
+    sent = client.post("/api/v1/auth/sms-codes", json={"phone": phone})
+    assert sent.status_code == 202, sent.get_json()
+    code = deps.identity.sms.last_code(phone)
+    answer = client.post("/api/v1/auth/tokens", json={"grant": "sms", "phone": phone, "code": code})
+    assert answer.status_code == 200, answer.get_json()
+    return str(answer.get_json()["access_token"])
+
+
+def bind(
+    deps: Deps, user_id: str, id_card_no: str = "110105198001010016", name: str = "张伟"
+) -> str:
+    """Bind the record the hospital's 1001 answers to the user, as proven (for tests of what
+    comes after binding); its mrn."""
+    query = {"id_card_no": id_card_no, "name": name}
+    patient = deps.hospital.call("1001", query, trace_id="t1").body
+    return accounts.save_binding(deps, user_id, patient, id_card_no, name, "").mrn

@@ -13,14 +13,14 @@ from cloud_service.errors import CloudError
 from cloud_service.payment import PaidTrade, record_payment
 from cloud_service.worker import drain_once
 from envelope import Reply, codes
-from tests.unit.cloud_service.fakes import BILLS, DIGEST, FakeHospital, ok
+from tests.unit.cloud_service.fakes import BILLS, DIGEST, FakeHospital, bind, ok
 
 TIMEOUT = Reply(codes.TIMED_OUT, "timed out")
 
 
 def _user(deps: Deps) -> str:
     user = accounts.register_user(deps, "13800000001")
-    accounts.bind_record(deps, user, "110105198001010016", "张伟", "", "t1")
+    bind(deps, user)
     return user
 
 
@@ -132,7 +132,7 @@ def test_no_unpaid_bills_and_unbound_or_uninsured_records_are_refused(
         _charge(deps, user)
     assert nothing.value.result_code == codes.RECORD_NOT_FOUND
     hospital.then("1001", ok(exists=True, mrn="M0002", patient_type="SELF_PAY", insured=False))
-    accounts.bind_record(deps, user, "440304197503200035", "王强", "", "t1")
+    bind(deps, user, "440304197503200035", "王强")
     with pytest.raises(CloudError) as uninsured:
         _charge(deps, user, mrn="M0002")
     assert uninsured.value.result_code == codes.NOT_INSURED

@@ -13,7 +13,7 @@ from cloud_service.errors import CloudError
 from cloud_service.payment import PaidTrade, record_payment
 from cloud_service.worker import drain_once
 from envelope import Reply, codes
-from tests.unit.cloud_service.fakes import FakeChannel, FakeHospital, new_order, ok
+from tests.unit.cloud_service.fakes import FakeChannel, FakeHospital, bind, new_order, ok
 
 
 def _order(deps: Deps) -> tuple[str, str]:
@@ -119,7 +119,7 @@ def _register(deps: Deps, user: str, schedule_id: str = "S1") -> str:
 
 def _hoarder(deps: Deps) -> str:
     user = accounts.register_user(deps, "13800000021")
-    accounts.bind_record(deps, user, "110105198001010016", "张伟", "", "t")
+    bind(deps, user)
     return user
 
 

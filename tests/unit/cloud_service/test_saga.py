@@ -12,7 +12,14 @@ from cloud_service.worker import drain_once
 from envelope import Reply, codes
 from servicekit.db import transaction
 from servicekit.logs import bind_trace_id, current_trace_id
-from tests.unit.cloud_service.fakes import FakeChannel, FakeHospital, awaiting_order, new_order, ok
+from tests.unit.cloud_service.fakes import (
+    FakeChannel,
+    FakeHospital,
+    awaiting_order,
+    bind,
+    new_order,
+    ok,
+)
 
 TIMEOUT = Reply(codes.TIMED_OUT, "timed out")
 
@@ -143,7 +150,7 @@ def test_a_lost_notification_is_found_by_the_deadline_query(
 def test_a_refused_lock_cancels_the_order(deps: Deps, hospital: FakeHospital) -> None:
     hospital.then("2006", Reply(codes.SLOT_SOLD_OUT, "slot sold out"))
     user = accounts.register_user(deps, "13800000006")
-    accounts.bind_record(deps, user, "110105198001010016", "张伟", "", "t")
+    bind(deps, user)
     with pytest.raises(CloudError) as caught:
         ordering.create_registration(
             deps,

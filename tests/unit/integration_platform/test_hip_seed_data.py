@@ -37,7 +37,13 @@ def test_demo_patients_are_those_of_the_readme() -> None:
         "李娜": ("310101199206150027", "F", "1992-06-15", "RESIDENT", True),
         "王强": ("440304197503200035", "M", "1975-03-20", "SELF_PAY", False),
         "张小明": ("110108201008080010", "M", "2010-08-08", "RESIDENT", True),
+        "张小宝": ("110105201805050018", "M", "2018-05-05", "RESIDENT", True),
     }
+
+
+def test_the_child_under_fourteen_carries_his_guardians_phone() -> None:
+    phones = {p[3]: p[6] for p in DEMO_PATIENTS}
+    assert phones["张小宝"] == phones["张伟"] == "13800000001"
 
 
 def test_every_seeded_id_card_matches_its_birth_date_and_gender() -> None:
@@ -89,7 +95,7 @@ def test_the_hospital_has_twenty_departments_and_eighty_doctors() -> None:
 
 def test_two_hundred_patients_of_three_kinds_with_valid_unique_id_cards() -> None:
     rows = patient_rows()
-    assert len(rows) == 200 and rows[:4] == list(DEMO_PATIENTS)
+    assert len(rows) == 200 and rows[:5] == list(DEMO_PATIENTS)
     assert len({r[0] for r in rows}) == len({r[1] for r in rows}) == len({r[2] for r in rows})
     assert {r[7] for r in rows} == {"SELF_PAY", "EMPLOYEE", "RESIDENT"}
     for _pid, _mrn, number, _name, gender, birth, _phone, kind, insured in rows:
@@ -122,13 +128,13 @@ def test_bills_mix_item_classes_and_reports_carry_abnormal_values() -> None:
     assert {r[5] for r in all_exam_reports()} >= {"CT", "US", "DR"}
 
 
-def test_persons_extra_json_is_the_insured_seed_patients_beyond_the_demo_four() -> None:
+def test_persons_extra_json_is_the_insured_seed_patients_beyond_the_demo_five() -> None:
     path = ROOT / "simulators" / "insurance_center" / "persons_extra.json"
     listed = json.loads(path.read_text(encoding="utf-8"))
-    assert listed == insured_persons(patient_rows()[4:])
+    assert listed == insured_persons(patient_rows()[5:])
     demo_shape = json.loads((path.parent / "persons.json").read_text(encoding="utf-8"))[0]
     assert all(set(person) == set(demo_shape) for person in listed)
-    insured = {r[2]: r[7] for r in patient_rows()[4:] if r[8]}
+    insured = {r[2]: r[7] for r in patient_rows()[5:] if r[8]}
     assert {p["certno"]: p["insutype"] for p in listed} == {
         number: "310" if kind == "EMPLOYEE" else "390" for number, kind in insured.items()
     }
