@@ -19,16 +19,16 @@ from servicekit.db import make_engine, migrate, session_factory
 from tests.unit.cloud_service.fakes import FakeChannel, FakeHospital, sign_in, with_fake_sms
 
 
-@pytest.fixture()
-def app(tmp_path: Path, redis_url: str) -> Iterator[Flask]:
-    """The cloud app over a migrated SQLite ledger, with a fake hospital and channel."""
+def build_app(tmp_path: Path, redis_url: str, **settings: str) -> Flask:
+    """The cloud app over a migrated SQLite ledger, with a fake hospital and channel and a
+    fake SMS gateway; ``settings`` override deploy/dev.env."""
     env = read_env_file(ROOT / "deploy" / "dev.env")
     for key in list(env):
         if key.endswith("_KEY_PATH"):
             env[key] = str(tmp_path / "keys" / Path(env[key]).name)
     ensure_dev_keys(ROOT, env)
     url = f"sqlite:///{tmp_path / 'cloud.db'}"
-    env.update(REDIS_URL=redis_url, DATABASE_URL=url)
+    env.update(REDIS_URL=redis_url, DATABASE_URL=url, **settings)
     migrate(url, ROOT / "cloud_service" / "migrations")
     flask_app = create_app(Settings.from_env(env))
     flask_app.extensions["cloud_deps"] = Deps(
@@ -38,7 +38,13 @@ def app(tmp_path: Path, redis_url: str) -> Iterator[Flask]:
         identity=flask_app.extensions["cloud_deps"].identity,
     )  # type: ignore[dict-item]
     with_fake_sms(flask_app)
-    yield flask_app
+    return flask_app
+
+
+@pytest.fixture()
+def app(tmp_path: Path, redis_url: str) -> Iterator[Flask]:
+    """The cloud app with development settings."""
+    yield build_app(tmp_path, redis_url)
 
 
 @pytest.fixture()
