@@ -5,12 +5,12 @@ bearer token kept in the browser; the console renders on the server for signed-i
 from __future__ import annotations
 
 import requests
-from flask import Blueprint, Flask, render_template
+from flask import Blueprint, Flask, current_app, render_template
 
 from cloud_service.console import parse_users, setting
 from cloud_service.console.timeline import GatewayAudit, gateway_base
 from cloud_service.settings import ConsoleSettings
-from cloud_service.web import console_auth, console_views
+from cloud_service.web import console_auth, console_views, h5_entry
 
 h5 = Blueprint(
     "h5",
@@ -36,7 +36,7 @@ PAGES = {
 
 @h5.get("/")
 def index() -> str:
-    """Sign in with a phone number; the menu once signed in."""
+    """Sign in (SMS code, WeChat or Alipay); the menu once signed in."""
     return render_template("h5/index.html", title=PAGES["index"], page="index")
 
 
@@ -45,7 +45,16 @@ def page(page: str) -> tuple[str, int] | str:
     """One of the patient's pages (each a template driven by its script)."""
     if page not in PAGES or page == "index":
         return render_template("h5/missing.html", title="页面不存在", page="missing"), 404
-    return render_template(f"h5/{page}.html", title=PAGES[page], page=page)
+    return render_template(f"h5/{page}.html", title=PAGES[page], page=page, **_bridges())
+
+
+def _bridges() -> dict[str, str]:
+    """The JS-bridge stand-ins to load inside WeChat / Alipay entries (empty in production,
+    where the apps' webviews provide the bridges)."""
+    settings = current_app.extensions.get("cloud_settings")
+    wechat = getattr(getattr(settings, "wechat", None), "jsbridge_script_url", "")
+    alipay = getattr(getattr(settings, "alipay", None), "jsbridge_script_url", "")
+    return {"wechat_bridge": wechat or "", "alipay_bridge": alipay or ""}
 
 
 def register(app: Flask) -> None:
@@ -71,4 +80,5 @@ def register(app: Flask) -> None:
         session=requests.Session(),
     )
     app.register_blueprint(h5)
+    app.register_blueprint(h5_entry.bp)
     app.register_blueprint(console_views.bp)
