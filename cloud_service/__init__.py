@@ -38,6 +38,8 @@ log = logging.getLogger(__name__)
 def build_deps(settings: Settings) -> Deps:
     """The service layer's dependencies for one process."""
     wechat = settings.wechat
+    # the H5 / wap cashiers send the payer back to the order's result page
+    result_url = f"{settings.public_url}/h5/result?order_no={{out_trade_no}}"
     channel = WeChatPayChannel(
         api_url=wechat.api_url,
         mchid=wechat.mchid,
@@ -51,6 +53,7 @@ def build_deps(settings: Settings) -> Deps:
         app_secret=wechat.app_secret,
         oauth_url=wechat.oauth_url,
         oauth_api_url=wechat.oauth_api_url,
+        return_url=result_url,
     )
     alipay = AlipayChannel(
         api_url=settings.alipay.api_url,
@@ -58,6 +61,7 @@ def build_deps(settings: Settings) -> Deps:
         app_private_key=settings.alipay.app_private_key,
         alipay_public_key=settings.alipay.alipay_public_key,
         notify_url=f"{settings.public_url}/api/v1/notify/alipay",
+        return_url=result_url,
         seller_id=settings.alipay.seller_id,
         oauth_url=settings.alipay.oauth_url,
         jsbridge_script_url=settings.alipay.jsbridge_script_url,

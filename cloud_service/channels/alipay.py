@@ -48,6 +48,7 @@ from cloud_service.channels.base import (
     ChannelUnavailable,
     NotificationRejected,
     TradeNotFound,
+    return_to,
 )
 from envelope import clock
 
@@ -207,7 +208,7 @@ class AlipayChannel:
             subject=description,
             out_trade_no=out_trade_no,
             total_amount=to_yuan(amount_fen),
-            return_url=self.return_url or None,
+            return_url=return_to(self.return_url, out_trade_no) or None,
             notify_url=self.notify_url,
             timeout_express=timeout_express,
         )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import NamedTuple
+from urllib.parse import quote
 
 
 @dataclass(frozen=True)
@@ -86,3 +87,9 @@ class ChannelOutcomeUnknown(ChannelError):
 
 class NotificationRejected(ChannelError):
     """A notification failed its signature, decryption or merchant checks."""
+
+
+def return_to(template: str, out_trade_no: str) -> str:
+    """The page an H5 / wap cashier sends the payer back to: the channel's return URL
+    template with "{out_trade_no}" filled in ("" when the channel has none)."""
+    return template.replace("{out_trade_no}", quote(out_trade_no, safe=""))

@@ -23,6 +23,7 @@ import secrets
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
+from urllib.parse import urlencode
 
 import requests
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
@@ -39,6 +40,7 @@ from cloud_service.channels.base import (
     ChannelUnavailable,
     NotificationRejected,
     TradeNotFound,
+    return_to,
 )
 from cloud_service.channels.wechat_oauth import (
     DEFAULT_OAUTH_API_URL,
@@ -172,8 +174,11 @@ class WeChatPayChannel:
         app_secret: str = "",
         oauth_url: str = DEFAULT_OAUTH_URL,
         oauth_api_url: str = DEFAULT_OAUTH_API_URL,
+        return_url: str = "",
     ) -> None:
         self.mchid = mchid
+        # where the H5 cashier sends the payer back: "{out_trade_no}" names the order
+        self.return_url = return_url
         self.appid = appid
         self._oauth = WeChatOAuth(
             appid=appid,
@@ -216,7 +221,8 @@ class WeChatPayChannel:
         description: str,
         payer_client_ip: str = "127.0.0.1",
     ) -> dict[str, str]:
-        """Place an H5 order: {"out_trade_no", "h5_url"} (the cashier the payer opens)."""
+        """Place an H5 order: {"out_trade_no", "h5_url"} (the cashier the payer opens, with
+        ``redirect_url`` appended as WeChat takes it, so the payer comes back to the page)."""
         status, text = _call(
             lambda: self._pay.pay(
                 description=description,
@@ -226,7 +232,11 @@ class WeChatPayChannel:
                 pay_type=WeChatPayType.H5,
             )
         )
-        return {"out_trade_no": out_trade_no, "h5_url": str(_answer(status, text)["h5_url"])}
+        h5_url = str(_answer(status, text)["h5_url"])
+        back = return_to(self.return_url, out_trade_no)
+        if back:
+            h5_url += ("&" if "?" in h5_url else "?") + urlencode({"redirect_url": back})
+        return {"out_trade_no": out_trade_no, "h5_url": h5_url}
 
     def create_jsapi(
         self, out_trade_no: str, amount_fen: int, description: str, openid: str

@@ -1,15 +1,26 @@
-"""The cashier page where a person or a test confirms or abandons a payment."""
+"""The cashier page where a person or a test confirms or abandons a payment.
+
+A wap.pay link (the merchant's signed ``gateway.do?...`` address) opens the trade and lands
+here; ``POST /cashier/pay-link`` with that link as ``cashier_url`` does both steps and pays,
+for a script or a README's curl. After paying, the page sends the browser to the signed
+``return_url`` the merchant gave, as the real cashier does."""
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
+import json
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from flask import Blueprint, Response, jsonify, render_template
+from flask import Blueprint, Response, jsonify, render_template, request
 
 from servicekit.db import transaction
-from simulators.alipay import notifier, trades
+from simulators.alipay import methods, notifier, trades
 from simulators.alipay.models import Trade
-from simulators.alipay.signing import Platform, sign_notification
+from simulators.alipay.signing import (
+    Platform,
+    SignatureRejected,
+    sign_notification,
+    verify_request,
+)
 from simulators.alipay.state import current
 
 bp = Blueprint("cashier", __name__, url_prefix="/cashier", template_folder="templates")
@@ -64,6 +75,35 @@ def return_link(platform: Platform, trade: Trade) -> str:
 @bp.post("/<out_trade_no>/pay")
 def pay(out_trade_no: str) -> Response:
     """The payer confirms: TRADE_SUCCESS, and the notification is queued."""
+    return _pay(out_trade_no)
+
+
+@bp.post("/pay-link")
+def pay_link() -> tuple[Response, int] | Response:
+    """Open and pay the trade of a signed wap.pay / page.pay link (form field or JSON
+    ``cashier_url``), checked as the gateway checks it; answers as /<out_trade_no>/pay."""
+    body = request.get_json(silent=True)
+    link = body.get("cashier_url") if isinstance(body, dict) else request.form.get("cashier_url")
+    params = dict(parse_qsl(urlsplit(str(link or "")).query))
+    sim = current()
+    try:
+        if params.get("method") not in methods.BROWSER:
+            raise SignatureRejected(
+                "40002", "Invalid Arguments", "isv.invalid-method", "不是手机网站支付的链接"
+            )
+        verify_request(sim.platform, params, sim.settings.max_timestamp_skew_seconds)
+        biz = json.loads(params.get("biz_content") or "{}")
+        if not isinstance(biz, dict):
+            raise trades.TradeError("isv.invalid-parameter", "biz_content不是合法的JSON对象")
+        methods.BROWSER[params["method"]](sim, params, biz)
+    except SignatureRejected as exc:
+        return jsonify(code=exc.code, sub_code=exc.sub_code, sub_msg=exc.sub_msg), 400
+    except ValueError:
+        return jsonify(code="40002", sub_code="isv.invalid-parameter", sub_msg="参数无效"), 400
+    return _pay(str(biz.get("out_trade_no", "")))
+
+
+def _pay(out_trade_no: str) -> Response:
     sim = current()
     with transaction(sim.factory) as session:
         trade = trades.find(session, out_trade_no)

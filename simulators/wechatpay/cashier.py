@@ -1,10 +1,13 @@
 """The cashier page where a person or a test confirms or abandons a payment.
 
-H5 orders open it by their h5_url; a Native code_url is "scanned" at /cashier/scan; a JSAPI
+H5 orders open it by their h5_url (with WeChat's ``redirect_url`` appended, where the page
+sends the payer after paying); a Native code_url is "scanned" at /cashier/scan; a JSAPI
 order's signed pay params (what WeixinJSBridge takes) are checked at /cashier/jsapi, which
 answers the cashier page; the bridge stand-in (jsbridge.py) pays them in place instead."""
 
 from __future__ import annotations
+
+from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, jsonify, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
@@ -23,9 +26,17 @@ def trade_error(exc: trades.TradeError) -> tuple[Response, int]:
     return jsonify(code=exc.code, message=exc.message), exc.status
 
 
+def _redirect_url() -> str:
+    """The merchant's return page from ``redirect_url``: only an http(s) address."""
+    url = str(request.args.get("redirect_url") or "")
+    parts = urlsplit(url)
+    return url if parts.scheme in ("http", "https") and parts.netloc else ""
+
+
 @bp.get("/<prepay_id>")
 def page(prepay_id: str) -> str:
-    """The order's amount in yuan with 确认支付 / 放弃 buttons."""
+    """The order's amount in yuan with 确认支付 / 放弃 buttons; after paying, the browser
+    goes to ``redirect_url`` when the merchant gave one."""
     with current().factory() as session:
         trade = trades.by_prepay_id(session, prepay_id)
     yuan, fen = divmod(trade.amount_fen, 100)
@@ -34,6 +45,7 @@ def page(prepay_id: str) -> str:
         trade=trade,
         amount_yuan=f"{yuan}.{fen:02d}",
         state_desc=trades.STATE_DESC.get(trade.trade_state, trade.trade_state),
+        redirect_url=_redirect_url(),
     )
 
 
