@@ -16,7 +16,7 @@ from cloud_service.console import ops, recon
 from cloud_service.console.staff import StaffUser
 from cloud_service.console.timeline import AuditSource, order_timeline
 from cloud_service.errors import CloudError, api_status
-from cloud_service.web import console_auth
+from cloud_service.web import console_auth, labels
 from cloud_service.web.console_auth import csrf_token, require_role
 from envelope import clock, codes
 
@@ -43,6 +43,10 @@ def yuan(fen: int) -> str:
     sign = "-" if fen < 0 else ""
     whole, cents = divmod(abs(int(fen)), 100)
     return f"{sign}{whole}.{cents:02d}"
+
+
+bp.add_app_template_filter(labels.label, "zh")
+bp.add_app_template_filter(labels.states_in, "zh_states")
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -62,7 +62,7 @@ def test_an_operator_sees_the_timeline_across_zones_and_records_a_window_refund(
     page.fill("#window-refund input[name=reason]", "患者要求退号")
     page.click("#window-refund button")
     page.wait_for_selector("#message")
-    assert page.text_content("#order-state") == "REFUNDED"
+    assert page.text_content("#order-state") == "已退款"
     assert "console window_refund by ops" in str(page.text_content("#timeline")) or (
         "recorded_by" in str(page.text_content("#timeline"))
     )
