@@ -93,10 +93,11 @@ def attach_phone(deps: Deps, user_id: str, phone: str) -> str:
             return user_id
         if owner is None or not _may_join(session, user, owner):
             raise CloudError(codes.ORDER_STATE_CONFLICT, PHONE_TAKEN)
-        owner.wechat_openid = owner.wechat_openid or user.wechat_openid
-        owner.alipay_user_id = owner.alipay_user_id or user.alipay_user_id
-        session.delete(user)
+        openid, buyer = user.wechat_openid, user.alipay_user_id
+        session.delete(user)  # first: its app ids are unique, and they move to the owner
         session.flush()
+        owner.wechat_openid = owner.wechat_openid or openid
+        owner.alipay_user_id = owner.alipay_user_id or buyer
         return owner.user_id
 
 

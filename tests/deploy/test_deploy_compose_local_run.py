@@ -52,7 +52,7 @@ def test_insured_payment_goes_through_the_compose_services(compose_stack: LocalC
     patient.sign_in()
     record = patient.bind("110105198001010016", "张伟", record_phone="13800000001")
     assert record["insured"] and record["patient_type"] == "EMPLOYEE"
-    schedule = patient.todays_schedule()
+    schedule = patient.todays_schedule(record["mrn"])
     order = patient.register(record["mrn"], schedule["schedule_id"], "INSURANCE", "WECHAT")
     paying = patient.pay(order["order_no"])
     assert paying["cashier_url"].startswith(compose_stack.url("wechatpay-sim"))

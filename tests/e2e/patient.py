@@ -79,7 +79,12 @@ class Patient:
         """Bind a hospital record; returns the patient. When the record's phone is not this
         user's, the code texted to ``record_phone`` (the test plays its owner) is given."""
         before = sms_count(self.sms_url, record_phone) if record_phone else 0
-        answer = self.call("POST", "/patients", json={"id_card_no": id_card_no, "name": name})
+        body = {"id_card_no": id_card_no, "name": name}
+        for _ in range(50):  # a code to the record's phone: one a second in development
+            answer = self.call("POST", "/patients", json=body)
+            if answer.status_code != 429:
+                break
+            time.sleep(0.3)
         if answer.status_code == 202 and record_phone:
             pending = answer.json()
             code = sms_code(self.sms_url, record_phone, before)
@@ -89,14 +94,29 @@ class Patient:
         assert answer.status_code == 200, answer.text
         return dict(answer.json())
 
-    def todays_schedule(self) -> dict[str, Any]:
-        """Some schedule of today with a free slot."""
+    def todays_schedule(self, mrn: str = "") -> dict[str, Any]:
+        """Some schedule of today with a free slot; with ``mrn``, in a department where that
+        patient holds no registration today (one a department a day, 2020 otherwise)."""
         today = clock.today().isoformat()
         answer = self.call("GET", "/schedules", params={"start_date": today, "end_date": today})
         assert answer.status_code == 200, answer.text
-        free = [s for s in answer.json()["schedules"] if s["remaining"] > 0]
+        taken = self._departments_taken(mrn, today) if mrn else set()
+        free = [
+            s
+            for s in answer.json()["schedules"]
+            if s["remaining"] > 0 and s.get("dept_code") not in taken
+        ]
         assert free, "the seed has no schedule with a free slot today"
         return dict(free[0])
+
+    def _departments_taken(self, mrn: str, day: str) -> set[str]:
+        answer = self.call(
+            "GET", "/registrations", params={"mrn": mrn, "start_date": day, "end_date": day}
+        )
+        assert answer.status_code == 200, answer.text
+        active = ("LOCKED", "BOOKED", "CONFIRMED")
+        rows = answer.json()["registrations"]
+        return {str(r.get("dept_code")) for r in rows if r.get("status") in active}
 
     def register(
         self, mrn: str, schedule_id: str, pay_mode: str, channel: str = "WECHAT"

@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 from devstack.stack import Stack
-from envelope import clock
 from servicekit.idcard import check_digit
 from tests.e2e.patient import Patient, pay_at_cashier
 
@@ -28,17 +27,8 @@ NEW_ID = NEW_ID_FIRST17 + check_digit(NEW_ID_FIRST17)
 NEW_NAME = "欧阳明轩"  # a record the HIS does not have yet: bound by creating it
 
 
-def _other_schedule(patient: Patient) -> dict[str, Any]:
-    """A free schedule of today other than the first, so other tests' bookings are untouched."""
-    today = clock.today().isoformat()
-    answer = patient.call("GET", "/schedules", params={"start_date": today, "end_date": today})
-    free = [s for s in answer.json()["schedules"] if s["remaining"] > 0]
-    assert free, "the seed has no schedule with a free slot today"
-    return dict(free[-1])
-
-
 def _book_and_pay(patient: Patient, mrn: str, pay_mode: str) -> None:
-    order = patient.register(mrn, _other_schedule(patient)["schedule_id"], pay_mode)
+    order = patient.register(mrn, patient.todays_schedule(mrn)["schedule_id"], pay_mode)
     paying = patient.pay(order["order_no"])
     if paying.get("cashier_url"):
         pay_at_cashier(paying["cashier_url"])

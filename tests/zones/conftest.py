@@ -45,6 +45,7 @@ ZONE_OF = {
     "cloud_service": INTERNET,
     "wechatpay": INTERNET,
     "alipay": INTERNET,
+    "sms": INTERNET,  # the SMS gateway is an outside party on the Internet
     "hospital_gateway": DMZ,
     "integration_platform": INTRANET,
     "insurance_frontend": INTRANET,
@@ -81,7 +82,13 @@ def _zone_env(env: dict[str, str]) -> dict[str, dict[str, str]]:
         "GATEWAY_URL": f"http://{ADDRESS['gateway_from_internet']}:{port['hospital_gateway']}/gateway",
         "CLOUD_PUBLIC_URL": f"http://{public}:{port['cloud_service']}",
         "WECHAT_API_URL": f"http://{public}:{port['wechatpay']}",
+        "WECHAT_OAUTH_URL": f"http://{public}:{port['wechatpay']}",
+        "WECHAT_OAUTH_API_URL": f"http://{public}:{port['wechatpay']}",
+        "WECHAT_JSBRIDGE_SCRIPT_URL": f"http://{public}:{port['wechatpay']}/jsbridge.js",
         "ALIPAY_API_URL": f"http://{public}:{port['alipay']}/gateway.do",
+        "ALIPAY_OAUTH_URL": f"http://{public}:{port['alipay']}/oauth2/publicAppAuthorize.htm",
+        "ALIPAY_JSBRIDGE_SCRIPT_URL": f"http://{public}:{port['alipay']}/jsbridge.js",
+        "SMS_API_URL": f"http://{public}:{port['sms']}",
     }
     dmz = {
         "CLOUD_ENVELOPE_URL": f"http://{ADDRESS['cloud_service']}:{port['cloud_service']}/envelope",

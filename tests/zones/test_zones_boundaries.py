@@ -24,7 +24,7 @@ def test_insured_payment_passes_through_every_zone(zoned: ZonedSystem) -> None:
     patient = Patient(zoned.public_url("cloud_service"), "13800000001", zoned.public_url("sms"))
     patient.sign_in()
     record = patient.bind("110105198001010016", "张伟")
-    schedule = patient.todays_schedule()
+    schedule = patient.todays_schedule(record["mrn"])
     order = patient.register(record["mrn"], schedule["schedule_id"], "INSURANCE", "WECHAT")
     paying = patient.pay(order["order_no"])
     pay_at_cashier(paying["cashier_url"])

@@ -411,3 +411,18 @@ def test_a_wechat_user_pays_by_wechat_only(app: Flask) -> None:
         json={"mrn": "M0001", "schedule_id": "S1", "pay_mode": "SELF_PAY", "channel": "ALIPAY"},
     )
     assert answer.status_code == 400 and "微信" in answer.get_json()["result_msg"]
+
+
+def test_a_wechat_user_who_verifies_a_known_phone_joins_that_user(app: Flask) -> None:
+    _with_apps(app)
+    sms_user = _user(app, PHONE)
+    assert _bind(sms_user).status_code == 200  # the phone's user already has a record
+    client = app.test_client()
+    tokens = _grant(client, grant="wechat", code="WX-CODE").get_json()
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {tokens['access_token']}"
+    code = _fresh_code(app, client, PHONE)
+    joined = client.post("/api/v1/auth/phone", json={"phone": PHONE, "code": code})
+    assert joined.status_code == 200, joined.get_json()
+    assert [p["mrn"] for p in client.get("/api/v1/patients").get_json()["patients"]] == ["M0001"]
+    again = _grant(app.test_client(), grant="wechat", code="WX-CODE")  # the code is spent
+    assert again.get_json()["result_code"] == "2017"
