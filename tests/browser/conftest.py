@@ -15,7 +15,7 @@ from werkzeug.security import generate_password_hash
 
 from devstack.ports import free_port, wait_for_http
 from devstack.stack import ROOT, Stack, service_env
-from tests.browser.driver import ARTIFACTS, CHROMIUM, STAFF, require_browser
+from tests.browser.driver import ARTIFACTS, CHROMIUM, PHONE, STAFF, require_browser
 from tests.e2e.conftest import stack  # noqa: F401  (the session's stack fixture)
 
 
@@ -29,6 +29,8 @@ def web_url(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         for name, (role, password) in STAFF.items()
     )
     port = free_port()
+    # the H5 / wap cashiers send the payer back to these pages, and localStorage is per origin
+    env["CLOUD_PUBLIC_URL"] = f"http://127.0.0.1:{port}"
     log = open(stack.log_path("cloud_web"), "ab")  # noqa: SIM115
     process = subprocess.Popen(
         [
@@ -70,7 +72,7 @@ def browser_context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
             executable_path=str(CHROMIUM),
             headless=True,
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-            viewport={"width": 390, "height": 844},
+            viewport=PHONE,
             locale="zh-CN",
         )
         context.set_default_timeout(20_000)

@@ -220,6 +220,17 @@ const H5 = (() => {
   // the unverified mark again, when the API says the phone is not verified (2018)
   function needPhone() { localStorage.setItem(PHONE_OK, "no"); }
 
+  // Inside WeChat only WeChat Pay, inside Alipay only Alipay can pay (the API refuses others).
+  function lockChannel() {
+    const app = entry();
+    if (app === "APP" || !document.getElementById("channel")) return;
+    document.querySelectorAll("input[name=channel]").forEach(input => {
+      input.checked = input.value === app;
+      input.closest("label").hidden = input.value !== app;
+    });
+  }
+  lockChannel();
+
   return { TOKEN, MRN, STATES, HIS_STATES, CHANNELS, PAY_MODES, ORDER_KINDS, BILL_KINDS,
            LEVELS, PATIENT_TYPES, RELATIONS, api, yuan, esc, say, refused, message, word,
            requireSignIn, requirePatient, today, param, Refusal, keep, forget, signedIn, entry,
