@@ -52,7 +52,15 @@ def test_a_patient_signs_in_by_sms_books_today_and_pays_by_wechat_h5(
 ) -> None:
     sign_in_and_bind(page, web_url, stack.url("sms"), "13600000001", *ZHANG)
     shot(page, "sms-bound")
+    spent = page.evaluate("localStorage.getItem('h5_refresh')")
+    page.evaluate("localStorage.setItem('h5_token', 'expired-or-revoked')")
+    page.goto(f"{web_url}/h5/")  # 1003: the page refreshes once and carries on
+    page.wait_for_selector("#current >> text=张伟")
     token = page.evaluate("localStorage.getItem('h5_token')")
+    assert (
+        token != "expired-or-revoked"
+        and page.evaluate("localStorage.getItem('h5_refresh')") != spent
+    )
     schedule = schedule_with_room(web_url, token)
     _book(page, web_url, schedule)
     shot(page, "registration-order")

@@ -8,6 +8,9 @@
   const API = `/console/reconciliation/${encodeURIComponent(day)}`;
   const LABELS = { PAID_AT_CHANNEL_ONLY: "仅渠道有（已付款未入账）", SETTLED_AT_INSURANCE_ONLY: "仅医保有",
     IN_HIS_ONLY: "仅 HIS 有", AMOUNT_MISMATCH: "金额不符", REFUNDED_OFFLINE: "窗口已退费" };
+  const RULES = { reverse_orphan_settlement: "冲正孤立医保结算", refund_orphan_payment: "原路退款孤立付款",
+    complete_stuck_confirm: "补完卡住的确认" };
+  const AMOUNTS = { channel_fen: "渠道", cloud_fen: "云端", refund_fen: "退款", insurance_fen: "医保", his_fen: "HIS" };
   const STATUS = { OPEN: "待处理", REPAIRED: "已修复", FOR_PERSON: "需人工处理", FAILED: "修复失败", INFO: "提示" };
   const esc = t => String(t ?? "").replace(/[&<>"']/g, c => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
   const yuan = fen => Number.isInteger(fen) ? (fen < 0 ? "-" : "") + Math.floor(Math.abs(fen) / 100) + "." + String(Math.abs(fen) % 100).padStart(2, "0") : "-";
@@ -32,8 +35,8 @@
     if (!rows.length) return '<p id="no-items">没有单边账或差异</p>';
     return `<table id="recon-items"><tr><th>类型</th><th>订单号</th><th>说明</th><th>金额（元）</th><th>修复规则</th><th>状态</th><th></th></tr>` +
       rows.map(d => `<tr><td>${esc(LABELS[d.kind] || d.kind)}</td><td>${esc(d.order_no)}</td><td>${esc(d.detail)}</td>
-        <td class="num">${Object.entries(d.amounts || {}).map(([k, v]) => esc(k) + " " + yuan(v)).join("<br>")}</td>
-        <td>${esc(d.repair || "人工")}</td><td class="status">${esc(STATUS[d.status] || d.status)}</td>
+        <td class="num">${Object.entries(d.amounts || {}).map(([k, v]) => esc(AMOUNTS[k] || "金额") + " " + yuan(v)).join("<br>")}</td>
+        <td>${esc(d.repair ? RULES[d.repair] || "按规则修复" : "人工")}</td><td class="status">${esc(STATUS[d.status] || d.status)}</td>
         <td>${operator && d.repair && d.status !== "REPAIRED" ? `<button class="repair-one" data-order="${esc(d.order_no)}" data-kind="${esc(d.kind)}">修复此项</button>` : ""}</td></tr>`).join("") + "</table>";
   }
 
@@ -44,9 +47,15 @@
       body: JSON.stringify({ order_no: orderNo, kind }) });
     let data = {};
     try { data = await answer.json(); } catch (err) { data = {}; }
-    if (!answer.ok) { say(`未修复：${data.result_code || answer.status} ${data.result_msg || ""}`, false); return; }
+    if (!answer.ok) { say(`未修复：${refusal(data, answer.status)}`, false); return; }
     await load();
     say(`订单 ${orderNo}：${STATUS[data.status] || data.status}`, data.status === "REPAIRED");
+  }
+
+  // the server's message when it is Chinese; the result code beside it, never alone
+  function refusal(data, status) {
+    const msg = data.result_msg && !/[A-Za-z]{2,}/.test(data.result_msg) ? data.result_msg : "操作未成功";
+    return `${msg}（${data.result_code || "HTTP " + status}）`;
   }
 
   function say(text, ok) {
@@ -61,7 +70,7 @@
       headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf }, body: JSON.stringify({ repair }) });
     let data = {};
     try { data = await answer.json(); } catch (err) { data = {}; }
-    if (!answer.ok) { say(`未执行：${data.result_code || answer.status} ${data.result_msg || ""}`, false); return; }
+    if (!answer.ok) { say(`未执行：${refusal(data, answer.status)}`, false); return; }
     await load();
     say(repair ? `已执行安全修复：修复 ${(data.summary || {}).repaired || 0} 项` : "已重新对账", true);
   }
@@ -89,7 +98,7 @@
     let view = null;
     if (answer && answer.ok) { try { view = await answer.json(); } catch (err) { view = null; } }
     if (!view || !Array.isArray(view.daily)) {
-      root.innerHTML = `<div class="msg warn" id="recon-unavailable">对账功能暂不可用（reconciliation not available${answer ? "，HTTP " + answer.status : ""}）</div>`;
+      root.innerHTML = `<div class="msg warn" id="recon-unavailable">对账功能暂不可用${answer ? "（HTTP " + answer.status + "）" : ""}</div>`;
       return;
     }
     render(view);
