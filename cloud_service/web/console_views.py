@@ -47,6 +47,7 @@ def yuan(fen: int) -> str:
 
 bp.add_app_template_filter(labels.label, "zh")
 bp.add_app_template_filter(labels.states_in, "zh_states")
+bp.add_app_template_filter(labels.audit_detail, "zh_audit")
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -37,6 +37,7 @@ LABELS: dict[str, dict[str, str]] = {
     },
 }
 _CODE = re.compile(r"[A-Z][A-Z_]+")
+_AUDIT = re.compile(r"result (\S+), (\S+) ms, msg (\S+)")
 
 
 def label(code: object, kind: str) -> str:
@@ -51,3 +52,11 @@ def states_in(text: object) -> str:
     """A line such as "PAID → CONFIRMED" with each state code in Chinese."""
     words = LABELS["state"]
     return _CODE.sub(lambda m: words.get(m.group(0), m.group(0)), str(text or ""))
+
+
+def audit_detail(text: object) -> str:
+    """The gateway audit's "result 0000, 28 ms, msg X" in Chinese; anything else as it is."""
+    found = _AUDIT.fullmatch(str(text or ""))
+    if not found:
+        return str(text or "")
+    return f"结果码 {found.group(1)}，耗时 {found.group(2)} 毫秒，报文 {found.group(3)}"

@@ -40,3 +40,11 @@ def test_an_unknown_code_is_named_as_other_in_chinese_and_a_missing_one_as_a_das
     assert labels.label("SOMETHING_NEW", "state") == "其他（SOMETHING_NEW）"
     assert labels.label(None, "channel") == "-"
     assert labels.states_in("- → CREATED") == "- → 待支付"
+
+
+def test_the_gateway_audit_line_reads_in_chinese_and_anything_else_is_left_as_it_is() -> None:
+    assert (
+        labels.audit_detail("result 0000, 28 ms, msg CLOUD1")
+        == "结果码 0000，耗时 28 毫秒，报文 CLOUD1"
+    )
+    assert labels.audit_detail("<b>odd</b>") == "<b>odd</b>"  # escaped by the template
