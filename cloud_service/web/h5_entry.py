@@ -29,6 +29,14 @@ def _channel(app: str) -> Any:
     return current_app.extensions["cloud_deps"].channels[APPS[app][0]]
 
 
+def _secure_cookies() -> bool:
+    """Secure unless development settings turn it off (TLS ends at the load balancer, so
+    the request itself may look like plain http)."""
+    settings = current_app.extensions.get("cloud_settings")
+    console = getattr(settings, "console", None)
+    return bool(getattr(console, "cookie_secure", True)) or request.is_secure
+
+
 def _refuse(message: str, status: int = 400) -> tuple[str, int]:
     """The sign-in page with the refusal in Chinese, its result code beside it."""
     return (
@@ -54,7 +62,7 @@ def start(app: str) -> BaseResponse:
         max_age=STATE_SECONDS,
         path="/h5/entry",
         httponly=True,
-        secure=request.is_secure,
+        secure=_secure_cookies(),
         samesite="Lax",  # the authorize page comes back by a top-level GET
     )
     return answer

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -111,3 +112,12 @@ def test_the_pay_page_renders_the_bridge_script_addresses_of_the_settings(app: F
     text = app.test_client().get("/h5/pay?order_no=X").get_data(as_text=True)
     assert 'data-wechat="http://wx.test/jsbridge.js"' in text
     assert 'data-alipay="http://ali.test/jsbridge.js"' in text
+
+
+def test_the_state_cookie_is_secure_unless_development_turns_it_off(app: Flask) -> None:
+    settings = app.extensions["cloud_settings"]
+    assert "Secure" not in app.test_client().get("/h5/entry/wechat").headers["Set-Cookie"]
+    app.extensions["cloud_settings"] = replace(
+        settings, console=replace(settings.console, cookie_secure=True)
+    )
+    assert "Secure" in app.test_client().get("/h5/entry/alipay").headers["Set-Cookie"]
