@@ -293,7 +293,7 @@ def unbind(deps: Deps, user_id: str, mrn: str) -> None:
             delete(Binding).where(Binding.user_id == user_id, Binding.mrn == mrn)
         )
         if removed.rowcount != 1:  # type: ignore[attr-defined]
-            raise CloudError(codes.PATIENT_MISMATCH, "this record is not bound to your account")
+            raise CloudError(codes.PATIENT_MISMATCH, "该就诊人未绑定到您的账号")
 
 
 def binding_of(deps: Deps, user_id: str, mrn: str) -> Binding:
@@ -303,5 +303,5 @@ def binding_of(deps: Deps, user_id: str, mrn: str) -> Binding:
             select(Binding).where(Binding.user_id == user_id, Binding.mrn == mrn)
         )
     if binding is None:
-        raise CloudError(codes.PATIENT_MISMATCH, "this record is not bound to your account")
+        raise CloudError(codes.PATIENT_MISMATCH, "该就诊人未绑定到您的账号")
     return binding

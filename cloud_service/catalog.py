@@ -89,11 +89,13 @@ def _date_range(start_date: str, end_date: str) -> tuple[date, date]:
     try:
         start, end = date.fromisoformat(start_date), date.fromisoformat(end_date)
     except ValueError as exc:
-        raise CloudError(codes.BODY_INVALID, "start_date and end_date must be dates") from exc
+        raise CloudError(
+            codes.BODY_INVALID, "start_date 与 end_date 须为日期（yyyy-MM-dd）"
+        ) from exc
     if end < start:
-        raise CloudError(codes.BODY_INVALID, "end_date is before start_date")
+        raise CloudError(codes.BODY_INVALID, "结束日期早于开始日期")
     if (end - start).days >= CATALOG_DAYS:
-        raise CloudError(codes.BODY_INVALID, f"ask for at most {CATALOG_DAYS} days at a time")
+        raise CloudError(codes.BODY_INVALID, f"每次最多查询 {CATALOG_DAYS} 天")
     return start, end
 
 

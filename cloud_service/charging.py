@@ -53,13 +53,13 @@ def create_charge(
     listed = require_ok(deps.hospital.call("3001", {"mrn": mrn}, trace_id=trace_id, channel=entry))
     bills = listed.get("bills", [])
     if not bills:
-        raise CloudError(codes.RECORD_NOT_FOUND, "there are no unpaid bills to pay")
+        raise CloudError(codes.RECORD_NOT_FOUND, "没有待缴费的账单")
     if sorted(bill_nos) != sorted(b["bill_no"] for b in bills) or (
         bills_digest != listed.get("bills_digest")
     ):
         raise CloudError(
             codes.BILLS_CHANGED,
-            "bills are paid all together: the unpaid bills are not the ones given; list them again",
+            "门诊账单须全部一并缴纳：待缴账单已变化，请重新查询后再缴费",
         )
     order = Order(
         order_no=new_order_no("CHARGE"),

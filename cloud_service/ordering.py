@@ -42,13 +42,14 @@ def check_payer(
     binding = binding_of(deps, user_id, mrn)
     if pay_mode not in PAY_MODES or channel not in CHANNELS:
         raise CloudError(
-            codes.BODY_INVALID, f"pay_mode must be one of {PAY_MODES}, channel one of {CHANNELS}"
+            codes.BODY_INVALID,
+            "支付方式须为医保（INSURANCE）或自费（SELF_PAY），渠道须为微信支付（WECHAT）或支付宝（ALIPAY）",
         )
     if entry in CHANNELS and channel != entry:
         app = "微信" if entry == "WECHAT" else "支付宝"
         raise CloudError(codes.BODY_INVALID, f"在{app}内请使用{app}支付")
     if pay_mode == "INSURANCE" and not binding.insured:
-        raise CloudError(codes.NOT_INSURED, "this patient is not insured; choose SELF_PAY")
+        raise CloudError(codes.NOT_INSURED, "该就诊人未参加医保，请选择自费")
 
 
 def create_registration(
@@ -97,7 +98,7 @@ def create_registration(
         if reply.outcome_unknown:
             with transaction(deps.sessions) as session:
                 saga.enqueue(session, order.order_no, "lock_query", clock.now())
-            raise CloudError(codes.TIMED_OUT, f"booking of order {order.order_no} is being checked")
+            raise CloudError(codes.TIMED_OUT, "挂号结果正在确认中，请稍后查看订单")
         if not reply.ok:
             with transaction(deps.sessions) as session:
                 saga.move(
@@ -156,7 +157,7 @@ def _pass_gate(deps: Deps, schedule_id: str, trace_id: str) -> bool:
             gate.wait_for_count(schedule_id)
         verdict = gate.take(schedule_id)
     if verdict is Verdict.FULL:
-        raise CloudError(codes.SLOT_SOLD_OUT, "no slot left in this clinic")
+        raise CloudError(codes.SLOT_SOLD_OUT, "该号源已约满")
     return verdict is Verdict.ADMITTED
 
 
@@ -192,7 +193,7 @@ def start_payment(deps: Deps, user_id: str, order_no: str) -> Order:
         if order.visit_date and order.visit_date != clock.today().isoformat():
             raise CloudError(
                 codes.NOT_PAYABLE_TODAY,
-                f"a booking for {order.visit_date} can be paid on that day only",
+                f"预约 {order.visit_date} 的号只能在就诊当天支付",
             )
         if order.kind == "CHARGE":
             _check_bills_unchanged(deps, order, trace_id)
@@ -204,7 +205,7 @@ def start_payment(deps: Deps, user_id: str, order_no: str) -> Order:
         return _open_cashier(deps, order)
     if order.state in (saga.PRESETTLED, saga.PAID, saga.INSURANCE_SETTLED, saga.CONFIRMED):
         return order
-    raise CloudError(codes.ORDER_STATE_CONFLICT, f"order is {order.state}; it cannot be paid")
+    raise CloudError(codes.ORDER_STATE_CONFLICT, "该订单当前状态不能支付")
 
 
 def _check_bills_unchanged(deps: Deps, order: Order, trace_id: str) -> None:
@@ -217,7 +218,7 @@ def _check_bills_unchanged(deps: Deps, order: Order, trace_id: str) -> None:
     ) == json.loads(order.bill_nos or "[]")
     if same:
         return
-    reason = "the unpaid bills changed since they were listed; list them again"
+    reason = "待缴账单已变化，请重新查询后再缴费"
     with transaction(deps.sessions) as session:
         saga.move(
             session, order.order_no, saga.CREATED, saga.CANCELLED, note=reason, failure=reason
@@ -310,7 +311,7 @@ def reload(deps: Deps, order_no: str) -> Order:
     with deps.sessions() as session:
         order = session.get(Order, order_no)
     if order is None:
-        raise CloudError(codes.RECORD_NOT_FOUND, f"no order {order_no}")
+        raise CloudError(codes.RECORD_NOT_FOUND, "没有这个订单")
     return order
 
 
@@ -325,7 +326,7 @@ def get_order(deps: Deps, user_id: str, order_no: str) -> Order:
     """An order of this user (another user's order is as good as absent)."""
     order = reload(deps, order_no)
     if order.user_id != user_id:
-        raise CloudError(codes.RECORD_NOT_FOUND, f"no order {order_no}")
+        raise CloudError(codes.RECORD_NOT_FOUND, "没有这个订单")
     return order
 
 

@@ -26,10 +26,7 @@ from envelope import clock, codes
 from servicekit.db import transaction
 
 log = logging.getLogger(__name__)
-WINDOW_REFUND = (
-    "this registration is paid; a paid registration is refunded at the hospital window, "
-    "please go to the window"
-)
+WINDOW_REFUND = "该挂号已支付，已支付的挂号请到医院窗口办理退号退费"
 
 
 def my_registrations(
@@ -69,15 +66,13 @@ def cancel_registration(deps: Deps, user_id: str, order_no: str) -> Order:
     order = get_order(deps, user_id, order_no)
     trace_id = follow_order(order)
     if order.kind != "REG":
-        raise CloudError(codes.ORDER_STATE_CONFLICT, "only a registration can be cancelled")
+        raise CloudError(codes.ORDER_STATE_CONFLICT, "只有挂号订单可以取消")
     if order.state in (saga.CANCELLED, saga.CLOSED):
         return order
     if order.state == saga.CONFIRMED:
         raise CloudError(codes.ORDER_STATE_CONFLICT, WINDOW_REFUND)
     if order.state not in UNPAID:
-        raise CloudError(
-            codes.ORDER_STATE_CONFLICT, f"the order is {order.state}; its payment is in progress"
-        )
+        raise CloudError(codes.ORDER_STATE_CONFLICT, "该订单正在支付处理中，请稍后再试")
     if order.lock_id:
         body = {"lock_id": order.lock_id, "mrn": order.mrn}
         require_ok(
@@ -103,15 +98,13 @@ def _close_unpaid(deps: Deps, order: Order) -> Order:
     except TradeNotFound:
         trade = None
     except ChannelError as exc:
-        raise CloudError(codes.PEER_UNAVAILABLE, "the payment channel cannot be reached") from exc
+        raise CloudError(codes.PEER_UNAVAILABLE, "支付渠道暂时无法连接，请稍后再试") from exc
     if trade is not None and trade.state == "SUCCESS":
         paid = PaidTrade(
             order.channel, order.out_trade_no, trade.amount_fen, trade.transaction_id or ""
         )
         record_payment(deps, paid)
-        raise CloudError(
-            codes.ORDER_STATE_CONFLICT, "the order was paid meanwhile; " + WINDOW_REFUND
-        )
+        raise CloudError(codes.ORDER_STATE_CONFLICT, "订单已在此期间支付成功；" + WINDOW_REFUND)
     if trade is not None:
         channel.close(order.out_trade_no)
     with transaction(deps.sessions) as session:

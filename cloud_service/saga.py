@@ -91,7 +91,7 @@ def move(
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
-        raise CloudError(codes.ORDER_STATE_CONFLICT, f"order is no longer {expected}")
+        raise CloudError(codes.ORDER_STATE_CONFLICT, "订单状态已变化，请刷新后重试")
     session.add(OrderEvent(order_no=order_no, from_state=expected, to_state=new, note=note, at=now))
     if step is not None:
         enqueue(session, order_no, step, step_due or now)

@@ -23,13 +23,11 @@ def check_split(split: dict[str, Any], total_fen: int) -> dict[str, int]:
     try:
         values = {name: split[name] for name in SPLIT_FIELDS}
     except KeyError as exc:
-        raise CloudError(codes.AMOUNT_MISMATCH, f"insurance split lacks {exc.args[0]}") from exc
+        raise CloudError(codes.AMOUNT_MISMATCH, f"医保结算结果缺少 {exc.args[0]}") from exc
     if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in values.values()):
-        raise CloudError(codes.AMOUNT_MISMATCH, "insurance split amounts must be fen integers")
+        raise CloudError(codes.AMOUNT_MISMATCH, "医保结算金额须为整数（分）")
     if values["medfee_sumamt"] != total_fen:
-        raise CloudError(
-            codes.AMOUNT_MISMATCH, "insurance total differs from the hospital's fee total"
-        )
+        raise CloudError(codes.AMOUNT_MISMATCH, "医保结算总额与医院计费总额不符")
     if values["hifp_pay"] + values["acct_pay"] + values["psn_cash_pay"] != total_fen:
-        raise CloudError(codes.AMOUNT_MISMATCH, "insurance split does not add up to the total")
+        raise CloudError(codes.AMOUNT_MISMATCH, "医保结算各部分之和与总额不符")
     return values

@@ -43,7 +43,7 @@ def blueprint(ops_token: str) -> Blueprint:
         body = request.get_json(silent=True) or {}
         wanted = body.get("repair", False) if isinstance(body, dict) else False
         if not isinstance(wanted, bool):
-            raise CloudError(codes.BODY_INVALID, "repair must be true or false")
+            raise CloudError(codes.BODY_INVALID, "repair 须为 true 或 false")
         return jsonify(reconcile.reconcile_day(deps(), parse_day(day), repair=wanted)), 200
 
     @bp.get(f"{PREFIX}/<day>/page")

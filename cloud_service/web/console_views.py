@@ -116,7 +116,7 @@ def window_refund(staff: StaffUser, order_no: str) -> Any:
         amount_fen = ops.yuan_to_fen(request.form.get("amount_yuan", ""))
         refund_no = request.form.get("refund_no", "").strip()
         if not refund_no:
-            raise CloudError(codes.BODY_INVALID, "give the window's refund receipt number")
+            raise CloudError(codes.BODY_INVALID, "请填写窗口退费单号")
         state = ops.record_window_refund(
             deps(), staff.name, order_no, amount_fen, refund_no, request.form.get("reason", "")
         )

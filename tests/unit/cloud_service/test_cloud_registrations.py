@@ -75,7 +75,7 @@ def test_a_paid_registration_is_refunded_at_the_window_not_here(
         pass
     assert ordering.reload(deps, order_no).state == saga.CONFIRMED
     refused = _refusal(deps, user, order_no)
-    assert refused.result_code == codes.ORDER_STATE_CONFLICT and "window" in refused.result_msg
+    assert refused.result_code == codes.ORDER_STATE_CONFLICT and "窗口" in refused.result_msg
     assert "2007" not in hospital.codes()
 
 
