@@ -193,7 +193,7 @@ def start_payment(deps: Deps, user_id: str, order_no: str) -> Order:
         if order.visit_date and order.visit_date != clock.today().isoformat():
             raise CloudError(
                 codes.NOT_PAYABLE_TODAY,
-                f"预约 {order.visit_date} 的号只能在就诊当天支付",
+                f"预约 {order.visit_date} 的号只能在就诊当日支付",
             )
         if order.kind == "CHARGE":
             _check_bills_unchanged(deps, order, trace_id)
