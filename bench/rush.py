@@ -20,7 +20,7 @@ import aiohttp
 
 from bench.measure import Result, summarise
 from devstack.stack import Stack
-from integration_platform import idcard
+from servicekit import idcard
 from tests.e2e.his_access import add_patients, add_todays_schedule
 from tests.e2e.patient import Patient
 

@@ -12,10 +12,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from envelope import codes
 from envelope.codes import EnvelopeError
 from envelope.server import Incoming
-from integration_platform import idcard
 from integration_platform.context import current
 from integration_platform.fields import date_field, text
 from integration_platform.models import Patient
+from servicekit import idcard
 from servicekit.db import transaction
 
 

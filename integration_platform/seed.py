@@ -16,7 +16,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
 
 from envelope import clock
-from integration_platform import fees, idcard
+from integration_platform import fees
 from integration_platform.models import (
     Base,
     Bill,
@@ -48,6 +48,7 @@ from integration_platform.seed_population import (
     generated_lab_reports,
     generated_patients,
 )
+from servicekit import idcard
 from servicekit.db import transaction
 
 SCHEDULE_DAYS = 14

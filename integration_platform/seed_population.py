@@ -11,8 +11,8 @@ import random
 from datetime import date, timedelta
 from typing import Any
 
-from integration_platform import idcard
 from integration_platform.seed_data import DEMO_PATIENTS, DEPARTMENTS, EXTRA_PATIENTS
+from servicekit import idcard
 
 _RNG_SEED = 20261126
 PATIENT_TOTAL = 200

@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session
 
 from devstack.stack import Stack
 from envelope import CLOUD, EnvelopeClient, KeyRing, clock
-from integration_platform import fees, idcard
+from integration_platform import fees
 from integration_platform.models import Patient, Schedule, Slot
+from servicekit import idcard
 from servicekit.db import make_engine, session_factory
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask
 
 from envelope import EnvelopeClient, KeyRing, sign_matches
-from integration_platform import idcard
+from servicekit import idcard
 
 Call = Callable[..., tuple[str, dict[str, Any]]]
 
@@ -69,7 +69,7 @@ def test_create_accepts_a_lowercase_x_check_character(call: Call) -> None:
     first17 = next(
         f"11010119900101{n:03d}"
         for n in range(1000)
-        if idcard.check_char(f"11010119900101{n:03d}") == "X"
+        if idcard.check_digit(f"11010119900101{n:03d}") == "X"
     )
     code, body = call("1002", {**NEW_PERSON, "id_card_no": first17 + "x"})
     assert code == "0000" and body["created"] is True

@@ -14,10 +14,11 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from envelope import clock
-from integration_platform import MIGRATIONS, idcard
+from integration_platform import MIGRATIONS
 from integration_platform.accounts import create_patient
 from integration_platform.models import Patient, Registration, Schedule, Slot
 from integration_platform.seed import schedules_for, seed
+from servicekit import idcard
 from servicekit.db import migrate
 
 Call = Callable[..., tuple[str, dict[str, Any]]]

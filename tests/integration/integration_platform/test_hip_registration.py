@@ -11,11 +11,11 @@ from flask import Flask
 from sqlalchemy import select, update
 
 from envelope import clock
-from integration_platform import idcard
 from integration_platform.accounts import create_patient
 from integration_platform.locking import release_expired
 from integration_platform.models import Registration, Slot, to_db_time
 from integration_platform.seed import seed
+from servicekit import idcard
 
 Call = Callable[..., tuple[str, dict[str, Any]]]
 

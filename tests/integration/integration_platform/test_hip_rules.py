@@ -15,9 +15,9 @@ from sqlalchemy import func, select, update
 
 from envelope import clock
 from envelope.codes import EnvelopeError
-from integration_platform import idcard
 from integration_platform.locking import cancel_cutoff, unlock
 from integration_platform.models import Patient, Registration, Schedule, Slot
+from servicekit import idcard
 from tests.integration.integration_platform.conftest import sessions_of
 from tests.integration.integration_platform.test_hip_registration import (
     ZHANG_WEI,

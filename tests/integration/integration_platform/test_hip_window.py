@@ -16,11 +16,11 @@ from flask import Flask
 from sqlalchemy import select
 
 from envelope.codes import EnvelopeError
-from integration_platform import idcard
 from integration_platform.__main__ import main
 from integration_platform.accounts import create_patient
 from integration_platform.models import Bill, BillItem, Charge
 from integration_platform.window import pay_at_window
+from servicekit import idcard
 from tests.integration.integration_platform.conftest import sessions_of
 
 Call = Callable[..., tuple[str, dict[str, Any]]]

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from integration_platform import idcard
+from servicekit import idcard
 
 DEMO = ["110105198001010016", "310101199206150027", "440304197503200035", "110108201008080010"]
 
@@ -39,7 +39,7 @@ def test_x_check_character_is_accepted_after_normalising() -> None:
     first17 = next(
         f"11010119900101{n:03d}"
         for n in range(1000)
-        if idcard.check_char(f"11010119900101{n:03d}") == "X"
+        if idcard.check_digit(f"11010119900101{n:03d}") == "X"
     )
     assert idcard.is_valid(idcard.normalize(first17 + "x"))
     assert not idcard.is_valid(first17 + "x")

@@ -6,7 +6,7 @@ import json
 from datetime import date, timedelta
 from pathlib import Path
 
-from integration_platform import fees, idcard
+from integration_platform import fees
 from integration_platform.seed import (
     ALL_DEPARTMENTS,
     ALL_DOCTORS,
@@ -26,6 +26,7 @@ from integration_platform.seed_data import (
     LAB_REPORTS,
 )
 from integration_platform.seed_population import insured_persons
+from servicekit import idcard
 
 ROOT = Path(__file__).resolve().parents[3]
 
