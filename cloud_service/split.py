@@ -6,16 +6,7 @@ from typing import Any
 
 from cloud_service.errors import CloudError
 from envelope import codes
-
-SPLIT_FIELDS = (
-    "medfee_sumamt",
-    "fulamt_ownpay_amt",
-    "preselfpay_amt",
-    "inscp_scp_amt",
-    "hifp_pay",
-    "acct_pay",
-    "psn_cash_pay",
-)
+from envelope.split import SPLIT_FIELDS
 
 
 def check_split(split: dict[str, Any], total_fen: int) -> dict[str, int]:

@@ -7,17 +7,8 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from envelope.split import SPLIT_FIELDS
 from insurance_frontend.money import BadAmount, yuan_to_fen
-
-SPLIT_FIELDS = (
-    "medfee_sumamt",
-    "fulamt_ownpay_amt",
-    "preselfpay_amt",
-    "inscp_scp_amt",
-    "hifp_pay",
-    "acct_pay",
-    "psn_cash_pay",
-)
 
 
 class SplitMismatch(ValueError):

@@ -7,8 +7,7 @@ from typing import Any
 
 from envelope import codes
 from envelope.codes import EnvelopeError
-
-SPLIT_FIELDS = ("medfee_sumamt", "hifp_pay", "acct_pay", "psn_cash_pay")
+from envelope.split import SPLIT_PARTS, SPLIT_TOTAL
 
 
 def _mismatch(reason: str) -> EnvelopeError:
@@ -29,7 +28,7 @@ def _check_insurance(settlement: Mapping[str, Any], total_fen: int, cash_fen: in
     split = settlement.get("split")
     if not isinstance(split, Mapping):
         raise _mismatch("an insurance settlement needs its split")
-    medfee, hifp, acct, psn_cash = (_fen(split, name) for name in SPLIT_FIELDS)
+    medfee, hifp, acct, psn_cash = (_fen(split, name) for name in (SPLIT_TOTAL, *SPLIT_PARTS))
     if medfee != total_fen:
         raise _mismatch(f"medfee_sumamt {medfee} is not the hospital's total {total_fen}")
     if hifp + acct + psn_cash != total_fen:
