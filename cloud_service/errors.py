@@ -31,10 +31,3 @@ class Unauthorized(CloudError):
 
     def __init__(self, result_msg: str = "请先登录：登录凭证缺失、无效或已过期") -> None:
         super().__init__(codes.BAD_SIGNATURE, result_msg)
-
-
-class OpsTokenRefused(Unauthorized):
-    """No valid operations token on an /api/v1/ops/ call (or those calls are turned off)."""
-
-    def __init__(self) -> None:
-        super().__init__("运维令牌缺失或无效")

@@ -10,8 +10,6 @@ answers its own samples (tests, a single process).
 
 from __future__ import annotations
 
-import hmac
-import json
 import os
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -33,7 +31,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
-from envelope.codes import BAD_SIGNATURE
+from servicekit.bearer import require_bearer
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 # Envelope hops take from under a millisecond (a refusal) to the gateway's read timeout.
@@ -195,7 +193,8 @@ def install_metrics(
     """Add ``GET /metrics`` and count and time every HTTP request the app answers.
 
     ``token`` guards /metrics of a service facing the Internet: a scrape must send
-    ``Authorization: Bearer <token>``, and an empty token serves no /metrics at all (404).
+    ``Authorization: Bearer <token>`` (else 401), and an empty token serves no /metrics at all
+    (404), the rule of servicekit.bearer.
     None leaves /metrics open, for services that only the zone's network reaches."""
     extra = list(collectors)
     if os.environ.get(MULTIPROC_ENV):
@@ -216,31 +215,14 @@ def install_metrics(
             )
         return response
 
-    if token == "":
-        return  # not served: the app's 404 answers, with its result code
+    guard = require_bearer(token, "监控令牌", "metrics") if token is not None else None
 
     @app.get("/metrics")
     def metrics() -> Response:
-        if token is not None and not _bearer_matches(token):
-            return _refused_scrape()
+        refused = guard() if guard is not None else None
+        if refused is not None:
+            return refused
         return Response(scrape(extra), content_type=CONTENT_TYPE_LATEST)
-
-
-def _bearer_matches(token: str) -> bool:
-    """True when the request carries ``Authorization: Bearer <token>``."""
-    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
-    return scheme.lower() == "bearer" and hmac.compare_digest(
-        given.strip().encode(), token.encode()
-    )
-
-
-def _refused_scrape() -> Response:
-    body = json.dumps(
-        {"result_code": BAD_SIGNATURE, "result_msg": "监控数据需要有效的令牌"}, ensure_ascii=False
-    )
-    refused = Response(body, status=401, content_type="application/json")
-    refused.headers["WWW-Authenticate"] = 'Bearer realm="metrics"'
-    return refused
 
 
 __all__ = [

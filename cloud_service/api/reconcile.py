@@ -1,19 +1,18 @@
 """Reconciliation for operations: the report of a day as JSON or a page, and a run on demand.
 
 Every call needs the operations token (``Authorization: Bearer <OPS_TOKEN>``, or ``?token=``
-for the page); an empty token setting turns the endpoints off (401 for every call)."""
+for the page); an empty token setting turns the endpoints off (404), as servicekit.bearer says."""
 
 from __future__ import annotations
-
-import hmac
 
 from flask import Blueprint, Response, jsonify, request
 
 from cloud_service import reconcile
 from cloud_service.api.context import deps
 from cloud_service.console.recon import parse_day
-from cloud_service.errors import CloudError, OpsTokenRefused
+from cloud_service.errors import CloudError
 from envelope import codes
+from servicekit.bearer import require_bearer
 
 PREFIX = "/api/v1/ops/reconciliation"
 
@@ -22,12 +21,7 @@ def blueprint(ops_token: str) -> Blueprint:
     """The operations endpoints, guarded by ``ops_token``."""
     bp = Blueprint("ops_reconciliation", __name__)
 
-    @bp.before_request
-    def require_token() -> None:
-        given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-        given = given or request.args.get("token", "")
-        if not ops_token or not hmac.compare_digest(given.encode(), ops_token.encode()):
-            raise OpsTokenRefused()
+    bp.before_request(require_bearer(ops_token, "运维令牌", "operations", query_param="token"))
 
     @bp.get(f"{PREFIX}/<day>")
     def report(day: str) -> tuple[Response, int]:

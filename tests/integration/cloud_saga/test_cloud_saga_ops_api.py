@@ -16,6 +16,7 @@ from cloud_service.deps import Deps
 from cloud_service.errors import CloudError, api_status
 from envelope import clock
 from servicekit.db import make_engine, migrate, session_factory
+from servicekit.web import install_common
 from tests.unit.cloud_saga.saga_fakes import BillingChannel, paid_order
 from tests.unit.cloud_service.fakes import FakeHospital, ok
 
@@ -74,6 +75,19 @@ def test_without_the_ops_token_every_call_is_refused(client: FlaskClient) -> Non
     wrong = {"Authorization": "Bearer nope"}
     answer = client.post(f"{BASE}/{today}/run", headers=wrong)
     assert answer.status_code == 401 and answer.json["result_code"] == "1003"  # type: ignore[index]
+
+
+def test_with_an_empty_ops_token_setting_the_endpoints_are_not_served(deps: Deps) -> None:
+    app = Flask(__name__)
+    app.extensions["cloud_deps"] = deps
+    install_common(app, "cloud_service")
+    app.register_blueprint(reconcile_api.blueprint(""))
+    client = app.test_client()
+    today = clock.today().isoformat()
+    for headers in ({}, {"Authorization": "Bearer "}, {"Authorization": f"Bearer {TOKEN}"}):
+        answer = client.post(f"{BASE}/{today}/run", headers=headers)
+        assert answer.status_code == 404 and answer.json["result_code"] == "1010"  # type: ignore[index]
+    assert client.get(f"{BASE}/{today}/page?token=").status_code == 404
 
 
 def test_a_bad_date_is_1009_and_an_unreconciled_day_is_2008(client: FlaskClient) -> None:

@@ -71,11 +71,22 @@ def test_stats_count_messages_by_direction_and_result_code(
     assert counts == {"IN": {"0000": 1, "1007": 1, "1001": 1}, "OUT": {"0000": 1}}
 
 
-def test_audit_api_is_hidden_without_the_token(gateway: FlaskClient) -> None:
-    assert gateway.get("/stats").status_code == 404
-    assert (
-        gateway.get("/audit?trace_id=x", headers={"Authorization": "Bearer no"}).status_code == 404
-    )
+def test_audit_api_refuses_a_missing_or_forged_token_with_1003(gateway: FlaskClient) -> None:
+    for headers in ({}, {"Authorization": "Bearer no"}, {"Authorization": AUDIT_TOKEN}):
+        answer = gateway.get("/audit?trace_id=x", headers=headers)
+        assert answer.status_code == 401
+        assert answer.get_json() == {"result_code": "1003", "result_msg": "审计令牌缺失或无效"}
+        assert answer.headers["WWW-Authenticate"] == 'Bearer realm="audit"'
+    assert gateway.get("/stats").status_code == 401
+
+
+def test_audit_api_is_not_served_when_the_token_setting_is_empty(
+    make_gateway: Callable[..., FlaskClient],
+) -> None:
+    gateway = make_gateway(audit_token="")
+    for headers in ({}, {"Authorization": "Bearer "}, {"Authorization": f"Bearer {AUDIT_TOKEN}"}):
+        answer = gateway.get("/stats", headers=headers)
+        assert answer.status_code == 404 and answer.get_json()["result_code"] == "1010"
 
 
 def test_health_check_answers(gateway: FlaskClient) -> None:
