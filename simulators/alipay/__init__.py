@@ -73,6 +73,7 @@ def create_app(config: Settings | None = None) -> Flask:
     _install_errors(app)
     for blueprint in (gateway.bp, cashier.bp, bills.bp, admin.bp, oauth.bp, jsbridge.bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(admin.faults_blueprint(factory))
     if settings.start_notifier:
         notifier.start()
     return app

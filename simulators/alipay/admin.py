@@ -4,20 +4,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, abort, jsonify, request
-from sqlalchemy import delete, or_, select
+from flask import Blueprint, Response, abort, jsonify
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session, sessionmaker
 
 from servicekit.db import transaction
+from simulators.admin import ModelFaults, fault_blueprint
+from simulators.admin import columns as _columns
 from simulators.alipay.identities import user_id_of
 from simulators.alipay.models import Fault, Grant, Notification, Refund, Trade
 from simulators.alipay.state import Simulator, current
-from simulators.faults import fault_fields
 
 bp = Blueprint("sim", __name__, url_prefix="/sim")
 
 
-def _columns(row: Any) -> dict[str, Any]:
-    return {column.name: getattr(row, column.name) for column in row.__table__.columns}
+def _fault_target(body: dict[str, Any]) -> dict[str, Any]:
+    """The calls a fault matches: {"method"}, every call when empty."""
+    return {"method": str(body.get("method") or "")}
+
+
+def faults_blueprint(factory: sessionmaker[Session]) -> Blueprint:
+    """/sim/faults: {"mode": delay|error|drop, "seconds", "count", "method"}."""
+    return fault_blueprint(ModelFaults(factory, Fault, _fault_target))
 
 
 def take_fault(sim: Simulator, method: str) -> Fault | None:
@@ -64,21 +72,3 @@ def stored_trade(out_trade_no: str) -> Response:
             {k: v for k, v in _columns(n).items() if k != "form"} for n in notes
         ]
     return jsonify(answer)
-
-
-@bp.post("/faults")
-def add_fault() -> tuple[Response, int]:
-    """Inject a fault: {"mode": delay|error|drop, "seconds", "count", "method"}."""
-    body = request.get_json(silent=True) or {}
-    fault = Fault(method=str(body.get("method") or ""), **fault_fields(body))
-    with transaction(current().factory) as session:
-        session.add(fault)
-    return jsonify(_columns(fault)), 201
-
-
-@bp.delete("/faults")
-def clear_faults() -> tuple[str, int]:
-    """Remove every injected fault."""
-    with transaction(current().factory) as session:
-        session.execute(delete(Fault))
-    return "", 204

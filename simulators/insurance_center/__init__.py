@@ -13,7 +13,7 @@ from servicekit.db import make_engine, session_factory, transaction
 from servicekit.logs import configure
 from servicekit.metrics import install_metrics
 from servicekit.web import install_common
-from simulators.insurance_center.admin import admin_blueprint
+from simulators.insurance_center.admin import admin_blueprint, faults_blueprint
 from simulators.insurance_center.policy import load_policy
 from simulators.insurance_center.service import Center
 from simulators.insurance_center.settings import Settings
@@ -50,4 +50,5 @@ def create_app(config: Settings | None = None) -> Flask:
         return jsonify(answer), status
 
     app.register_blueprint(admin_blueprint(factory))
+    app.register_blueprint(faults_blueprint(factory))
     return app

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, abort, jsonify, make_response, request
 from sqlalchemy.orm import Session, sessionmaker
 
 from servicekit.db import transaction
+from simulators.admin import fault_blueprint
 from simulators.faults import FAULT_MODES
 from simulators.insurance_center.store import Docs
 from simulators.insurance_center.wire import yuan
@@ -36,8 +37,41 @@ def _fault_spec(spec: Any) -> dict[str, Any] | None:
     return {"infno": infno, "mode": spec["mode"], "seconds": seconds, "count": count}
 
 
+class CenterFaults:
+    """The center's faults, one per infno, kept with its documents."""
+
+    def __init__(self, factory: sessionmaker[Session]) -> None:
+        self.factory = factory
+        self.cleared_answer: dict[str, Any] | None = {"cleared": True}
+
+    def add(self, body: Any) -> dict[str, Any]:
+        """The fault for an infno (replacing the one before); a bad one is a JSON 400."""
+        fault = _fault_spec(body)
+        if fault is None:
+            error = "need infno, mode (delay, error, drop), seconds >= 0, count >= 1"
+            abort(make_response(jsonify(error=error), 400))
+        with transaction(self.factory) as session:
+            Docs(session).put("fault", fault["infno"], fault)
+        return fault
+
+    def listed(self) -> list[dict[str, Any]]:
+        """Every stored fault."""
+        with transaction(self.factory) as session:
+            return Docs(session).all("fault")
+
+    def clear(self) -> None:
+        """Drop every fault."""
+        with transaction(self.factory) as session:
+            Docs(session).drop("fault")
+
+
+def faults_blueprint(factory: sessionmaker[Session]) -> Blueprint:
+    """GET, POST and DELETE /sim/faults, by infno."""
+    return fault_blueprint(CenterFaults(factory))
+
+
 def admin_blueprint(factory: sessionmaker[Session]) -> Blueprint:
-    """GET /sim/persons/<psn_no>, GET /sim/settlements, GET, POST and DELETE /sim/faults."""
+    """GET /sim/persons/<psn_no> and GET /sim/settlements."""
     bp = Blueprint("center_admin", __name__)
 
     @bp.get("/sim/persons/<psn_no>")
@@ -59,27 +93,5 @@ def admin_blueprint(factory: sessionmaker[Session]) -> Blueprint:
             if (not psn_no or r["psn_no"] == psn_no) and (not setl_id or r["setl_id"] == setl_id)
         ]
         return jsonify(settlements=[_settlement_view(r) for r in rows])
-
-    @bp.post("/sim/faults")
-    def add_fault() -> tuple[Response, int]:
-        fault = _fault_spec(request.get_json(silent=True))
-        if fault is None:
-            return jsonify(
-                error="need infno, mode (delay, error, drop), seconds >= 0, count >= 1"
-            ), 400
-        with transaction(factory) as session:
-            Docs(session).put("fault", fault["infno"], fault)
-        return jsonify(fault), 201
-
-    @bp.get("/sim/faults")
-    def list_faults() -> Response:
-        with transaction(factory) as session:
-            return jsonify(faults=Docs(session).all("fault"))
-
-    @bp.delete("/sim/faults")
-    def clear_faults() -> Response:
-        with transaction(factory) as session:
-            Docs(session).drop("fault")
-        return jsonify(cleared=True)
 
     return bp

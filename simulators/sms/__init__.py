@@ -53,12 +53,14 @@ def create_app(config: Settings | None = None) -> Flask:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     engine = make_engine(settings.database_url)
     Base.metadata.create_all(engine)
-    app.extensions[EXTENSION] = Simulator(settings, session_factory(engine))
+    factory = session_factory(engine)
+    app.extensions[EXTENSION] = Simulator(settings, factory)
     web.install_common(app, SERVICE)
     metrics.install_metrics(app, SERVICE)
     _install_errors(app)
     for blueprint in (api.bp, pages.bp, admin.bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(admin.faults_blueprint(factory))
     return app
 
 

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from flask import Blueprint, Response, abort, jsonify, request
-from sqlalchemy import delete, select
+from sqlalchemy.orm import Session, sessionmaker
 
-from servicekit.db import transaction
-from simulators.faults import fault_fields
+from simulators.admin import ModelFaults, fault_blueprint
 from simulators.sms import messages
 from simulators.sms.models import Fault
 from simulators.sms.state import current
@@ -18,8 +16,9 @@ bp = Blueprint("admin", __name__)
 _PHONE = re.compile(r"\d{11}")
 
 
-def _columns(row: Any) -> dict[str, Any]:
-    return {column.name: getattr(row, column.name) for column in row.__table__.columns}
+def faults_blueprint(factory: sessionmaker[Session]) -> Blueprint:
+    """/sim/faults for the next SendSms calls: {"mode": delay|error|drop, "seconds", "count"}."""
+    return fault_blueprint(ModelFaults(factory, Fault))
 
 
 @bp.get("/admin/messages")
@@ -36,30 +35,4 @@ def list_messages() -> Response:
 def clear_messages() -> tuple[str, int]:
     """Forget every message sent (the flow control starts afresh)."""
     messages.clear(current().factory)
-    return "", 204
-
-
-@bp.post("/sim/faults")
-def add_fault() -> tuple[Response, int]:
-    """Inject a fault into the next SendSms calls: {"mode": delay|error|drop, "seconds",
-    "count"}."""
-    fault = Fault(**fault_fields(request.get_json(silent=True) or {}))
-    with transaction(current().factory) as session:
-        session.add(fault)
-    return jsonify(_columns(fault)), 201
-
-
-@bp.get("/sim/faults")
-def list_faults() -> Response:
-    """The faults still waiting for a call."""
-    with current().factory() as session:
-        faults = session.scalars(select(Fault).where(Fault.remaining > 0).order_by(Fault.id))
-        return jsonify(faults=[_columns(fault) for fault in faults])
-
-
-@bp.delete("/sim/faults")
-def clear_faults() -> tuple[str, int]:
-    """Remove every injected fault."""
-    with transaction(current().factory) as session:
-        session.execute(delete(Fault))
     return "", 204

@@ -87,6 +87,7 @@ def create_app(config: Settings | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(cashier.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(admin.faults_blueprint(factory))
     app.register_blueprint(oauth.bp)
     app.register_blueprint(jsbridge.bp)
     if settings.start_notifier:

@@ -7,10 +7,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, abort, jsonify, request
-from sqlalchemy import delete, select
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
 
 from servicekit.db import transaction
-from simulators.faults import fault_fields
+from simulators.admin import ModelFaults, fault_blueprint
+from simulators.admin import columns as _columns
 from simulators.wechatpay import refunds
 from simulators.wechatpay.models import Fault, Notification, Refund, Trade
 from simulators.wechatpay.state import current
@@ -18,8 +20,14 @@ from simulators.wechatpay.state import current
 bp = Blueprint("sim", __name__, url_prefix="/sim")
 
 
-def _columns(row: Any) -> dict[str, Any]:
-    return {column.name: getattr(row, column.name) for column in row.__table__.columns}
+def _fault_target(body: dict[str, Any]) -> dict[str, Any]:
+    """The paths a fault matches: {"path_prefix"}, the v3 API by default."""
+    return {"path_prefix": str(body.get("path_prefix") or "/v3/")}
+
+
+def faults_blueprint(factory: sessionmaker[Session]) -> Blueprint:
+    """/sim/faults: {"mode": delay|error|drop, "seconds", "count", "path_prefix"}."""
+    return fault_blueprint(ModelFaults(factory, Fault, _fault_target))
 
 
 @bp.get("/trades/<out_trade_no>")
@@ -52,24 +60,6 @@ def oauth_users() -> Response:
         abort(404, "no such appid")
     users = [{"name": u, "openid": sim.directory.openid(appid, u)} for u in sim.directory.users]
     return jsonify(appid=appid, users=users)
-
-
-@bp.post("/faults")
-def add_fault() -> tuple[Response, int]:
-    """Inject a fault: {"mode": delay|error|drop, "seconds", "count", "path_prefix"}."""
-    body = request.get_json(silent=True) or {}
-    fault = Fault(path_prefix=str(body.get("path_prefix") or "/v3/"), **fault_fields(body))
-    with transaction(current().factory) as session:
-        session.add(fault)
-    return jsonify(_columns(fault)), 201
-
-
-@bp.delete("/faults")
-def clear_faults() -> tuple[str, int]:
-    """Remove every injected fault."""
-    with transaction(current().factory) as session:
-        session.execute(delete(Fault))
-    return "", 204
 
 
 @bp.post("/refunds/<out_refund_no>")
