@@ -13,8 +13,8 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import requests
-from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import Float, Integer, String, select
+from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from servicekit.db import transaction
 from servicekit.metrics import record_notification
@@ -26,15 +26,41 @@ DELIVERY_TIMEOUT_SECONDS = 5.0
 SENDERS = 8  # notifications posted at once
 
 
+class DeliveryColumns:
+    """A notification model's delivery record: where it goes, its state (PENDING, DELIVERED,
+    FAILED), the attempts made, when the next is due and the lease on it (Unix seconds)."""
+
+    notify_url: Mapped[str] = mapped_column(String(256))
+    state: Mapped[str] = mapped_column(String(16), default="PENDING", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[float] = mapped_column(Float, index=True)
+    lease_until: Mapped[float] = mapped_column(Float, default=0.0)
+    last_status: Mapped[str] = mapped_column(String(64), default="")
+
+
+def queued(model: Any, **fields: Any) -> Any:
+    """A new notification row of ``model`` (with ``DeliveryColumns``), due at once."""
+    return model(
+        **fields,
+        state="PENDING",
+        attempts=0,
+        next_attempt_at=time.time(),
+        lease_until=0.0,
+        last_status="",
+    )
+
+
 class Deliveries:
     """The delivery loop; a channel's subclass says how one notification is posted.
 
-    The notification model needs: notify_url, state (PENDING, DELIVERED, FAILED), attempts,
-    next_attempt_at, lease_until (Unix seconds) and last_status.
+    The notification model has ``DeliveryColumns``; ``key_field`` names its primary key and
+    ``payload_field`` the column with what is sent.
     """
 
     channel = ""  # "wechatpay" or "alipay": thread name and metrics label
     model: Any = None
+    key_field = ""
+    payload_field = ""
 
     def __init__(
         self,
@@ -55,11 +81,11 @@ class Deliveries:
 
     def key_of(self, row: Any) -> str:
         """The notification's primary key."""
-        raise NotImplementedError
+        return str(getattr(row, self.key_field))
 
     def payload_of(self, row: Any) -> str:
         """What is stored to be sent."""
-        raise NotImplementedError
+        return str(getattr(row, self.payload_field))
 
     def deliver(self, url: str, payload: str) -> tuple[bool, str]:
         """Post one notification; (acknowledged, status text)."""

@@ -6,6 +6,8 @@ from __future__ import annotations
 from sqlalchemy import Boolean, Float, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from simulators.delivery import DeliveryColumns
+
 
 class Base(DeclarativeBase):
     """Declarative base of the simulator's tables."""
@@ -48,20 +50,14 @@ class Refund(Base):
     gmt_refund_pay: Mapped[str] = mapped_column(String(19))
 
 
-class Notification(Base):
+class Notification(DeliveryColumns, Base):
     """An asynchronous notification (the signed form) and its place on the retry schedule."""
 
     __tablename__ = "alisim_notification"
 
     notify_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     out_trade_no: Mapped[str] = mapped_column(String(64), index=True)
-    notify_url: Mapped[str] = mapped_column(String(256))
     form: Mapped[str] = mapped_column(Text)  # JSON object of the form fields, sign included
-    state: Mapped[str] = mapped_column(String(16), default="PENDING", index=True)
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[float] = mapped_column(Float, index=True)
-    lease_until: Mapped[float] = mapped_column(Float, default=0.0)
-    last_status: Mapped[str] = mapped_column(String(64), default="")
 
 
 class Fault(Base):

@@ -10,14 +10,13 @@ from __future__ import annotations
 import json
 import logging
 import secrets
-import time
 
 from sqlalchemy.orm import Session
 
 from simulators.alipay.models import Notification, Refund, Trade
 from simulators.alipay.signing import Platform, sign_notification
 from simulators.alipay.trades import now_text, yuan
-from simulators.delivery import Deliveries
+from simulators.delivery import Deliveries, queued
 
 log = logging.getLogger("simulators.alipay.notifier")
 ACKNOWLEDGEMENT = "success"
@@ -70,16 +69,12 @@ def enqueue(
     if not trade.notify_url:
         return None
     form = sign_notification(platform, notice_fields(platform, trade, refund))
-    notification = Notification(
+    notification: Notification = queued(
+        Notification,
         notify_id=form["notify_id"],
         out_trade_no=trade.out_trade_no,
         notify_url=trade.notify_url,
         form=json.dumps(form, ensure_ascii=False),
-        state="PENDING",
-        attempts=0,
-        next_attempt_at=time.time(),
-        lease_until=0.0,
-        last_status="",
     )
     session.add(notification)
     return notification
@@ -90,14 +85,8 @@ class Notifier(Deliveries):
 
     channel = "alipay"
     model = Notification
-
-    def key_of(self, row: Notification) -> str:
-        """The notify_id, the same on every retry."""
-        return row.notify_id
-
-    def payload_of(self, row: Notification) -> str:
-        """The form as stored (JSON)."""
-        return row.form
+    key_field = "notify_id"  # the same on every retry
+    payload_field = "form"  # the form as stored (JSON)
 
     def deliver(self, url: str, payload: str) -> tuple[bool, str]:
         """Post the form; anything but exactly ``success`` means try again later."""

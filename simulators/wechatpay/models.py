@@ -7,6 +7,8 @@ from __future__ import annotations
 from sqlalchemy import Float, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from simulators.delivery import DeliveryColumns
+
 
 class Base(DeclarativeBase):
     """Declarative base of the simulator's tables."""
@@ -66,20 +68,14 @@ class BillFile(Base):
     expires_at: Mapped[float] = mapped_column(Float)
 
 
-class Notification(Base):
+class Notification(DeliveryColumns, Base):
     """A payment or refund notification and where its delivery stands on the retry schedule."""
 
     __tablename__ = "wxsim_notification"
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     out_trade_no: Mapped[str] = mapped_column(String(32), index=True)
-    notify_url: Mapped[str] = mapped_column(String(256))
     body: Mapped[str] = mapped_column(Text)
-    state: Mapped[str] = mapped_column(String(16), default="PENDING", index=True)
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[float] = mapped_column(Float, index=True)
-    lease_until: Mapped[float] = mapped_column(Float, default=0.0)
-    last_status: Mapped[str] = mapped_column(String(64), default="")
 
 
 class Fault(Base):

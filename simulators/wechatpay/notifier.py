@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -16,7 +15,7 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from envelope import clock
-from simulators.delivery import Deliveries
+from simulators.delivery import Deliveries, queued
 from simulators.wechatpay.models import Notification, Trade
 from simulators.wechatpay.signing import Platform, seal_resource, signed_headers
 from simulators.wechatpay.trades import transaction_view
@@ -42,16 +41,12 @@ def enqueue_event(
         "summary": summary,
         "resource": seal_resource(platform.apiv3_key, resource, original_type),
     }
-    notification = Notification(
+    notification: Notification = queued(
+        Notification,
         id=body["id"],
         out_trade_no=out_trade_no,
         notify_url=notify_url,
         body=json.dumps(body, ensure_ascii=False, separators=(",", ":")),
-        state="PENDING",
-        attempts=0,
-        next_attempt_at=time.time(),
-        lease_until=0.0,
-        last_status="",
     )
     session.add(notification)
     return notification
@@ -74,6 +69,8 @@ class Notifier(Deliveries):
 
     channel = "wechatpay"
     model = Notification
+    key_field = "id"  # the event id
+    payload_field = "body"  # the event's JSON body
 
     def __init__(
         self,
@@ -85,14 +82,6 @@ class Notifier(Deliveries):
     ) -> None:
         super().__init__(factory, schedule, poll_seconds, tasks)
         self.platform = platform
-
-    def key_of(self, row: Notification) -> str:
-        """The event id."""
-        return row.id
-
-    def payload_of(self, row: Notification) -> str:
-        """The event's JSON body."""
-        return row.body
 
     def deliver(self, url: str, payload: str) -> tuple[bool, str]:
         """Post the event; WeChat Pay counts 200 or 204 as taken."""
