@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -36,20 +36,6 @@ REFUND_REASON = "医院退费"
 PERSONAL_FIELDS = frozenset({"name", "patient_name", "psn_name", "id_card_no", "certno", "phone"})
 
 
-class RefundingChannel(Protocol):
-    """What a channel offers for refunds (WeChatPayChannel and AlipayChannel both do)."""
-
-    def find_refund(self, out_trade_no: str, out_refund_no: str) -> ChannelRefund | None:
-        """The refund under out_refund_no, or None."""
-        ...
-
-    def make_refund(
-        self, out_trade_no: str, out_refund_no: str, amount_fen: int, total_fen: int, reason: str
-    ) -> ChannelRefund:
-        """Refund once per out_refund_no."""
-        ...
-
-
 def out_refund_no_of(order_no: str) -> str:
     """The one refund number of an order, the same on every attempt."""
     return order_no + REFUND_SUFFIX
@@ -58,7 +44,7 @@ def out_refund_no_of(order_no: str) -> str:
 def channel_refund(deps: Deps, order: Order, amount_fen: int | None = None) -> ChannelRefund:
     """Query first, refund only when the channel has no refund under our number; the whole
     cash part unless ``amount_fen`` says otherwise. RetryLater when the outcome is unknown."""
-    channel: RefundingChannel = deps.channels[order.channel]  # type: ignore[assignment]
+    channel = deps.channels[order.channel]
     assert order.out_trade_no is not None
     out_refund_no = out_refund_no_of(order.order_no)
     amount = order.cash_fen if amount_fen is None else amount_fen
