@@ -281,18 +281,6 @@ class WeChatPayChannel:
         status, text = _call(lambda: self._pay.close(out_trade_no=out_trade_no))
         _answer(status, text)
 
-    def create_native(self, out_trade_no: str, amount_fen: int, description: str) -> dict[str, str]:
-        """Place a Native order: {"out_trade_no", "code_url"} (the QR code's content)."""
-        status, text = _call(
-            lambda: self._pay.pay(
-                description=description,
-                out_trade_no=out_trade_no,
-                amount={"total": amount_fen, "currency": "CNY"},
-                pay_type=WeChatPayType.NATIVE,
-            )
-        )
-        return {"out_trade_no": out_trade_no, "code_url": str(_answer(status, text)["code_url"])}
-
     def refund(
         self, out_trade_no: str, out_refund_no: str, amount_fen: int, total_fen: int, reason: str
     ) -> ChannelRefund:

@@ -18,6 +18,7 @@ from werkzeug.exceptions import HTTPException
 
 from servicekit import logs, metrics, web
 from servicekit.db import make_engine, session_factory
+from simulators import cashier_page
 from simulators.alipay import admin, bills, cashier, gateway, jsbridge, oauth
 from simulators.alipay.models import Base
 from simulators.alipay.notifier import Notifier
@@ -74,6 +75,7 @@ def create_app(config: Settings | None = None) -> Flask:
     for blueprint in (gateway.bp, cashier.bp, bills.bp, admin.bp, oauth.bp, jsbridge.bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(admin.faults_blueprint(factory))
+    app.register_blueprint(cashier_page.templates)
     if settings.start_notifier:
         notifier.start()
     return app

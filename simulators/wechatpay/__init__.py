@@ -18,6 +18,7 @@ from werkzeug.exceptions import HTTPException
 
 from servicekit import logs, metrics, web
 from servicekit.db import make_engine, session_factory
+from simulators import cashier_page
 from simulators.wechatpay import admin, api, cashier, jsbridge, oauth, refunds
 from simulators.wechatpay.identities import Directory
 from simulators.wechatpay.models import Base
@@ -86,6 +87,7 @@ def create_app(config: Settings | None = None) -> Flask:
     _install_errors(app, platform)
     app.register_blueprint(api.bp)
     app.register_blueprint(cashier.bp)
+    app.register_blueprint(cashier_page.templates)
     app.register_blueprint(admin.bp)
     app.register_blueprint(admin.faults_blueprint(factory))
     app.register_blueprint(oauth.bp)
