@@ -164,19 +164,6 @@ def test_bill_file_is_the_real_layout_with_backquoted_yuan_and_its_sha1(
     assert unsigned.status_code == 401
 
 
-def test_native_code_url_is_scanned_to_the_cashier_and_paid(
-    channel: WeChatPayChannel, simulator: str, receiver: Receiver
-) -> None:
-    order = channel.create_native("ORD-NT-0001", 1800, "检查费")
-    assert order["code_url"].startswith("weixin://wxpay/bizpayurl?pr=")
-    page = requests.get(f"{simulator}/cashier/scan", params={"code_url": order["code_url"]})
-    assert page.status_code == 200 and "18.00" in page.text
-    requests.post(page.url + "/pay", timeout=5).raise_for_status()
-    receiver.wait_for(1)
-    assert channel.parse_notification(*receiver.received[0]).amount_fen == 1800
-    assert channel.query("ORD-NT-0001").paid
-
-
 def test_jsapi_pay_params_are_checked_by_the_cashier(
     channel: WeChatPayChannel, simulator: str
 ) -> None:
