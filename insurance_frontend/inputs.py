@@ -9,7 +9,7 @@ from envelope import clock
 from insurance_frontend.fees import Fees
 from insurance_frontend.insured import Person
 from insurance_frontend.models import InsuranceOrder
-from insurance_frontend.money import fen_to_yuan
+from servicekit.money import fen_to_yuan
 
 MED_TYPE_OUTPATIENT = "11"
 CERT_ID_CARD = "02"

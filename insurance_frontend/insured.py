@@ -9,9 +9,9 @@ from typing import Any
 from envelope import codes
 from envelope.codes import EnvelopeError
 from insurance_frontend.ledger import OK, UNKNOWN
-from insurance_frontend.money import BadAmount, yuan_to_fen
 from insurance_frontend.national import Answer, NationalClient, Operator
 from insurance_frontend.signin import SignIns
+from servicekit.money import NotAnAmount, center_yuan_to_fen
 
 
 @dataclass(frozen=True)
@@ -95,8 +95,8 @@ class CenterCalls:
             raise EnvelopeError(codes.NOT_INSURED, "the center knows no insurance for this person")
         first = insured[0]
         try:
-            balance = yuan_to_fen(first.get("balc") or "0")
-        except BadAmount as exc:
+            balance = center_yuan_to_fen(first.get("balc") or "0")
+        except NotAnAmount as exc:
             raise EnvelopeError(codes.INSURANCE_REFUSED, f"1101 balance unreadable: {exc}") from exc
         return Person(
             str(base["psn_no"]),

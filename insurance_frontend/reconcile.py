@@ -19,9 +19,9 @@ from envelope.codes import EnvelopeError
 from insurance_frontend.insured import CenterCalls
 from insurance_frontend.ledger import OK, PENDING, UNKNOWN, Ledger
 from insurance_frontend.models import InsuranceOrder
-from insurance_frontend.money import BadAmount, fen_to_yuan, yuan_to_fen
 from insurance_frontend.national import Operator
 from insurance_frontend.orders import SETTLED
+from servicekit.money import NotAnAmount, center_yuan_to_fen, fen_to_yuan
 
 INSUTYPES = ("310", "390")  # always asked, so a day we recorded nothing still compares
 CLR_TYPE_OUTPATIENT = "11"
@@ -63,8 +63,8 @@ def _totals(rows: list[Mine]) -> dict[str, int]:
 
 def _center_fen(value: Any) -> int | None:
     try:
-        return yuan_to_fen(value) if value not in (None, "") else None
-    except BadAmount:
+        return center_yuan_to_fen(value) if value not in (None, "") else None
+    except NotAnAmount:
         return None
 
 

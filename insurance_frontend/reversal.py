@@ -19,9 +19,9 @@ from insurance_frontend import inputs
 from insurance_frontend.insured import CenterCalls
 from insurance_frontend.ledger import OK, PENDING, UNKNOWN, Ledger
 from insurance_frontend.models import InsuranceOrder
-from insurance_frontend.money import BadAmount, yuan_to_fen
 from insurance_frontend.national import Answer, Operator
 from insurance_frontend.orders import OPEN, PRESETTLED, REVERSED, SETTLED, Orders
+from servicekit.money import NotAnAmount, center_yuan_to_fen
 
 log = logging.getLogger("insurance_frontend.reversal")
 
@@ -133,8 +133,8 @@ def mirror_problem(setlinfo: dict[str, Any], booked: dict[str, Any]) -> str:
     """'' when the reversal's amounts are exactly the booked split negated, else why not."""
     for name in CHECKED:
         try:
-            reversed_fen = yuan_to_fen(setlinfo.get(name, ""))
-        except BadAmount:
+            reversed_fen = center_yuan_to_fen(setlinfo.get(name, ""))
+        except NotAnAmount:
             return f"setlinfo.{name} unreadable"
         if reversed_fen != -int(booked.get(name, 0)):
             return f"reversed {name} is not the settled amount"

@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from envelope.split import SPLIT_FIELDS
-from insurance_frontend.money import BadAmount, yuan_to_fen
+from servicekit.money import NotAnAmount, center_yuan_to_fen
 
 
 class SplitMismatch(ValueError):
@@ -44,8 +44,8 @@ def _fen(setlinfo: Mapping[str, Any], name: str, required: bool = True) -> int:
             raise SplitMismatch(f"setlinfo.{name} is missing")
         return 0
     try:
-        return yuan_to_fen(value)
-    except BadAmount as exc:
+        return center_yuan_to_fen(value)
+    except NotAnAmount as exc:
         raise SplitMismatch(f"setlinfo.{name}: {exc}") from exc
 
 

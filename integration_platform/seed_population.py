@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from integration_platform.seed_data import DEMO_PATIENTS, DEPARTMENTS, EXTRA_PATIENTS
-from servicekit import idcard
+from servicekit import idcard, money
 
 _RNG_SEED = 20261126
 PATIENT_TOTAL = 200
@@ -275,7 +275,7 @@ def insured_persons(patients: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
                 "insuplc_admdvs": "110105",
                 "emp_name": "示范市企业职工" if employee else "",
                 "has_account": employee,
-                "balc": f"{balance_fen // 100}.{balance_fen % 100:02d}",
+                "balc": money.fen_to_yuan(balance_fen),
             }
         )
     return persons

@@ -26,7 +26,6 @@ import socket
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 from urllib.error import HTTPError, URLError
 from urllib.parse import urlencode
@@ -35,7 +34,6 @@ import requests
 from alipay.exceptions import AliPayException, AliPayValidationError
 from alipay.utils import AliPayConfig
 
-from cloud_service.channels import money
 from cloud_service.channels.alipay_bill import iter_bill, parse_bill, read_bill
 from cloud_service.channels.alipay_sdk import TIME_FORMAT, Refusal, ShanghaiAliPay
 from cloud_service.channels.base import (
@@ -51,6 +49,7 @@ from cloud_service.channels.base import (
     return_to,
 )
 from envelope import clock
+from servicekit import money
 
 STATES = {
     "TRADE_SUCCESS": "SUCCESS",
@@ -79,7 +78,7 @@ class AlipayNotice(ChannelTrade):
 
 def to_yuan(amount_fen: int) -> str:
     """12345 -> "123.45"."""
-    return str((Decimal(amount_fen) / 100).quantize(Decimal("0.01")))
+    return money.fen_to_yuan(amount_fen)
 
 
 def to_fen(

@@ -9,8 +9,8 @@ import zipfile
 import zlib
 from collections.abc import Iterable, Iterator
 
-from cloud_service.channels import money
 from cloud_service.channels.base import BillRow, ChannelOutcomeUnknown
+from servicekit import money
 
 
 def _fen(text: str) -> int:

@@ -29,7 +29,7 @@ import requests
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 from wechatpayv3 import WeChatPay, WeChatPayType
 
-from cloud_service.channels import money, wechat_bill
+from cloud_service.channels import wechat_bill
 from cloud_service.channels.base import (
     BillRow,
     ChannelError,
@@ -47,6 +47,7 @@ from cloud_service.channels.wechat_oauth import (
     DEFAULT_OAUTH_URL,
     WeChatOAuth,
 )
+from servicekit import money
 
 NOTIFY_HEADERS = (
     "Wechatpay-Signature",

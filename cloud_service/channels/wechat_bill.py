@@ -12,8 +12,8 @@ from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from itertools import chain
 
-from cloud_service.channels import money
 from cloud_service.channels.base import BillRow, ChannelOutcomeUnknown
+from servicekit import money
 
 SUMMARY_HEAD = "总交易单数"
 

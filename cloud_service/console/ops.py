@@ -7,7 +7,6 @@ import importlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -18,6 +17,7 @@ from cloud_service.deps import Deps
 from cloud_service.errors import CloudError
 from cloud_service.models import Order, OrderEvent
 from envelope import clock, codes
+from servicekit import money
 from servicekit.db import transaction
 
 log = logging.getLogger(__name__)
@@ -63,14 +63,15 @@ def insurance_signals(deps: Deps, limit: int = 20) -> dict[str, list[OrderEvent]
 
 
 def yuan_to_fen(text: str) -> int:
-    """A yuan amount typed by staff ("12.5") as integer fen; refused when not a money value."""
+    """A yuan amount typed by staff ("12.5") as integer fen; refused (1009) unless positive."""
     try:
-        value = Decimal(text.strip())
-    except (InvalidOperation, AttributeError) as exc:
-        raise CloudError(codes.BODY_INVALID, "the amount must be yuan, e.g. 12.50") from exc
-    if not value.is_finite() or value <= 0 or value != value.quantize(Decimal("0.01")):
-        raise CloudError(codes.BODY_INVALID, "the amount must be positive yuan with 2 decimals")
-    return int(value * 100)
+        # Staff may leave spaces around what they type; inside, the shared strict rules hold.
+        fen = money.yuan_to_fen(text.strip())
+    except (money.NotAnAmount, AttributeError) as exc:
+        raise CloudError(codes.BODY_INVALID, "金额须为元，最多两位小数，例如 12.50") from exc
+    if fen <= 0:
+        raise CloudError(codes.BODY_INVALID, "金额须大于零")
+    return fen
 
 
 def record_window_refund(

@@ -19,6 +19,7 @@ from cloud_service.errors import CloudError, api_status
 from cloud_service.web import console_auth, labels
 from cloud_service.web.console_auth import csrf_token, require_role
 from envelope import clock, codes
+from servicekit import money
 
 bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates")
 STATES = (
@@ -40,9 +41,7 @@ STATES = (
 @bp.app_template_filter("yuan")
 def yuan(fen: int) -> str:
     """Integer fen as a yuan string with two decimals (display only)."""
-    sign = "-" if fen < 0 else ""
-    whole, cents = divmod(abs(int(fen)), 100)
-    return f"{sign}{whole}.{cents:02d}"
+    return money.fen_to_yuan(int(fen))
 
 
 bp.add_app_template_filter(labels.label, "zh")

@@ -7,12 +7,12 @@ import re
 import secrets
 import time
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from envelope import clock
+from servicekit import money
 from simulators.alipay.models import Refund, Trade
 
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -48,19 +48,18 @@ class OrderRequest:
 
 def yuan(amount_fen: int) -> str:
     """12345 -> "123.45"."""
-    return f"{amount_fen // 100}.{amount_fen % 100:02d}"
+    return money.fen_to_yuan(amount_fen)
 
 
 def parse_yuan(text: object, name: str) -> int:
     """ "123.45" -> 12345; more than two decimals, zero or negative is ACQ.INVALID_PARAMETER."""
     try:
-        amount = Decimal(str(text))
-    except InvalidOperation as exc:
+        fen = money.yuan_to_fen(text)
+    except money.NotAnAmount as exc:
         raise TradeError("ACQ.INVALID_PARAMETER", f"参数{name}无效") from exc
-    fen = amount * 100
-    if not amount.is_finite() or fen != fen.to_integral_value() or not 0 < fen <= MAX_AMOUNT_FEN:
+    if not 0 < fen <= MAX_AMOUNT_FEN:
         raise TradeError("ACQ.INVALID_PARAMETER", f"参数{name}无效")
-    return int(fen)
+    return fen
 
 
 def now_text() -> str:

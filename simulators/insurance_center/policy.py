@@ -12,14 +12,11 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
+from servicekit import money
+
 POLICY_FILE = Path(__file__).with_name("policy.json")
 
 CLASS_A, CLASS_B, CLASS_C = "01", "02", "03"
-
-
-def yuan_text_to_fen(text: str) -> int:
-    """'12.30' -> 1230 (used for the readable parameter file)."""
-    return int((Decimal(text) * 100).to_integral_value(ROUND_HALF_UP))
 
 
 def ratio_of(amount_fen: int, ratio: Decimal) -> int:
@@ -63,9 +60,9 @@ def load_policy(path: Path = POLICY_FILE) -> Policy:
     types = {
         code: InsuType(
             code,
-            yuan_text_to_fen(p["deductible"]),
+            money.yuan_to_fen(p["deductible"]),
             {level: Decimal(ratio) for level, ratio in p["pool_ratio"].items()},
-            yuan_text_to_fen(p["annual_cap"]),
+            money.yuan_to_fen(p["annual_cap"]),
             p["fund_pay_type"],
         )
         for code, p in raw["insutypes"].items()

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import JSON, String, delete, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
-from simulators.insurance_center.policy import yuan_text_to_fen
+from servicekit import money
 
 PERSONS_FILE = Path(__file__).with_name("persons.json")
 # Written by the HIS seed for its further insured patients; same shape as persons.json.
@@ -75,7 +75,7 @@ def seed_persons(docs: Docs, path: Path = PERSONS_FILE, extra: Path | None = Non
         if docs.get("person", raw["psn_no"]) is not None:
             continue
         person = {k: v for k, v in raw.items() if k != "balc"}
-        person["balc_fen"] = yuan_text_to_fen(raw["balc"])
+        person["balc_fen"] = money.yuan_to_fen(raw["balc"])
         person["years"] = {}
         docs.put("person", raw["psn_no"], person)
         docs.put("cert", raw["certno"], {"psn_no": raw["psn_no"]})

@@ -10,10 +10,10 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from servicekit import money
 from simulators.insurance_center.policy import Policy
 from simulators.insurance_center.settings import Settings
 from simulators.insurance_center.store import Docs
@@ -98,19 +98,14 @@ def check_msgid(message: dict[str, Any], settings: Settings) -> str:
 def to_fen(value: Any, name: str) -> int:
     """A yuan amount on the wire (string or number, at most two decimals) as integer fen."""
     try:
-        amount = Decimal(str(value)) if not isinstance(value, Decimal) else value
-    except (InvalidOperation, ValueError) as exc:
-        raise Refusal(f"{name} is not an amount") from exc
-    if not amount.is_finite() or amount.as_tuple().exponent < -2:  # type: ignore[operator]
-        raise Refusal(f"{name} must have at most two decimals")
-    return int(amount * 100)
+        return money.center_yuan_to_fen(value)
+    except money.NotAnAmount as exc:
+        raise Refusal(f"{name} is not an amount with at most two decimals") from exc
 
 
 def yuan(fen: int) -> str:
     """Integer fen as a yuan string with two decimals: 1230 -> '12.30', -5 -> '-0.05'."""
-    sign = "-" if fen < 0 else ""
-    whole, part = divmod(abs(fen), 100)
-    return f"{sign}{whole}.{part:02d}"
+    return money.fen_to_yuan(fen)
 
 
 def wire_time(moment: datetime) -> str:

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from envelope import clock
+from servicekit import money
 from servicekit.db import transaction
 from simulators.wechatpay.models import BillFile, Refund, Trade
 from simulators.wechatpay.trades import TradeError
@@ -33,7 +34,7 @@ TOKEN_SECONDS = 30 * 60
 
 def yuan(amount_fen: int) -> str:
     """12345 -> "123.45" (negative amounts keep their sign)."""
-    return str((Decimal(amount_fen) / 100).quantize(Decimal("0.01")))
+    return money.fen_to_yuan(amount_fen)
 
 
 def _fee(amount_fen: int) -> Decimal:

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Response, jsonify, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
+from servicekit import money
 from servicekit.db import transaction
 from simulators.wechatpay import jsbridge, trades
 from simulators.wechatpay.notifier import enqueue_success
@@ -39,11 +40,10 @@ def page(prepay_id: str) -> str:
     goes to ``redirect_url`` when the merchant gave one."""
     with current().factory() as session:
         trade = trades.by_prepay_id(session, prepay_id)
-    yuan, fen = divmod(trade.amount_fen, 100)
     return render_template(
         "wechatpay_cashier.html",
         trade=trade,
-        amount_yuan=f"{yuan}.{fen:02d}",
+        amount_yuan=money.fen_to_yuan(trade.amount_fen),
         state_desc=trades.STATE_DESC.get(trade.trade_state, trade.trade_state),
         redirect_url=_redirect_url(),
     )

@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 from flask import Blueprint, Response, jsonify, render_template, request, url_for
 
+from servicekit import money
 from servicekit.db import transaction
 from simulators.wechatpay import trades
 from simulators.wechatpay.notifier import enqueue_success
@@ -75,11 +76,10 @@ def order() -> Response:
     prepay_id = _prepay_id(str(request.args.get("package") or ""))
     with current().factory() as session:
         trade = trades.by_prepay_id(session, prepay_id)
-    yuan, fen = divmod(trade.amount_fen, 100)
     return jsonify(
         description=trade.description,
         amount_fen=trade.amount_fen,
-        amount_yuan=f"{yuan}.{fen:02d}",
+        amount_yuan=money.fen_to_yuan(trade.amount_fen),
         trade_state=trade.trade_state,
     )
 

@@ -8,9 +8,9 @@ from decimal import Decimal
 
 import pytest
 
-from insurance_frontend.money import BadAmount, fen_to_yuan, yuan_to_fen
 from insurance_frontend.national import make_msgid, tif_headers
 from insurance_frontend.split import Split, SplitMismatch, split_from_setlinfo
+from servicekit.money import NotAnAmount, center_yuan_to_fen, fen_to_yuan
 
 
 @pytest.mark.parametrize(
@@ -26,13 +26,13 @@ from insurance_frontend.split import Split, SplitMismatch, split_from_setlinfo
     ],
 )
 def test_yuan_becomes_exact_fen(value: object, fen: int) -> None:
-    assert yuan_to_fen(value) == fen  # type: ignore[arg-type]
+    assert center_yuan_to_fen(value) == fen  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("value", ["12.345", Decimal("0.001"), 12.3, "abc", "NaN", True])
 def test_yuan_with_more_than_two_decimals_or_a_float_is_refused(value: object) -> None:
-    with pytest.raises(BadAmount):
-        yuan_to_fen(value)  # type: ignore[arg-type]
+    with pytest.raises(NotAnAmount):
+        center_yuan_to_fen(value)  # type: ignore[arg-type]
 
 
 def test_fen_renders_as_yuan_with_two_decimals() -> None:
