@@ -45,8 +45,10 @@ def deps(ledger: str) -> Deps:
     hospital.then("2010", ok(status="LOCKED"))
     engine = make_engine(ledger)
     return Deps(
-        sessions=session_factory(engine), hospital=hospital, channels={"WECHAT": BillingChannel()}
-    )  # type: ignore[dict-item]
+        sessions=session_factory(engine),
+        hospital=hospital,
+        channels={"WECHAT": BillingChannel()},  # type: ignore[dict-item]
+    )
 
 
 @pytest.fixture()

@@ -35,5 +35,7 @@ def deps(tmp_path: Path, hospital: FakeHospital, channel: BillingChannel) -> Dep
     url = f"sqlite:///{tmp_path / 'cloud.db'}"
     migrate(url, Path(__file__).resolve().parents[3] / "cloud_service" / "migrations")
     return Deps(
-        sessions=session_factory(make_engine(url)), hospital=hospital, channels={"WECHAT": channel}
-    )  # type: ignore[dict-item]
+        sessions=session_factory(make_engine(url)),
+        hospital=hospital,
+        channels={"WECHAT": channel},  # type: ignore[dict-item]
+    )
