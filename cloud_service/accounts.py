@@ -18,11 +18,11 @@ from cloud_service.deps import Deps, Identity
 from cloud_service.errors import CloudError
 from cloud_service.hospital import require_ok
 from cloud_service.models import AppUser, Binding, Order
-from cloud_service.sms_codes import WRONG_CODE, mask_phone
+from cloud_service.sms_codes import WRONG_CODE
 from envelope import clock, codes
 from servicekit.db import transaction
 from servicekit.idcard import InvalidIdCard, parse_id_card
-from servicekit.masking import mask_id_card
+from servicekit.masking import mask_id_card, mask_phone
 
 log = logging.getLogger(__name__)
 PENDING_KEY = "cloud:auth:pending:"

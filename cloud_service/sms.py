@@ -24,6 +24,7 @@ from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
 from cloud_service.channels.base import ChannelOutcomeUnknown, ChannelRejected, ChannelUnavailable
 from cloud_service.settings import SmsSettings
+from servicekit.masking import mask_phone
 
 log = logging.getLogger("cloud_service.sms")
 
@@ -38,11 +39,6 @@ class SmsUnavailable(ChannelUnavailable):
 
 class SmsOutcomeUnknown(ChannelOutcomeUnknown):
     """The text may or may not have gone out (timeout, cut connection, server error)."""
-
-
-def masked(phone: str) -> str:
-    """138****0001: enough to tell messages apart in a log, not enough to reach anyone."""
-    return f"{phone[:3]}****{phone[-4:]}" if len(phone) >= 7 else "****"
 
 
 def endpoint_of(api_url: str) -> tuple[str, str]:
@@ -96,7 +92,7 @@ class AliyunSmsSender:
         body = self._call(request)
         if body.get("Code") != "OK":
             raise SmsRejected(200, str(body.get("Code")), str(body.get("Message", "")))
-        log.info("sms code sent to %s, BizId %s", masked(phone), body.get("BizId", ""))
+        log.info("sms code sent to %s, BizId %s", mask_phone(phone), body.get("BizId", ""))
 
     def _call(self, request: models.SendSmsRequest) -> dict[str, Any]:
         """One SendSms, its transport and HTTP failures mapped onto the exceptions."""

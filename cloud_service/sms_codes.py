@@ -56,11 +56,6 @@ def check_phone(phone: str) -> str:
     return phone
 
 
-def mask_phone(phone: str) -> str:
-    """138****0001: what the patient API shows of a record's phone."""
-    return phone[:3] + "****" + phone[-4:] if len(phone) >= 7 else "****"
-
-
 class SmsCodes:
     """Issue and check codes in Redis, with the send limits in the ``limits`` storage."""
 

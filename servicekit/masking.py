@@ -15,6 +15,11 @@ _NAME_FIELD = re.compile(
 )
 
 
+def mask_phone(phone: str) -> str:
+    """13800000001 -> 138****0001: enough to recognise one's own phone, not to reach anyone."""
+    return f"{phone[:3]}****{phone[-4:]}" if len(phone) >= 7 else "****"
+
+
 def mask_id_card(id_card_no: str) -> str:
     """110105198001010016 -> 110105********0016 (keeps region and last four)."""
     if len(id_card_no) < 10:

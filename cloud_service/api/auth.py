@@ -19,9 +19,9 @@ from cloud_service.api.schemas import (
 )
 from cloud_service.api.spec import spec
 from cloud_service.errors import Unauthorized
-from cloud_service.sms_codes import mask_phone
 from cloud_service.tokens import Principal
 from envelope import codes
+from servicekit.masking import mask_phone
 
 bp = Blueprint("auth", __name__, url_prefix="/api/v1")
 

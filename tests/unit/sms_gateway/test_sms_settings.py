@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 
 from cloud_service.settings import Settings as CloudSettings
-from cloud_service.sms import endpoint_of, masked
+from cloud_service.sms import endpoint_of
 from devstack.keys import ensure_dev_keys
 from servicekit.config import MissingSetting
+from servicekit.masking import mask_phone as masked
 from simulators.sms.settings import Settings
 from tests.conftest import ROOT, dev_env
 
