@@ -16,9 +16,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from cloud_service import create_app
 from cloud_service.deps import Deps
 from cloud_service.settings import Settings
-from devstack.keys import ensure_dev_keys
-from devstack.stack import ROOT, read_env_file
-from servicekit.db import migrate
+from tests.cloud_env import cloud_env
 from tests.unit.cloud_service.fakes import FakeHospital, sign_in, with_fake_sms
 
 OPENAPI = "/api/v1/docs/openapi.json"
@@ -29,14 +27,7 @@ PARTNER_CALLBACKS = "/api/v1/notify/"
 
 
 def _app(tmp_path: Path, redis_url: str) -> Flask:
-    env = read_env_file(ROOT / "deploy" / "dev.env")
-    for key in list(env):
-        if key.endswith("_KEY_PATH"):
-            env[key] = str(tmp_path / "keys" / Path(env[key]).name)
-    ensure_dev_keys(ROOT, env)
-    url = f"sqlite:///{tmp_path / 'cloud.db'}"
-    env.update(REDIS_URL=redis_url, DATABASE_URL=url)
-    migrate(url, ROOT / "cloud_service" / "migrations")
+    env = cloud_env(tmp_path, redis_url)
     app = create_app(Settings.from_env(env))
     # The hospital is faked; the channels stay the real adapters, since the notification
     # endpoints verify signatures with them (no fuzzed request can reach a channel's API).

@@ -13,23 +13,16 @@ from flask.testing import FlaskClient
 from cloud_service import create_app
 from cloud_service.deps import Deps
 from cloud_service.settings import Settings
-from devstack.keys import ensure_dev_keys
-from devstack.stack import ROOT, read_env_file
-from servicekit.db import make_engine, migrate, session_factory
+from servicekit.db import make_engine, session_factory
+from tests.cloud_env import cloud_env
 from tests.unit.cloud_service.fakes import FakeChannel, FakeHospital, sign_in, with_fake_sms
 
 
 def build_app(tmp_path: Path, redis_url: str, **settings: str) -> Flask:
     """The cloud app over a migrated SQLite ledger, with a fake hospital and channel and a
     fake SMS gateway; ``settings`` override deploy/dev.env."""
-    env = read_env_file(ROOT / "deploy" / "dev.env")
-    for key in list(env):
-        if key.endswith("_KEY_PATH"):
-            env[key] = str(tmp_path / "keys" / Path(env[key]).name)
-    ensure_dev_keys(ROOT, env)
-    url = f"sqlite:///{tmp_path / 'cloud.db'}"
-    env.update(REDIS_URL=redis_url, DATABASE_URL=url, **settings)
-    migrate(url, ROOT / "cloud_service" / "migrations")
+    env = cloud_env(tmp_path, redis_url, **settings)
+    url = env["DATABASE_URL"]
     flask_app = create_app(Settings.from_env(env))
     flask_app.extensions["cloud_deps"] = Deps(
         sessions=session_factory(make_engine(url)),

@@ -18,10 +18,9 @@ from cloud_service.console.timeline import AuditUnavailable
 from cloud_service.deps import Deps
 from cloud_service.models import AppUser, Order, OrderEvent
 from cloud_service.settings import Settings
-from devstack.keys import ensure_dev_keys
-from devstack.stack import ROOT, read_env_file
 from envelope import clock
-from servicekit.db import make_engine, migrate, session_factory, transaction
+from servicekit.db import make_engine, session_factory, transaction
+from tests.cloud_env import cloud_env
 from tests.unit.cloud_service.fakes import FakeChannel, FakeHospital, ok
 
 PASSWORD = "pw-console"
@@ -43,14 +42,8 @@ class FakeAudit:
 @pytest.fixture()
 def app(tmp_path: Path, redis_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
     """The cloud app with its pages over a migrated SQLite ledger."""
-    env = read_env_file(ROOT / "deploy" / "dev.env")
-    for key in list(env):
-        if key.endswith("_KEY_PATH"):
-            env[key] = str(tmp_path / "keys" / Path(env[key]).name)
-    ensure_dev_keys(ROOT, env)
-    url = f"sqlite:///{tmp_path / 'cloud.db'}"
-    env.update(REDIS_URL=redis_url, DATABASE_URL=url)
-    migrate(url, ROOT / "cloud_service" / "migrations")
+    env = cloud_env(tmp_path, redis_url)
+    url = env["DATABASE_URL"]
     hashed = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
     env["CONSOLE_USERS"] = ",".join(f"{n}:{n.upper()}:{hashed}" for n in ("viewer", "operator"))
     flask_app = create_app(Settings.from_env(env))

@@ -21,9 +21,7 @@ from cloud_service import create_app
 from cloud_service.console import staff
 from cloud_service.reconcile import recent_operations
 from cloud_service.settings import Settings
-from devstack.keys import ensure_dev_keys
-from devstack.stack import ROOT, read_env_file
-from servicekit.db import migrate
+from tests.cloud_env import cloud_env
 
 PASSWORD = "pw-console-right"
 LOCKED = "登录失败次数过多，请15分钟后再试"
@@ -44,18 +42,9 @@ class Clock:
 @pytest.fixture()
 def make_app(tmp_path: Path, redis_url: str) -> Iterator[AppFactory]:
     """Build the cloud app from deploy/dev.env with some settings changed or removed."""
-    base = read_env_file(ROOT / "deploy" / "dev.env")
-    for key in list(base):
-        if key.endswith("_KEY_PATH"):
-            base[key] = str(tmp_path / "keys" / Path(base[key]).name)
-    ensure_dev_keys(ROOT, base)
-    url = f"sqlite:///{tmp_path / 'cloud.db'}"
-    migrate(url, ROOT / "cloud_service" / "migrations")
     hashed = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
-    base.update(
-        REDIS_URL=redis_url,
-        DATABASE_URL=url,
-        CONSOLE_USERS=f"ops:OPERATOR:{hashed},viewer:VIEWER:{hashed}",
+    base = cloud_env(
+        tmp_path, redis_url, CONSOLE_USERS=f"ops:OPERATOR:{hashed},viewer:VIEWER:{hashed}"
     )
 
     def build(**changes: str | None) -> Flask:

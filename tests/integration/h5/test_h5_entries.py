@@ -16,9 +16,7 @@ from flask.testing import FlaskClient
 
 from cloud_service import create_app, web
 from cloud_service.settings import Settings
-from devstack.keys import ensure_dev_keys
-from devstack.stack import ROOT, read_env_file
-from servicekit.db import migrate
+from tests.cloud_env import cloud_env
 
 SCRIPT_URLS = {
     "WECHAT_JSBRIDGE_SCRIPT_URL": "http://wx.test/jsbridge.js",
@@ -29,14 +27,7 @@ SCRIPT_URLS = {
 @pytest.fixture()
 def app(tmp_path: Path, redis_url: str) -> Iterator[Flask]:
     """The cloud app with its pages, configured as in development."""
-    env = read_env_file(ROOT / "deploy" / "dev.env")
-    for key in list(env):
-        if key.endswith("_KEY_PATH"):
-            env[key] = str(tmp_path / "keys" / Path(env[key]).name)
-    ensure_dev_keys(ROOT, env)
-    url = f"sqlite:///{tmp_path / 'cloud.db'}"
-    env.update(REDIS_URL=redis_url, DATABASE_URL=url, **SCRIPT_URLS)
-    migrate(url, ROOT / "cloud_service" / "migrations")
+    env = cloud_env(tmp_path, redis_url, **SCRIPT_URLS)
     flask_app = create_app(Settings.from_env(env))
     web.register(flask_app)
     yield flask_app

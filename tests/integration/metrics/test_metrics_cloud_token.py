@@ -12,10 +12,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from cloud_service import create_app
 from cloud_service.settings import Settings
-from devstack.keys import ensure_dev_keys
-from devstack.stack import ROOT, read_env_file
-from servicekit.db import migrate
 from servicekit.metrics import install_metrics
+from tests.cloud_env import cloud_env
 
 TOKEN = "metrics-token-for-this-test"
 
@@ -23,14 +21,7 @@ TOKEN = "metrics-token-for-this-test"
 @pytest.fixture()
 def cloud(tmp_path: Path, redis_url: str) -> Callable[[str], Flask]:
     """The cloud app from deploy/dev.env with the given METRICS_TOKEN."""
-    env = read_env_file(ROOT / "deploy" / "dev.env")
-    for key in list(env):
-        if key.endswith("_KEY_PATH"):
-            env[key] = str(tmp_path / "keys" / Path(env[key]).name)
-    ensure_dev_keys(ROOT, env)
-    url = f"sqlite:///{tmp_path / 'cloud.db'}"
-    migrate(url, ROOT / "cloud_service" / "migrations")
-    env.update(REDIS_URL=redis_url, DATABASE_URL=url)
+    env = cloud_env(tmp_path, redis_url)
     return lambda token: create_app(Settings.from_env({**env, "METRICS_TOKEN": token}))
 
 
