@@ -148,3 +148,23 @@ def test_a_repair_is_claimed_once_until_given_back(cloud: Cloud) -> None:
     assert again.value.result_code == "2014"
     release_repair(cloud.deps, *key)
     claim_repair(cloud.deps, *key, actor="admin")
+
+
+def test_a_failure_in_the_middle_of_recording_leaves_nothing_recorded(
+    cloud: Cloud, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The refund row is written, then the guarded move fails: both go, and the same
+    receipt can be recorded afterwards (it was never half-recorded)."""
+    order_no = _confirmed(cloud)
+
+    def broken_move(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("database went away between the two writes")
+
+    monkeypatch.setattr(refunds.saga, "move", broken_move)
+    with pytest.raises(RuntimeError):
+        _refund(cloud, order_no, "W1", 100)
+    monkeypatch.undo()
+    assert _refunded_rows(cloud, order_no) == 0
+    order = order_of(cloud.deps, order_no)
+    assert (order.state, order.refunded_fen) == (saga.CONFIRMED, 0)
+    assert _refund(cloud, order_no, "W1", 100) == saga.PARTIALLY_REFUNDED

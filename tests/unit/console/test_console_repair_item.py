@@ -139,6 +139,24 @@ def test_two_identical_repairs_at_the_same_instant_repair_once(
     assert len(fake.calls["repair"]) == 1
 
 
+def test_a_repair_that_fails_midway_gives_its_claim_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    listed = {"kind": "PAID_AT_CHANNEL_ONLY", "order_no": "R1", "detail": "x"}
+    fake = _fake_module([{**listed, "repair": "refund"}])
+    monkeypatch.setattr(recon, "_module", lambda: fake)
+    first_repair = fake.repair
+
+    def lost(*args: Any, **kwargs: Any) -> None:
+        raise ConnectionError("the channel's answer was lost")
+
+    fake.repair = lost
+    with pytest.raises(ConnectionError):
+        recon.repair_item(None, "ops", DAY, "R1", "PAID_AT_CHANNEL_ONLY")  # type: ignore[arg-type]
+    assert fake.calls["stored"] == []  # the stored report still lists it unrepaired
+    fake.repair = first_repair  # its steps are idempotent: a person may try again
+    answer = recon.repair_item(None, "ops", DAY, "R1", "PAID_AT_CHANNEL_ONLY")  # type: ignore[arg-type]
+    assert answer["status"] == "REPAIRED" and len(fake.calls["repair"]) == 1
+
+
 def test_the_day_parser_takes_yyyy_mm_dd() -> None:
     assert recon.parse_day("2026-11-25") == DAY
 
