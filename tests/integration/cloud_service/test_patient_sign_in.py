@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 
 from cloud_service.channels.base import ChannelRejected
 from tests.integration.cloud_service.conftest import build_app
-from tests.unit.cloud_service.fakes import FakeChannel, FakeSms, ok, sign_in
+from tests.unit.cloud_service.fakes import FakeChannel, FakeSms, clear_send_limits, ok, sign_in
 
 PHONE = "13800000001"  # the fake hospital's record phone (张伟)
 OTHER = "13900000042"
@@ -42,13 +42,8 @@ def _sms_grant(client: FlaskClient, phone: str, code: str) -> Any:
     return _grant(client, grant="sms", phone=phone, code=code)
 
 
-def _clear_limits(app: Flask) -> None:
-    for key in _redis(app).scan_iter("auth-limits*"):
-        _redis(app).delete(key)
-
-
 def _fresh_code(app: Flask, client: FlaskClient, phone: str) -> str:
-    _clear_limits(app)
+    clear_send_limits(app)
     assert _ask(client, phone).status_code == 202
     return _sms(app).last_code(phone)
 
@@ -67,7 +62,7 @@ def _bearer(token: str) -> dict[str, str]:
 def test_a_known_and_an_unknown_phone_get_the_same_answer(app: Flask) -> None:
     client = app.test_client()
     sign_in(client, PHONE)  # PHONE is a user now; OTHER has never been seen
-    _clear_limits(app)
+    clear_send_limits(app)
     known, unknown = _ask(client, PHONE), _ask(client, OTHER)
     assert known.status_code == unknown.status_code == 202
     assert known.get_json() == unknown.get_json() == {"expires_in": 300, "resend_after": 1}
@@ -135,8 +130,7 @@ def strict(tmp_path: Path, redis_url: str) -> Flask:
         SMS_CODES_PER_PHONE_DAILY="10",
         SMS_CODES_PER_ADDRESS_HOURLY="2",
     )
-    for key in _redis(app).scan_iter("auth-limits*"):
-        _redis(app).delete(key)
+    clear_send_limits(app)
     return app
 
 
@@ -156,8 +150,7 @@ def test_one_address_asking_for_many_phones_is_limited(strict: Flask) -> None:
 
 def test_a_phone_gets_at_most_ten_codes_a_day(tmp_path: Path, redis_url: str) -> None:
     app = build_app(tmp_path, redis_url, SMS_CODE_RESEND_SECONDS="1", SMS_CODES_PER_PHONE_DAILY="3")
-    for key in _redis(app).scan_iter("auth-limits*"):
-        _redis(app).delete(key)
+    clear_send_limits(app)
     client = app.test_client()
     answers = []
     for _ in range(4):

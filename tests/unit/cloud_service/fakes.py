@@ -245,12 +245,18 @@ def with_fake_sms(app: Any) -> FakeSms:
     return sms
 
 
+def clear_send_limits(app: Any) -> None:
+    """Forget the SMS send counters (each test starts its own day of sends)."""
+    redis = app.extensions["cloud_deps"].identity.pending
+    for key in redis.scan_iter("auth-limits*"):
+        redis.delete(key)
+
+
 def sign_in(client: Any, phone: str) -> str:
     """Sign in by SMS through the API; the access token (the send limits are cleared first:
     each test starts its own day of sends)."""
     deps = client.application.extensions["cloud_deps"]
-    for key in deps.identity.pending.scan_iter("auth-limits*"):
-        deps.identity.pending.delete(key)
+    clear_send_limits(client.application)
     sent = client.post("/api/v1/auth/sms-codes", json={"phone": phone})
     assert sent.status_code == 202, sent.get_json()
     code = deps.identity.sms.last_code(phone)
