@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +31,17 @@ def sms_count(sms_url: str, phone: str) -> int:
     return len(answer.json()["messages"]) if answer.ok else 0
 
 
+def past_send_limit(send: Callable[[], requests.Response]) -> requests.Response:
+    """Send until the answer is not 429: a code just went to that phone, and development
+    allows one a phone a second (SMS_CODE_RESEND_SECONDS)."""
+    for _ in range(50):
+        answer = send()
+        if answer.status_code != 429:
+            return answer
+        time.sleep(0.3)
+    return answer
+
+
 @dataclass
 class Patient:
     """One app user with a bearer token, signed in with the code texted to their phone."""
@@ -45,13 +56,7 @@ class Patient:
         """Ask the cloud for a sign-in code and read it at the SMS gateway."""
         phone = phone or self.phone
         before = sms_count(self.sms_url, phone)
-        for _ in range(50):  # one code a phone a second in development (SMS_CODE_RESEND_...)
-            sent = self.session.post(
-                f"{self.base_url}/api/v1/auth/sms-codes", json={"phone": phone}, timeout=10
-            )
-            if sent.status_code != 429:
-                break
-            time.sleep(0.3)
+        sent = past_send_limit(lambda: self.call("POST", "/auth/sms-codes", json={"phone": phone}))
         assert sent.status_code == 202, sent.text
         return sms_code(self.sms_url, phone, before)
 
@@ -80,11 +85,7 @@ class Patient:
         user's, the code texted to ``record_phone`` (the test plays its owner) is given."""
         before = sms_count(self.sms_url, record_phone) if record_phone else 0
         body = {"id_card_no": id_card_no, "name": name}
-        for _ in range(50):  # a code to the record's phone: one a second in development
-            answer = self.call("POST", "/patients", json=body)
-            if answer.status_code != 429:
-                break
-            time.sleep(0.3)
+        answer = past_send_limit(lambda: self.call("POST", "/patients", json=body))
         if answer.status_code == 202 and record_phone:
             pending = answer.json()
             code = sms_code(self.sms_url, record_phone, before)

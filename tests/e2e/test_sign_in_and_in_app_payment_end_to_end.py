@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 import requests
 
 from devstack.stack import Stack
-from tests.e2e.patient import Patient, sms_code, sms_count
+from tests.e2e.patient import Patient, past_send_limit, sms_code, sms_count
 
 
 def _timed(label: str, started: float) -> None:
@@ -30,10 +30,7 @@ def test_a_stranger_who_knows_the_id_number_and_name_cannot_bind_the_record(
     _timed("sign-in by SMS (ask, read, exchange)", started)
     texted_before = sms_count(stack.url("sms"), "13800000001")
     body = {"id_card_no": "110105198001010016", "name": "张伟"}
-    pending = stranger.call("POST", "/patients", json=body)
-    while pending.status_code == 429:  # a code went to that phone this very second
-        time.sleep(0.3)
-        pending = stranger.call("POST", "/patients", json=body)
+    pending = past_send_limit(lambda: stranger.call("POST", "/patients", json=body))
     assert pending.status_code == 202 and pending.json()["phone_masked"] == "138****0001"
     real = sms_code(stack.url("sms"), "13800000001", texted_before)  # on 张伟's phone only
     verify = f"/patients/{pending.json()['binding_id']}/verify"
