@@ -112,13 +112,13 @@ def _open(deps: Deps, user_id: str, entry: str) -> SignedIn:
 def _refresh(deps: Deps, refresh_token: str) -> SignedIn:
     store = identity(deps).tokens
     try:
-        pair = store.refresh(refresh_token) if refresh_token else None
+        refreshed = store.refresh(refresh_token) if refresh_token else None
     except RefreshReused as exc:
         log.warning("a refresh token was presented twice: its sign-in is revoked")
         raise Unauthorized("登录凭证已被重复使用，为安全起见已退出登录，请重新登录") from exc
-    principal = store.authenticate(pair.access_token) if pair else None
-    if pair is None or principal is None:
+    if refreshed is None:
         raise Unauthorized("登录已过期，请重新登录")
+    pair, principal = refreshed
     verified = accounts.user_phone(deps, principal.user_id) is not None
     return SignedIn(pair, principal.user_id, principal.entry, verified)
 

@@ -94,15 +94,13 @@ class TokenStore:
         session_id = self.redis.get(PREFIX + "access:" + _digest(access_token))
         if not session_id:
             return None
-        sid = _text(session_id)
-        session = cast(dict[Any, Any], self.redis.hgetall(PREFIX + "session:" + sid))
-        if not session:
-            return None
-        return Principal(_text(session[b"user_id"]), _text(session[b"entry"]), sid)
+        found = self._session(_text(session_id))
+        return found[0] if found else None
 
-    def refresh(self, refresh_token: str) -> TokenPair | None:
-        """A new pair for a refresh token used once; None for an unknown or ended one.
-        Raises RefreshReused (after revoking the sign-in) for one used before."""
+    def refresh(self, refresh_token: str) -> tuple[TokenPair, Principal] | None:
+        """A new pair for a refresh token used once, with whom it stands for; None for an
+        unknown or ended one. Raises RefreshReused (after revoking the sign-in) for one used
+        before."""
         digest = _digest(refresh_token)
         remaining = self.refresh_seconds * 1000
         outcome, sid = self._take_refresh(
@@ -114,10 +112,11 @@ class TokenStore:
             raise RefreshReused()
         if _text(outcome) != "OK":
             return None
-        ends_at = self.redis.hget(PREFIX + "session:" + session_id, "ends_at")
-        if ends_at is None or int(ends_at) <= time.time():
+        found = self._session(session_id)
+        if found is None or found[1] <= time.time():
             return None
-        return self._pair(session_id, int(ends_at))
+        principal, ends_at = found
+        return self._pair(session_id, ends_at), principal
 
     def revoke(self, session_id: str) -> None:
         """End a sign-in: its session and every token it issued stop working at once."""
@@ -132,6 +131,14 @@ class TokenStore:
     def move(self, session_id: str, user_id: str) -> None:
         """Let a sign-in stand for another user from now on (a merge of two accounts)."""
         self.redis.hset(PREFIX + "session:" + session_id, "user_id", user_id)
+
+    def _session(self, session_id: str) -> tuple[Principal, int] | None:
+        """The sign-in's principal and when it ends, or None when it is gone."""
+        session = cast(dict[Any, Any], self.redis.hgetall(PREFIX + "session:" + session_id))
+        if not session:
+            return None
+        user_id, entry = _text(session[b"user_id"]), _text(session[b"entry"])
+        return Principal(user_id, entry, session_id), int(session[b"ends_at"])
 
     def _pair(self, session_id: str, ends_at: int) -> TokenPair:
         access, refresh = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
