@@ -185,7 +185,7 @@ def _send_binding_code(
     relation: str,
     client_address: str,
 ) -> PendingBinding:
-    identity = _identity(deps)
+    identity = identity_of(deps)
     binding_id = secrets.token_urlsafe(16)
     record_phone = str(patient["phone"])
     pending = {
@@ -204,7 +204,7 @@ def _send_binding_code(
 
 def send_code(deps: Deps, subject: str, phone: str, client_address: str) -> None:
     """Issue a code for the subject and text it to the phone; 3004 when it cannot be sent."""
-    identity = _identity(deps)
+    identity = identity_of(deps)
     code = identity.codes.issue(subject, phone, client_address)
     try:
         identity.sms.send_code(phone, code)
@@ -216,7 +216,7 @@ def send_code(deps: Deps, subject: str, phone: str, client_address: str) -> None
 
 def confirm_binding(deps: Deps, user_id: str, binding_id: str, code: str) -> Binding:
     """Bind the record a code was texted to, once the code is right (2017 otherwise)."""
-    identity = _identity(deps)
+    identity = identity_of(deps)
     raw = identity.pending.get(PENDING_KEY + binding_id) if len(binding_id) < 64 else None
     pending = json.loads(raw) if raw else None
     if pending is None or pending.get("user_id") != user_id:
@@ -239,7 +239,9 @@ def confirm_binding(deps: Deps, user_id: str, binding_id: str, code: str) -> Bin
     )
 
 
-def _identity(deps: Deps) -> Identity:
+def identity_of(deps: Deps) -> Identity:
+    """The sign-in machinery (codes, tokens, the SMS sender), or 3004 when this process has
+    none."""
     if deps.identity is None:
         raise CloudError(codes.PEER_UNAVAILABLE, "登录服务暂不可用")
     return deps.identity

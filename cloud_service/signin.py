@@ -10,7 +10,7 @@ from typing import Any, Protocol, cast
 
 from cloud_service import accounts
 from cloud_service.channels.base import ChannelError, ChannelRejected
-from cloud_service.deps import Deps, Identity
+from cloud_service.deps import Deps
 from cloud_service.errors import CloudError, Unauthorized
 from cloud_service.sms_codes import check_phone
 from cloud_service.tokens import Principal, RefreshReused, TokenPair
@@ -47,11 +47,7 @@ class SignedIn:
     phone_verified: bool
 
 
-def identity(deps: Deps) -> Identity:
-    """The sign-in machinery, or 3004 when this process has none."""
-    if deps.identity is None:
-        raise CloudError(codes.PEER_UNAVAILABLE, "登录服务暂不可用")
-    return deps.identity
+identity = accounts.identity_of
 
 
 def send_sign_in_code(deps: Deps, phone: str, client_address: str) -> None:
