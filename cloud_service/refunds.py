@@ -147,7 +147,8 @@ def record_window_refund(
     ``facts``: refund_no (one unnamed refund per order when absent), refund_fen (all that is
     left when absent), and whatever else the window said (kept in the history, personal
     fields dropped). Raises 2008 for an unknown order, DuplicateRefund (2014) for a refund
-    number recorded already, 2014 for an order that cannot be refunded, 2006 for more than
+    number recorded already with the same amount, 2007 for one recorded with another amount,
+    2014 for an order that cannot be refunded, 2006 for more than
     is left refundable. The refund row and the guarded update on the refunded amount are one
     transaction, so two identical requests at the same instant cannot both pass."""
     refund_no = str(facts.get("refund_no") or WINDOW_REFUND_NO)[:40]
@@ -155,10 +156,15 @@ def record_window_refund(
     for _ in range(3):  # again when another writer moved the order meanwhile
         with deps.sessions() as session:
             order = session.get(Order, order_no)
-            known = session.get(WindowRefund, (order_no, refund_no)) is not None
+            known = session.get(WindowRefund, (order_no, refund_no))
         if order is None:
             raise CloudError(codes.RECORD_NOT_FOUND, "没有这个订单")
-        if known:
+        if known is not None:
+            if asked is not None and asked != known.amount_fen:  # not a retry: a conflict
+                raise CloudError(
+                    codes.DUPLICATE_ORDER,
+                    f"退费单号 {refund_no} 已登记 {known.amount_fen} 分，与本次金额不符",
+                )
             raise DuplicateRefund()
         if order.state not in REFUNDABLE:
             raise CloudError(codes.ORDER_STATE_CONFLICT, _not_refundable(order.state))

@@ -121,3 +121,12 @@ def test_a_partial_window_refund_by_notice_then_the_rest_adds_up(cloud: Cloud) -
     rest = _client(cloud).send("6003", {**rest_facts, "refund_no": "WR0003"})  # all left
     assert rest.body["state"] == saga.REFUNDED
     assert order_of(cloud.deps, order_no).refunded_fen == 1100
+
+
+def test_a_6003_naming_a_recorded_receipt_with_another_amount_is_refused(cloud: Cloud) -> None:
+    order_no = f"WIN{secrets.token_hex(6).upper()}"
+    new_order(cloud.deps, order_no, "WECHAT", 1100, state=saga.CONFIRMED)
+    assert _client(cloud).send("6003", {**_facts(order_no), "refund_fen": 100}).ok
+    other = _client(cloud).send("6003", {**_facts(order_no), "refund_fen": 200})
+    assert other.result_code == "2007"  # never acknowledged as if it were the same refund
+    assert order_of(cloud.deps, order_no).refunded_fen == 100

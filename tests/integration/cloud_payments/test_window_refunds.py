@@ -168,3 +168,16 @@ def test_a_failure_in_the_middle_of_recording_leaves_nothing_recorded(
     order = order_of(cloud.deps, order_no)
     assert (order.state, order.refunded_fen) == (saga.CONFIRMED, 0)
     assert _refund(cloud, order_no, "W1", 100) == saga.PARTIALLY_REFUNDED
+
+
+def test_a_receipt_recorded_again_with_another_amount_is_a_conflict_not_a_retry(
+    cloud: Cloud,
+) -> None:
+    order_no = _confirmed(cloud)
+    _refund(cloud, order_no, "W1", 100)
+    with pytest.raises(CloudError) as conflict:
+        _refund(cloud, order_no, "W1", 500)
+    assert conflict.value.result_code == "2007" and not isinstance(
+        conflict.value, refunds.DuplicateRefund
+    )
+    assert order_of(cloud.deps, order_no).refunded_fen == 100
