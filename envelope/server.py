@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Flask, Response, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from envelope import catalogue, codes
@@ -157,6 +157,10 @@ class EnvelopeEndpoint:
         )
         log.info("envelope %s %s -> %s", shown.get("trade_code"), shown.get("msg_id"), result_code)
         return reply, result_code
+
+    def install(self, app: Flask) -> None:
+        """Serve ``POST /envelope`` on ``app``: every service registers its endpoint here."""
+        app.register_blueprint(self.blueprint())
 
     def blueprint(self) -> Blueprint:
         """A blueprint with the single ``POST /envelope`` route."""

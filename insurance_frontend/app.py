@@ -94,7 +94,7 @@ def create_app(config: Settings | None = None) -> Flask:
     app.extensions["insurance_frontend"] = parts
     install_common(app, "insurance_frontend")
     install_metrics(app, "insurance_frontend")
-    app.register_blueprint(endpoint.blueprint())
+    endpoint.install(app)
     if settings.signin_at_start:
         sign_in_at_start(parts.signins)
     return app

@@ -35,10 +35,8 @@ def create_app(config: Settings | None = None) -> Flask:
     )
     app = Flask(SERVICE)
     install(app, HipContext(settings=settings, sessions=session_factory(engine)))
-    app.register_blueprint(
-        EnvelopeEndpoint(
-            HIP, verifier, HANDLERS, on_result=metrics.envelope_recorder(SERVICE)
-        ).blueprint()
+    EnvelopeEndpoint(HIP, verifier, HANDLERS, on_result=metrics.envelope_recorder(SERVICE)).install(
+        app
     )
 
     def healthy() -> bool:
