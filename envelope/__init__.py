@@ -9,6 +9,7 @@ from envelope.keys import KeyRing
 from envelope.replay import MemoryNonceStore, RedisNonceStore
 from envelope.server import EnvelopeEndpoint, Handler, Incoming
 from envelope.signing import compute_sign, sign_envelope, sign_matches
+from envelope.trades import Trade
 from envelope.verify import Link, Verifier
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "NonCanonicalValue",
     "RedisNonceStore",
     "Reply",
+    "Trade",
     "TradeCode",
     "Verifier",
     "canonical_bytes",

@@ -14,6 +14,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from envelope import catalogue, codes
 from envelope.header import response_header
 from envelope.keys import KeyRing
+from envelope.messages import Request, validate_request
 from envelope.signing import sign_envelope
 from envelope.tracing import bind_claimed_trace_id, bind_trace_id, plain_token
 from envelope.verify import Verifier, parse
@@ -29,6 +30,7 @@ class Incoming:
 
     header: dict[str, Any]
     body: dict[str, Any]
+    request: Request | None = None  # the body as its trade's typed model
 
     @property
     def trace_id(self) -> str:
@@ -115,8 +117,8 @@ class EnvelopeEndpoint:
                 raise codes.EnvelopeError(
                     codes.UNKNOWN_TRADE_CODE, f"{entry.code} is not implemented by {self.party}"
                 )
-            catalogue.validate_body(entry, body)
-            out_body = handler(Incoming(head, body))
+            request = validate_request(entry.code, body)
+            out_body = handler(Incoming(head, body, request))
         except codes.EnvelopeError as exc:
             result_code, result_msg = exc.result_code, exc.result_msg
         except Exception:

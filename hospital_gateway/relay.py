@@ -22,6 +22,7 @@ from envelope.catalogue import GATEWAY
 from envelope.client import EnvelopeClient, Reply
 from envelope.header import check_request_header
 from envelope.keys import KeyRing
+from envelope.messages import validate_request
 from envelope.server import signed_reply
 from envelope.signing import sign_envelope, sign_matches
 from envelope.verify import Verifier, parse
@@ -122,7 +123,7 @@ class Relay:
             raise codes.EnvelopeError(
                 codes.ROUTE_NOT_ALLOWED, f"{entry.code} is answered by {route.target}"
             )
-        catalogue.validate_body(entry, body)
+        validate_request(entry.code, body)
         return route
 
     def refuse_raw(self, result_code: str, result_msg: str) -> tuple[Envelope, str]:

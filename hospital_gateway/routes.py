@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from envelope import codes
 from envelope.catalogue import CATALOGUE, CLOUD, HIP, INSFE, TradeCode
+from envelope.trades import Trade
 
 INBOUND = "INBOUND"  # Internet zone -> hospital
 OUTBOUND = "OUTBOUND"  # hospital -> Internet zone
@@ -21,7 +22,7 @@ OUTBOUND = "OUTBOUND"  # hospital -> Internet zone
 class Route:
     """One permitted crossing: this trade code, from this sender, goes out to this party."""
 
-    trade_code: str
+    trade_code: Trade
     sender: str
     target: str
     direction: str
@@ -35,7 +36,7 @@ def _routes_of(entry: TradeCode) -> list[Route]:
     return [Route(entry.code, CLOUD, entry.target, INBOUND)]
 
 
-def build_table(catalogue: Mapping[str, TradeCode]) -> dict[tuple[str, str], Route]:
+def build_table(catalogue: Mapping[Trade, TradeCode]) -> dict[tuple[str, str], Route]:
     """Every permitted (trade code, sender) pair of a catalogue and where it goes."""
     return {
         (route.trade_code, route.sender): route

@@ -20,6 +20,7 @@ from werkzeug.serving import make_server
 from envelope import CATALOGUE, CLOUD, GATEWAY, HIP, INSFE, codes, sign_envelope
 from envelope.canonical import NonCanonicalValue
 from envelope.header import request_header
+from envelope.messages import request_model
 from envelope.server import Handler, Incoming
 from hospital_gateway import MIGRATIONS, create_app
 from hospital_gateway.routes import ROUTES
@@ -121,8 +122,8 @@ def bodies(draw: st.DrawFn, trade_code: str) -> Any:
     if entry is None or draw(st.integers(0, 9)) == 0:
         return draw(json_values)
     body: dict[str, Any] = {}
-    for name, spec in entry.fields.items():
-        kind = spec.rstrip("?")
+    for name, info in request_model(entry.code).model_fields.items():
+        kind = "date" if name.endswith("date") else "str" if info.annotation is str else ""
         if draw(st.integers(0, 4)) == 0:
             continue  # a field left out
         if kind == "date":

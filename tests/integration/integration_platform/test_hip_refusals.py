@@ -66,5 +66,5 @@ def test_every_trade_code_of_the_his_is_covered_here() -> None:
 
 
 def test_department_list_needs_nothing(call: Call) -> None:
-    code, body = call("2001", {"unused": True})
+    code, body = call("2001", {})
     assert code == "0000" and len(body["departments"]) == 20

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from envelope import CATALOGUE, codes
-from envelope.catalogue import validate_body
+from envelope import codes
+from envelope.messages import validate_request
+from envelope.trades import Trade
 
 
 @pytest.mark.parametrize(
@@ -26,11 +27,11 @@ from envelope.catalogue import validate_body
 def test_an_impossible_or_foreign_date_is_1009(day: str) -> None:
     body = {"mrn": "M0001", "start_date": day, "end_date": "2024-01-31"}
     with pytest.raises(codes.EnvelopeError) as refused:
-        validate_body(CATALOGUE["5001"], body)
+        validate_request(Trade.LAB_REPORTS, body)
     assert refused.value.result_code == codes.BODY_INVALID
     assert "start_date" in refused.value.result_msg
 
 
 @pytest.mark.parametrize("day", ["1900-01-01", "2024-02-29", "2199-12-31"])
 def test_a_real_day_passes(day: str) -> None:
-    validate_body(CATALOGUE["5001"], {"mrn": "M0001", "start_date": day, "end_date": day})
+    validate_request(Trade.LAB_REPORTS, {"mrn": "M0001", "start_date": day, "end_date": day})

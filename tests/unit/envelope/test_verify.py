@@ -18,7 +18,9 @@ from envelope import (
     clock,
     codes,
 )
+from envelope.messages import validate_request
 from envelope.signing import sign_envelope
+from envelope.trades import Trade
 from envelope.verify import parse
 
 RING = KeyRing.from_settings("CLOUD", "k1", "secret-one")
@@ -102,7 +104,7 @@ def test_route_rules_of_the_catalogue() -> None:
 
 def test_body_validation_names_the_missing_field() -> None:
     with pytest.raises(EnvelopeError) as caught:
-        catalogue.validate_body(catalogue.lookup("2006"), {"schedule_id": "S1", "mrn": "M"})
+        validate_request(Trade.LOCK_SLOT, {"schedule_id": "S1", "mrn": "M"})
     assert caught.value.result_code == codes.BODY_INVALID
     assert "order_no" in caught.value.result_msg
 
