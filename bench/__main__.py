@@ -57,6 +57,9 @@ def main() -> int:
     print("|---|---|---|---|---|---|")
     for result in results:
         print(result.row())
+    for result in results:
+        if result.cpu_ms:  # the database's CPU is not included
+            print("\n" + "\n".join(scenarios.cpu_table(result.cpu_ms)))
     return 0 if all(r.failures == 0 for r in results) else 1
 
 

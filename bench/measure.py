@@ -7,7 +7,7 @@ import statistics
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 
@@ -21,6 +21,7 @@ class Result:
     p50_ms: float
     p99_ms: float
     failures: int
+    cpu_ms: dict[str, float] = field(default_factory=dict)  # CPU per operation, by process
 
     @property
     def per_second(self) -> float:
