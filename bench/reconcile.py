@@ -1,6 +1,6 @@
 """Reconciliation of 1,000,000 orders across three ledgers read from storage: the cloud's
 orders in a SQLite file (the real ``orders`` table), a WeChat Pay trade bill file in the real
-layout (parsed by cloud_service.channels.wechat_bill) and an insurance status listing
+layout (parsed by cloud_service.channels.bills) and an insurance status listing
 (``order_no,status`` lines in order_no order, standing for the center's day listing).
 
 Setup writes the three (not timed). A fresh interpreter then reads and compares them: orders
@@ -187,10 +187,10 @@ class BillFile:
     path: Path
 
     def __iter__(self) -> Iterator[Any]:
-        from cloud_service.channels.wechat_bill import iter_rows
+        from cloud_service.channels.bills import WECHAT, iter_rows
 
         with self.path.open("rb") as lines:
-            yield from iter_rows(lines)
+            yield from iter_rows(WECHAT, lines)
 
 
 def _listing(path: Path) -> Iterator[tuple[str, str]]:

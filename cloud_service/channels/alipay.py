@@ -34,7 +34,7 @@ import requests
 from alipay.exceptions import AliPayException, AliPayValidationError
 from alipay.utils import AliPayConfig
 
-from cloud_service.channels.alipay_bill import iter_bill, parse_bill, read_bill
+from cloud_service.channels import bills
 from cloud_service.channels.alipay_sdk import TIME_FORMAT, Refusal, ShanghaiAliPay
 from cloud_service.channels.base import (
     BillRow,
@@ -366,7 +366,7 @@ class AlipayChannel:
             raise ChannelOutcomeUnknown(f"Alipay bill download failed: {exc}") from exc
         if answer.status_code != 200:
             raise ChannelOutcomeUnknown(f"Alipay bill download answered {answer.status_code}")
-        return read_bill(answer.content)
+        return bills.read(bills.ALIPAY, answer.content, merchant=self.seller_id)
 
     def parse_notification(self, form: Mapping[str, str]) -> AlipayNotice:
         """Verify and check an asynchronous notification; NotificationRejected if not ours.
@@ -398,4 +398,4 @@ class AlipayChannel:
         )
 
 
-__all__ = ["AlipayChannel", "AlipayNotice", "iter_bill", "parse_bill", "read_bill"]
+__all__ = ["AlipayChannel", "AlipayNotice"]

@@ -29,7 +29,7 @@ import requests
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 from wechatpayv3 import WeChatPay, WeChatPayType
 
-from cloud_service.channels import wechat_bill
+from cloud_service.channels import bills
 from cloud_service.channels.base import (
     BillRow,
     ChannelError,
@@ -334,7 +334,9 @@ class WeChatPayChannel:
         if not isinstance(content, bytes) or not 200 <= status < 300:
             _answer(status, content)
             raise ChannelOutcomeUnknown("trade bill download answered no file")
-        return wechat_bill.parse(wechat_bill.unpack(content, str(applied["hash_value"])))
+        return bills.read(
+            bills.WECHAT, content, sha1_hex=str(applied["hash_value"]), merchant=self.mchid
+        )
 
     def _event(self, headers: Mapping[str, str], body: bytes, prefix: str) -> dict[str, Any]:
         """Verify the signature and freshness, decrypt the resource, check the event type."""

@@ -10,6 +10,7 @@ from flask import Blueprint, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from servicekit import money
 from simulators.alipay.models import Refund, Trade
 from simulators.alipay.state import current
 from simulators.alipay.trades import yuan
@@ -60,6 +61,17 @@ def bill_rows(bill_date: str) -> list[list[str]]:
         return _payment_rows(session, bill_date) + _refund_rows(session, bill_date)
 
 
+def _totals(rows: list[list[str]]) -> str:
+    """The real file's totals after the list: count and 商家实收 of payments, of refunds."""
+    paid = [money.yuan_to_fen(r[7]) for r in rows if r[2] == "交易"]
+    refunded = [-money.yuan_to_fen(r[7], signed=True) for r in rows if r[2] == "退款"]
+    return (
+        f"#交易合计：{len(paid)}笔，商家实收共{yuan(sum(paid))}元，商家优惠共0.00元\n"
+        f"#退款合计：{len(refunded)}笔，商家实收退款共{yuan(-sum(refunded))}元，"
+        "商家优惠退款共0.00元\n"
+    )
+
+
 @bp.get("/<bill_type>/<bill_date>.csv")
 def download(bill_type: str, bill_date: str) -> Response:
     """The bill as CSV, with the real file's '#' header and footer lines."""
@@ -72,5 +84,6 @@ def download(bill_type: str, bill_date: str) -> Response:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
     writer.writerows(rows)
-    out.write(f"#业务明细列表结束，共{len(rows)}笔\n")
+    out.write(f"#{'-' * 41}业务明细列表结束{'-' * 36}\n")
+    out.write(_totals(rows))
     return Response(out.getvalue(), mimetype="text/csv", content_type="text/csv;charset=utf-8")

@@ -154,3 +154,13 @@ def test_bill_of_the_day_lists_the_paid_trade_in_yuan(channel: AlipayChannel) ->
     assert bill.status_code == 200
     [row] = [line for line in bill.text.splitlines() if "ALI-BL-0001" in line]
     assert "24.68" in row and "门诊缴费" in row
+
+
+def test_trade_bill_reads_the_simulators_file_with_its_account_and_totals(
+    channel: AlipayChannel,
+) -> None:
+    _open_and_pay(channel, "ALI-BL-0002", 1357)
+    rows = channel.trade_bill(clock.today().isoformat())
+    assert [(r.kind, r.amount_fen) for r in rows if r.out_trade_no == "ALI-BL-0002"] == [
+        ("PAYMENT", 1357)
+    ]

@@ -12,8 +12,9 @@ from types import SimpleNamespace
 import pytest
 
 from cloud_service.channels import alipay
-from cloud_service.channels.alipay import AlipayChannel, read_bill
+from cloud_service.channels.alipay import AlipayChannel
 from cloud_service.channels.base import ChannelOutcomeUnknown
+from cloud_service.channels.bills import ALIPAY, read
 
 HEADER = "支付宝交易号,商户订单号,业务类型,完成时间,订单金额（元）,商家实收（元）,退款批次号/请求号"
 DETAIL = "\n".join(
@@ -52,7 +53,7 @@ def test_the_detail_csv_of_a_gbk_named_zip_is_read_not_the_summary(
         },
         monkeypatch,
     )
-    rows = read_bill(content)
+    rows = read(ALIPAY, content)
     assert [(r.kind, r.out_trade_no, r.amount_fen) for r in rows] == [("PAYMENT", "ORD1", 1234)]
 
 
@@ -61,7 +62,7 @@ def test_a_zip_without_a_detail_csv_is_refused_not_read_as_an_empty_bill(
 ) -> None:
     content = _zip({"20881234_20261126_业务明细(汇总).csv": SUMMARY.encode("gbk")}, monkeypatch)
     with pytest.raises(ChannelOutcomeUnknown, match="no detail CSV"):
-        read_bill(content)
+        read(ALIPAY, content)
 
 
 @pytest.mark.parametrize(
@@ -72,7 +73,7 @@ def test_a_zip_without_a_detail_csv_is_refused_not_read_as_an_empty_bill(
         (f'{HEADER}\n"{"9" * 200_000}",ORD1\n'.encode(), "field limit"),  # csv.Error
         (f"{HEADER}\n2026112622001,ORD1,交易,t,x,12.3.4,\n".encode(), "amount not readable"),
         (f"{HEADER}\n2026112622001,ORD1,交易,t,x,Infinity,\n".encode(), "amount not readable"),
-        (b"", "no 商户订单号 column"),
+        (b"", "no column 商户订单号"),
         (b"#only comments\n", "column"),
         ("交易,笔数\n交易,1\n".encode(), "column"),  # some other CSV
     ],
@@ -81,7 +82,7 @@ def test_an_unreadable_bill_is_refused_with_channel_outcome_unknown(
     content: bytes, message: str
 ) -> None:
     with pytest.raises(ChannelOutcomeUnknown, match=message):
-        read_bill(content)
+        read(ALIPAY, content)
 
 
 def test_trade_bill_refuses_a_broken_download(keys: Path, monkeypatch: pytest.MonkeyPatch) -> None:

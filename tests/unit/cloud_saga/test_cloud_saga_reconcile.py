@@ -11,7 +11,7 @@ from sqlalchemy import update
 
 from cloud_service import ordering, reconcile, saga, steps
 from cloud_service.api import reconcile as reconcile_api
-from cloud_service.channels import wechat_bill
+from cloud_service.channels import bills
 from cloud_service.channels.base import BillRow, ChannelOutcomeUnknown, ChannelRefund
 from cloud_service.console import recon
 from cloud_service.deps import Deps
@@ -187,7 +187,7 @@ def test_orphan_refund_the_channel_marks_abnormal_is_failed_not_repaired(
 def _unreadable_wechat_bill(bill_date: str) -> list[BillRow]:
     """What WeChatPayChannel.trade_bill does with a file whose summary count is no number."""
     raw = "\r\n".join([COLUMNS, SUMMARY, "`two,`0.00,`0.00,`0,`0,`0.00,`0.00"]).encode()
-    return wechat_bill.parse(raw)
+    return bills.parse(bills.WECHAT, raw)
 
 
 def test_an_unreadable_bill_is_a_source_not_read_and_the_run_goes_on(

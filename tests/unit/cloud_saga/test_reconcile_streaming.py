@@ -13,9 +13,8 @@ import pytest
 
 from cloud_service import ordering, saga, steps
 from cloud_service.channels import ChannelOutcomeUnknown
-from cloud_service.channels.alipay import iter_bill, parse_bill
 from cloud_service.channels.base import BillRow
-from cloud_service.channels.wechat_bill import iter_rows, parse
+from cloud_service.channels.bills import ALIPAY, WECHAT, iter_rows, parse
 from cloud_service.deps import Deps
 from cloud_service.reconcile import classify, reconcile_day
 from cloud_service.reconcile.classify import (
@@ -348,8 +347,8 @@ def test_wechat_bill_is_read_line_by_line_from_a_file(tmp_path: Path) -> None:
     path = tmp_path / "bill.csv"
     path.write_bytes(b"\xef\xbb\xbf" + text.encode())  # with a byte order mark
     with path.open("rb") as lines:
-        rows = list(iter_rows(lines))
-    assert rows == parse(text.encode())
+        rows = list(iter_rows(WECHAT, lines))
+    assert rows == parse(WECHAT, text.encode())
     assert [(r.kind, r.out_trade_no, r.transaction_id, r.amount_fen, r.out_refund_no)
             for r in rows] == [
         ("PAYMENT", "ORD1", "4200ORD1", 1234, ""),
@@ -360,7 +359,7 @@ def test_wechat_bill_is_read_line_by_line_from_a_file(tmp_path: Path) -> None:
 
 def test_a_streamed_bill_that_does_not_add_up_raises_after_its_rows() -> None:
     text = _bill_text([_wechat_row("SUCCESS", "ORD1", "12.34", "0.00", "0")], 1, "12.35", "0.00")
-    rows = iter_rows(text.encode().splitlines())
+    rows = iter_rows(WECHAT, text.encode().splitlines())
     assert next(rows).amount_fen == 1234
     with pytest.raises(ChannelOutcomeUnknown, match="does not add up"):
         next(rows)
@@ -381,7 +380,7 @@ def test_a_streamed_bill_that_does_not_add_up_raises_after_its_rows() -> None:
 def test_a_broken_bill_is_refused(text: str, message: str) -> None:
     raw = text.encode(errors="surrogateescape")  # \udcff: a byte that is not UTF-8
     with pytest.raises(ChannelOutcomeUnknown, match=message):
-        list(iter_rows(raw.splitlines()))
+        list(iter_rows(WECHAT, raw.splitlines()))
 
 
 def test_alipay_bill_is_read_line_by_line() -> None:
@@ -394,8 +393,8 @@ def test_alipay_bill_is_read_line_by_line() -> None:
             "#业务明细列表结束",
         ]
     )
-    rows = list(iter_bill(iter(text.splitlines())))
-    assert rows == parse_bill(text)
+    rows = list(iter_rows(ALIPAY, (line.encode() for line in text.splitlines())))
+    assert rows == parse(ALIPAY, text.encode())
     assert [(r.kind, r.out_trade_no, r.amount_fen, r.out_refund_no) for r in rows] == [
         ("PAYMENT", "ORD1", 1234, ""),
         ("REFUND", "ORD2", 100, "ORD2R1"),

@@ -8,7 +8,7 @@ import hashlib
 import pytest
 
 from cloud_service.channels import ChannelOutcomeUnknown
-from cloud_service.channels.wechat_bill import parse, unpack
+from cloud_service.channels.bills import WECHAT, parse, unpack
 from simulators.wechatpay.bills import COLUMNS, SUMMARY
 
 
@@ -39,7 +39,7 @@ def _bill(summary: tuple[str, str, str]) -> bytes:
 
 
 def test_payments_and_refunds_come_out_in_fen() -> None:
-    rows = parse(_bill(("2", "12.34", "1.00")))
+    rows = parse(WECHAT, _bill(("2", "12.34", "1.00")))
     assert [(r.kind, r.out_trade_no, r.amount_fen, r.out_refund_no) for r in rows] == [
         ("PAYMENT", "ORD1", 1234, ""),
         ("REFUND", "ORD2", 100, "ORD2R1"),
@@ -50,15 +50,15 @@ def test_payments_and_refunds_come_out_in_fen() -> None:
 @pytest.mark.parametrize("summary", [("3", "12.34", "1.00"), ("2", "12.35", "1.00")])
 def test_a_summary_that_does_not_add_up_is_refused(summary: tuple[str, str, str]) -> None:
     with pytest.raises(ChannelOutcomeUnknown, match="summary"):
-        parse(_bill(summary))
+        parse(WECHAT, _bill(summary))
 
 
 def test_gzip_file_is_unpacked_and_checked_against_the_sha1_of_the_plain_text() -> None:
     raw = _bill(("2", "12.34", "1.00"))
     digest = hashlib.sha1(raw, usedforsecurity=False).hexdigest()
-    assert unpack(gzip.compress(raw), digest.upper()) == raw
+    assert unpack(WECHAT, gzip.compress(raw), digest.upper()) == raw
     with pytest.raises(ChannelOutcomeUnknown, match="SHA1"):
-        unpack(gzip.compress(raw.replace(b"12.34", b"12.35")), digest)
+        unpack(WECHAT, gzip.compress(raw.replace(b"12.34", b"12.35")), digest)
 
 
 def _bill_with_summary(head: str, cells: str) -> bytes:
@@ -77,24 +77,24 @@ def _bill_with_summary(head: str, cells: str) -> bytes:
 )
 def test_a_summary_that_cannot_be_read_is_refused(raw: bytes) -> None:
     with pytest.raises(ChannelOutcomeUnknown, match="not readable"):
-        parse(raw)
+        parse(WECHAT, raw)
 
 
 def test_a_field_beyond_the_csv_modules_limit_is_refused() -> None:
     row = _row("SUCCESS", "ORD1", "12.34", "0.00", "0").replace("挂号费", f'"{"x" * 200_000}"')
     raw = "\r\n".join([COLUMNS, row, SUMMARY, _line("1", "12.34", "0.00")]).encode()
     with pytest.raises(ChannelOutcomeUnknown, match="field limit"):
-        parse(raw)
+        parse(WECHAT, raw)
 
 
 @pytest.mark.parametrize("content", [b"\x1f\x8b\x08\x00cut", gzip.compress(b"bill")[:-6]])
 def test_a_corrupt_or_cut_gzip_download_is_refused(content: bytes) -> None:
     with pytest.raises(ChannelOutcomeUnknown, match="does not unpack"):
-        unpack(content, "0" * 40)
+        unpack(WECHAT, content, "0" * 40)
 
 
 @pytest.mark.parametrize("settled", ["12.345", "1e1", "NaN", "１２.34", "12.34 "])
 def test_a_bill_amount_that_is_not_exactly_yuan_is_refused_not_rounded(settled: str) -> None:
     raw = _bill(("2", "12.34", "1.00")).replace(b"`12.34,", f"`{settled},".encode(), 1)
     with pytest.raises(ChannelOutcomeUnknown, match="amount not readable"):
-        parse(raw)
+        parse(WECHAT, raw)
