@@ -25,11 +25,11 @@ def main(argv: list[str] | None = None) -> int:
         migrate(settings.database_url, MIGRATIONS)
         print("insurance_frontend: database at the newest revision")
         return 0
-    from insurance_frontend.app import build
+    from insurance_frontend.deps import build_deps
     from servicekit.logs import configure
 
     configure("insurance_frontend")
-    signins = build(settings).signins
+    signins = build_deps(settings).signins
     try:
         if args.command == "signin":
             print(f"insurance_frontend: signed in, sign_no {signins.sign_in_now()}")

@@ -8,29 +8,19 @@ scheduler (``python -m insurance_frontend scheduler``) or a staff command
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
 from envelope import codes
 from envelope.codes import EnvelopeError
 from envelope.server import Handler, Incoming
+from insurance_frontend.deps import Deps
 from insurance_frontend.fees import SettleRequest
-from insurance_frontend.insured import CenterCalls, person_info_body
+from insurance_frontend.insured import person_info_body
 from insurance_frontend.national import OPTER_MOBILE, OPTER_STAFF, Operator
-from insurance_frontend.reconcile import Reconciliation, parse_day
-from insurance_frontend.settlement import InsuranceSettlement
+from insurance_frontend.reconcile import parse_day
 
 MOBILE_CHANNELS = ("APP", "ALIPAY", "WECHAT")
-
-
-@dataclass(frozen=True)
-class Services:
-    """What the handlers call."""
-
-    center: CenterCalls
-    settlement: InsuranceSettlement
-    reconciliation: Reconciliation
 
 
 def operator_of(incoming: Incoming) -> Operator:
@@ -40,7 +30,7 @@ def operator_of(incoming: Incoming) -> Operator:
     return Operator(opter_type, str(incoming.header.get("operator", ""))[:30], channel)
 
 
-def staff_only(services: Services, incoming: Incoming) -> dict[str, Any]:
+def staff_only(deps: Deps, incoming: Incoming) -> dict[str, Any]:
     """4001 / 4002: refused by envelope (1007); the scheduler and staff commands sign."""
     raise EnvelopeError(
         codes.ROUTE_NOT_ALLOWED,
@@ -48,9 +38,9 @@ def staff_only(services: Services, incoming: Incoming) -> dict[str, Any]:
     )
 
 
-def insured_person(services: Services, incoming: Incoming) -> dict[str, Any]:
+def insured_person(deps: Deps, incoming: Incoming) -> dict[str, Any]:
     """4003 insured person info (1101)."""
-    person = services.center.person(
+    person = deps.center.person(
         incoming.body["id_card_no"],
         incoming.body["name"],
         trace_id=incoming.trace_id,
@@ -59,23 +49,23 @@ def insured_person(services: Services, incoming: Incoming) -> dict[str, Any]:
     return person_info_body(person)
 
 
-def pre_settle(services: Services, incoming: Incoming) -> dict[str, Any]:
+def pre_settle(deps: Deps, incoming: Incoming) -> dict[str, Any]:
     """4004 pre-settle."""
-    return services.settlement.presettle(
+    return deps.settlement.presettle(
         SettleRequest.from_body(incoming.body), incoming.trace_id, operator_of(incoming)
     )
 
 
-def settle(services: Services, incoming: Incoming) -> dict[str, Any]:
+def settle(deps: Deps, incoming: Incoming) -> dict[str, Any]:
     """4005 settle, idempotent on order_no."""
-    return services.settlement.settle(
+    return deps.settlement.settle(
         SettleRequest.from_body(incoming.body), incoming.trace_id, operator_of(incoming)
     )
 
 
-def settle_reversal(services: Services, incoming: Incoming) -> dict[str, Any]:
+def settle_reversal(deps: Deps, incoming: Incoming) -> dict[str, Any]:
     """4006 settle reversal, idempotent on order_no."""
-    return services.settlement.reverse(
+    return deps.settlement.reverse(
         incoming.body["order_no"],
         str(incoming.body.get("reason") or ""),
         incoming.trace_id,
@@ -83,28 +73,28 @@ def settle_reversal(services: Services, incoming: Incoming) -> dict[str, Any]:
     )
 
 
-def settle_query(services: Services, incoming: Incoming) -> dict[str, Any]:
+def settle_query(deps: Deps, incoming: Incoming) -> dict[str, Any]:
     """4007 settle query (a lost settle is resolved first)."""
-    return services.settlement.query(
+    return deps.settlement.query(
         incoming.body["order_no"], incoming.trace_id, operator_of(incoming)
     )
 
 
-def reconcile_totals(services: Services, incoming: Incoming) -> dict[str, Any]:
+def reconcile_totals(deps: Deps, incoming: Incoming) -> dict[str, Any]:
     """4008 reconcile totals for a date (3201, then 3202 when they disagree)."""
-    return services.reconciliation.totals(
+    return deps.reconciliation.totals(
         parse_day(incoming.body["date"]), incoming.trace_id, operator_of(incoming)
     )
 
 
-def reconcile_detail(services: Services, incoming: Incoming) -> dict[str, Any]:
+def reconcile_detail(deps: Deps, incoming: Incoming) -> dict[str, Any]:
     """4009 reconcile detail for a date (3202)."""
-    return services.reconciliation.detail(
+    return deps.reconciliation.detail(
         parse_day(incoming.body["date"]), incoming.trace_id, operator_of(incoming)
     )
 
 
-HANDLERS: dict[str, Callable[[Services, Incoming], dict[str, Any]]] = {
+HANDLERS: dict[str, Callable[[Deps, Incoming], dict[str, Any]]] = {
     "4001": staff_only,
     "4002": staff_only,
     "4003": insured_person,
@@ -117,6 +107,6 @@ HANDLERS: dict[str, Callable[[Services, Incoming], dict[str, Any]]] = {
 }
 
 
-def bind_handlers(services: Services) -> dict[str, Handler]:
-    """The table with its services bound, as EnvelopeEndpoint takes it."""
-    return {code: partial(handler, services) for code, handler in HANDLERS.items()}
+def bind_handlers(deps: Deps) -> dict[str, Handler]:
+    """The table with the process's deps bound, as EnvelopeEndpoint takes it."""
+    return {code: partial(handler, deps) for code, handler in HANDLERS.items()}

@@ -10,7 +10,7 @@ from typing import Any
 from flask import Flask
 
 from envelope import CLOUD, INSFE, EnvelopeClient
-from insurance_frontend.app import Components
+from insurance_frontend.deps import Deps
 from tests.integration.insurance_frontend.insfe_neighbours import INSFE_RING, FakeHis
 
 
@@ -25,7 +25,7 @@ def send(app: Flask, trade_code: str, body: dict[str, Any]) -> tuple[str, str, d
     return document["header"]["result_code"], document["header"]["result_msg"], document["body"]
 
 
-def parts(app: Flask) -> Components:
+def parts(app: Flask) -> Deps:
     return app.extensions["insurance_frontend"]  # type: ignore[no-any-return]
 
 

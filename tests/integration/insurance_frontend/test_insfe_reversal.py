@@ -90,7 +90,7 @@ def test_sign_in_and_sign_out_by_envelope_are_refused_with_1007(app: Flask) -> N
 def test_settle_reply_that_does_not_add_up_is_refused_reversed_and_never_booked(
     app: Flask, his: FakeHis, center: str
 ) -> None:
-    national = parts(app).services.center.national
+    national = parts(app).center.national
     real_post = national.session.post
 
     def tampering_post(url: str, **kwargs: Any) -> requests.Response:

@@ -84,7 +84,7 @@ def test_presettle_settle_query_gives_one_consistent_split(
 
 
 def test_every_message_is_in_the_ledger_before_it_is_sent(app: Flask, his: FakeHis) -> None:
-    national = parts(app).services.center.national
+    national = parts(app).center.national
     ledger, real_post = parts(app).ledger, national.session.post
     seen: list[tuple[str, str]] = []
 
@@ -172,7 +172,7 @@ def test_4007_stays_unknown_while_the_center_cannot_be_reached(
         f"{center}/sim/faults", json={"infno": "2207", "mode": "drop", "seconds": 2}, timeout=5
     )
     assert send(app, "4005", body)[0] == "3003"
-    national = parts(app).services.center.national
+    national = parts(app).center.national
     national.settings = dataclasses.replace(
         national.settings, center_url=center_url(f"http://127.0.0.1:{free_port()}")
     )
@@ -239,7 +239,7 @@ def test_order_lock_taken_over_before_2207_refuses_with_2014_and_sends_no_2207(
 ) -> None:
     body = reg_body(his)
     assert send(app, "4004", body)[0] == "0000"
-    settlement, redis = parts(app).services.settlement, parts(app).redis
+    settlement, redis = parts(app).settlement, parts(app).redis
     key, real_patient = f"insfe:order:{body['order_no']}", settlement.hip.patient
 
     def patient_while_the_lock_is_lost(mrn: str, trace_id: str) -> dict[str, Any]:
