@@ -9,7 +9,7 @@ from flask import Flask
 from sqlalchemy import text
 
 from envelope import HIP, EnvelopeEndpoint, Link, RedisNonceStore, Verifier
-from integration_platform.context import HipContext, install
+from integration_platform.deps import Deps
 from integration_platform.settings import Settings
 from servicekit import logs, metrics, redis_client, web
 from servicekit.db import make_engine, session_factory
@@ -19,8 +19,8 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def create_app(config: Settings | None = None) -> Flask:
-    """Build the app: database sessions, the nonce store and the envelope endpoint."""
-    from integration_platform.dispatch import HANDLERS
+    """Build the app: its Deps (engine, sessions), the nonce store and the envelope endpoint."""
+    from integration_platform.dispatch import bind_handlers
 
     settings = config or Settings.from_env()
     logs.configure(SERVICE)
@@ -34,10 +34,10 @@ def create_app(config: Settings | None = None) -> Flask:
         RedisNonceStore(redis, "hip"),
     )
     app = Flask(SERVICE)
-    install(app, HipContext(settings=settings, sessions=session_factory(engine)))
-    EnvelopeEndpoint(HIP, verifier, HANDLERS, on_result=metrics.envelope_recorder(SERVICE)).install(
-        app
-    )
+    deps = Deps(settings=settings, engine=engine, sessions=session_factory(engine))
+    app.extensions[SERVICE] = deps  # for tools and tests; no module reads it back
+    recorder = metrics.envelope_recorder(SERVICE)
+    EnvelopeEndpoint(HIP, verifier, bind_handlers(deps), on_result=recorder).install(app)
 
     def healthy() -> bool:
         try:
@@ -52,4 +52,4 @@ def create_app(config: Settings | None = None) -> Flask:
     return app
 
 
-__all__ = ["MIGRATIONS", "Settings", "create_app"]
+__all__ = ["MIGRATIONS", "SERVICE", "Deps", "Settings", "create_app"]

@@ -5,16 +5,17 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, Engine, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from envelope import codes
 from envelope.codes import EnvelopeError
 from envelope.server import Incoming
-from integration_platform.context import current
+from integration_platform.deps import Deps
 from integration_platform.fields import date_field, text
 from integration_platform.models import Patient
+from integration_platform.tables import PATIENTS
 from servicekit import idcard
 from servicekit.db import transaction
 
@@ -27,7 +28,26 @@ def _valid_id_card(id_card_no: str) -> str:
     return number
 
 
-def _summary(patient: Patient) -> dict[str, Any]:
+_P = PATIENTS.c
+_BY_ID_CARD = select(_P.patient_id, _P.mrn, _P.patient_type, _P.insured, _P.name, _P.phone).where(
+    _P.id_card_no == bindparam("number")
+)
+_BY_MRN = select(
+    _P.patient_id,
+    _P.mrn,
+    _P.patient_type,
+    _P.insured,
+    _P.id_card_no,
+    _P.name,
+    _P.gender,
+    _P.birth_date,
+    _P.phone,
+).where(_P.mrn == bindparam("mrn"))
+_EXISTS_BY_MRN = select(_P.mrn).where(_P.mrn == bindparam("mrn"))
+_LOCK_BY_MRN = _EXISTS_BY_MRN.with_for_update()
+
+
+def _summary(patient: Any) -> dict[str, Any]:
     return {
         "patient_id": patient.patient_id,
         "mrn": patient.mrn,
@@ -36,12 +56,12 @@ def _summary(patient: Patient) -> dict[str, Any]:
     }
 
 
-def query_patient(sessions: sessionmaker[Session], id_card_no: str, name: str) -> dict[str, Any]:
+def query_patient(engine: Engine, id_card_no: str, name: str) -> dict[str, Any]:
     """1001: whether the HIS knows this ID card number under this name, with the record's
     phone (the cloud texts the code that proves the record is the user's to it)."""
     number = _valid_id_card(id_card_no)
-    with sessions() as session:
-        patient = session.scalar(select(Patient).where(Patient.id_card_no == number))
+    with engine.connect() as connection:
+        patient = connection.execute(_BY_ID_CARD, {"number": number}).first()
     # A wrong name answers exactly like an unknown number: nothing about the record leaks.
     if patient is None or patient.name != name.strip():
         return {"exists": False}
@@ -104,10 +124,10 @@ def create_patient(
     raise EnvelopeError(codes.INTERNAL, "could not allocate a record number")
 
 
-def patient_info(sessions: sessionmaker[Session], mrn: str) -> dict[str, Any]:
+def patient_info(engine: Engine, mrn: str) -> dict[str, Any]:
     """1003: demographics of a record number, or 2001."""
-    with sessions() as session:
-        patient = session.scalar(select(Patient).where(Patient.mrn == mrn))
+    with engine.connect() as connection:
+        patient = connection.execute(_BY_MRN, {"mrn": mrn}).first()
     if patient is None:
         raise EnvelopeError(codes.PATIENT_NOT_FOUND, "no patient with this record number")
     return {
@@ -128,26 +148,30 @@ def find_patient(session: Session, mrn: str) -> Patient:
     return patient
 
 
-def lock_patient(session: Session, mrn: str) -> Patient:
-    """The patient of a record number, locked until the unit of work ends (FOR UPDATE on
-    PostgreSQL; SQLite's units of work are serial already), or 2001."""
-    patient = session.scalar(select(Patient).where(Patient.mrn == mrn).with_for_update())
-    if patient is None:
+def require_patient(connection: Connection, mrn: str) -> None:
+    """Refuse (2001) a record number the HIS does not have."""
+    if connection.execute(_EXISTS_BY_MRN, {"mrn": mrn}).first() is None:
         raise EnvelopeError(codes.PATIENT_NOT_FOUND, "no patient with this record number")
-    return patient
 
 
-def handle_patient_query(incoming: Incoming) -> dict[str, Any]:
+def lock_patient(connection: Connection, mrn: str) -> None:
+    """Lock the patient of a record number until the transaction ends (FOR UPDATE on
+    PostgreSQL; SQLite's transactions are serial already), or 2001."""
+    if connection.execute(_LOCK_BY_MRN, {"mrn": mrn}).first() is None:
+        raise EnvelopeError(codes.PATIENT_NOT_FOUND, "no patient with this record number")
+
+
+def handle_patient_query(deps: Deps, incoming: Incoming) -> dict[str, Any]:
     """1001 patient query."""
     body = incoming.body
-    return query_patient(current().sessions, text(body, "id_card_no"), text(body, "name"))
+    return query_patient(deps.engine, text(body, "id_card_no"), text(body, "name"))
 
 
-def handle_patient_create(incoming: Incoming) -> dict[str, Any]:
+def handle_patient_create(deps: Deps, incoming: Incoming) -> dict[str, Any]:
     """1002 patient create (idempotent on id_card_no)."""
     body = incoming.body
     return create_patient(
-        current().sessions,
+        deps.sessions,
         id_card_no=text(body, "id_card_no"),
         name=text(body, "name"),
         phone=text(body, "phone"),
@@ -156,6 +180,6 @@ def handle_patient_create(incoming: Incoming) -> dict[str, Any]:
     )
 
 
-def handle_patient_info(incoming: Incoming) -> dict[str, Any]:
+def handle_patient_info(deps: Deps, incoming: Incoming) -> dict[str, Any]:
     """1003 patient info."""
-    return patient_info(current().sessions, text(incoming.body, "mrn"))
+    return patient_info(deps.engine, text(incoming.body, "mrn"))

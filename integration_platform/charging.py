@@ -23,7 +23,7 @@ from envelope.codes import EnvelopeError
 from envelope.server import Incoming
 from integration_platform.accounts import find_patient
 from integration_platform.amounts import check_settlement
-from integration_platform.context import current
+from integration_platform.deps import Deps
 from integration_platform.fields import date_range, text
 from integration_platform.models import Bill, BillItem, Charge, Department, Doctor, to_db_time
 from integration_platform.models import from_db_time as shown
@@ -225,23 +225,21 @@ def query_charge(sessions: sessionmaker[Session], order_no: str) -> dict[str, An
         return _charge_view(charge) if charge else {"status": "NONE", "order_no": order_no}
 
 
-def handle_unpaid(incoming: Incoming) -> dict[str, Any]:
+def handle_unpaid(deps: Deps, incoming: Incoming) -> dict[str, Any]:
     """3001 unpaid bill list."""
-    return unpaid_bills(current().sessions, text(incoming.body, "mrn"))
+    return unpaid_bills(deps.sessions, text(incoming.body, "mrn"))
 
 
-def handle_bill(incoming: Incoming) -> dict[str, Any]:
+def handle_bill(deps: Deps, incoming: Incoming) -> dict[str, Any]:
     """3002 bill detail."""
-    return bill_detail(
-        current().sessions, text(incoming.body, "bill_no"), text(incoming.body, "mrn")
-    )
+    return bill_detail(deps.sessions, text(incoming.body, "bill_no"), text(incoming.body, "mrn"))
 
 
-def handle_charge(incoming: Incoming) -> dict[str, Any]:
+def handle_charge(deps: Deps, incoming: Incoming) -> dict[str, Any]:
     """3003 charge confirm."""
     body = incoming.body
     return confirm_charge(
-        current().sessions,
+        deps.sessions,
         order_no=text(body, "order_no"),
         mrn=text(body, "mrn"),
         bill_nos=list(body["bill_nos"]),
@@ -250,12 +248,12 @@ def handle_charge(incoming: Incoming) -> dict[str, Any]:
     )
 
 
-def handle_receipts(incoming: Incoming) -> dict[str, Any]:
+def handle_receipts(deps: Deps, incoming: Incoming) -> dict[str, Any]:
     """3004 charge records."""
     start, end = date_range(incoming.body)
-    return charge_records(current().sessions, text(incoming.body, "mrn"), start, end)
+    return charge_records(deps.sessions, text(incoming.body, "mrn"), start, end)
 
 
-def handle_charge_query(incoming: Incoming) -> dict[str, Any]:
+def handle_charge_query(deps: Deps, incoming: Incoming) -> dict[str, Any]:
     """3005 charge query."""
-    return query_charge(current().sessions, text(incoming.body, "order_no"))
+    return query_charge(deps.sessions, text(incoming.body, "order_no"))

@@ -7,17 +7,18 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Engine, bindparam, func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from envelope import codes
+from envelope import clock, codes
 from envelope.codes import EnvelopeError
 from envelope.server import Incoming
 from integration_platform import fees
-from integration_platform.context import current
+from integration_platform.deps import Deps
 from integration_platform.fields import date_range, optional_text, text
-from integration_platform.locking import release_expired
-from integration_platform.models import Department, Doctor, Schedule, Slot
+from integration_platform.locking import release_lapsed
+from integration_platform.models import Department, Doctor
+from integration_platform.tables import DEPARTMENTS, DOCTORS, SCHEDULES, SLOTS
 
 
 def list_departments(sessions: sessionmaker[Session]) -> dict[str, Any]:
@@ -67,80 +68,123 @@ def _dept_family(session: Session, dept_code: str) -> list[str]:
     return [dept_code, *children]
 
 
-def _schedule_query(
-    session: Session, start: date, end: date, dept_code: str | None, doctor_code: str | None
-) -> Select[Schedule, Doctor, Department]:
-    query = (
-        select(Schedule, Doctor, Department)
-        .join(Doctor, Doctor.doctor_code == Schedule.doctor_code)
-        .join(Department, Department.dept_code == Schedule.dept_code)
-        .where(Schedule.visit_date >= start, Schedule.visit_date <= end)
-        .order_by(Schedule.visit_date, Schedule.period, Schedule.dept_code, Schedule.doctor_code)
-    )
-    if dept_code:
-        query = query.where(Schedule.dept_code.in_(_dept_family(session, dept_code)))
-    if doctor_code:
-        query = query.where(Schedule.doctor_code == doctor_code)
+_SC, _S, _D, _DR = SCHEDULES.c, SLOTS.c, DEPARTMENTS.c, DOCTORS.c
+_FREE = (
+    select(func.count())
+    .where(_S.schedule_id == _SC.schedule_id, _S.status == "FREE")
+    .scalar_subquery()
+    .label("remaining")
+)
+_SCHEDULE_COLUMNS = (
+    _SC.schedule_id,
+    _SC.visit_date,
+    _SC.period,
+    _SC.dept_code,
+    _D.name.label("dept_name"),
+    _SC.doctor_code,
+    _DR.name.label("doctor_name"),
+    _DR.title.label("doctor_title"),
+    _SC.level,
+    _SC.reg_fee_fen,
+    _SC.diag_fee_fen,
+    _SC.total_fen,
+    _SC.capacity,
+)
+_SLOTS_OF = (
+    select(_S.slot_id, _S.seq_no, _S.start_time, _S.end_time, _S.status)
+    .where(_S.schedule_id == bindparam("schedule_id"))
+    .order_by(_S.seq_no)
+)
+
+
+def _listing(full: bool, by_dept: bool, by_doctor: bool) -> Any:
+    """The schedules of a day range, with live FREE counts, in one statement."""
+    if full:
+        query = (
+            select(*_SCHEDULE_COLUMNS, _FREE)
+            .join(DOCTORS, _DR.doctor_code == _SC.doctor_code)
+            .join(DEPARTMENTS, _D.dept_code == _SC.dept_code)
+        )
+    else:
+        query = select(_SC.schedule_id, _SC.visit_date, _SC.period, _SC.doctor_code, _FREE)
+    query = query.where(
+        _SC.visit_date >= bindparam("start"), _SC.visit_date <= bindparam("end")
+    ).order_by(_SC.visit_date, _SC.period, _SC.dept_code, _SC.doctor_code)
+    if by_dept:
+        children = select(_D.dept_code).where(_D.parent_code == bindparam("dept_code"))
+        query = query.where(
+            or_(_SC.dept_code == bindparam("dept_code"), _SC.dept_code.in_(children))
+        )
+    if by_doctor:
+        query = query.where(_SC.doctor_code == bindparam("doctor_code"))
     return query
 
 
-def remaining_by_schedule(session: Session, schedule_ids: Sequence[str]) -> dict[str, int]:
-    """FREE slots per schedule."""
-    if not schedule_ids:
-        return {}
-    rows = session.execute(
-        select(Slot.schedule_id, func.count())
-        .where(Slot.schedule_id.in_(schedule_ids), Slot.status == "FREE")
-        .group_by(Slot.schedule_id)
-    ).all()
-    return {schedule_id: int(count) for schedule_id, count in rows}
+_LISTINGS = {
+    (full, dept, doctor): _listing(full, dept, doctor)
+    for full in (True, False)
+    for dept in (True, False)
+    for doctor in (True, False)
+}
+_ONE_SCHEDULE = (
+    select(*_SCHEDULE_COLUMNS, _FREE)
+    .join(DOCTORS, _DR.doctor_code == _SC.doctor_code)
+    .join(DEPARTMENTS, _D.dept_code == _SC.dept_code)
+    .where(_SC.schedule_id == bindparam("schedule_id"))
+)
 
 
-def schedule_row(
-    schedule: Schedule, doctor: Doctor, dept: Department, remaining: int
-) -> dict[str, Any]:
+def schedule_row(row: Any) -> dict[str, Any]:
     """One schedule as the envelope shows it (money in fen)."""
-    level = fees.LEVELS.get(schedule.level)
+    level = fees.LEVELS.get(row.level)
     return {
-        "schedule_id": schedule.schedule_id,
-        "date": schedule.visit_date.isoformat(),
-        "period": schedule.period,
-        "dept_code": dept.dept_code,
-        "dept_name": dept.name,
-        "doctor_code": doctor.doctor_code,
-        "doctor_name": doctor.name,
-        "doctor_title": doctor.title,
-        "level": schedule.level,
-        "level_name": level.name if level else schedule.level,
-        "reg_fee": schedule.reg_fee_fen,
-        "diag_fee": schedule.diag_fee_fen,
-        "total": schedule.total_fen,
-        "capacity": schedule.capacity,
-        "remaining": remaining,
+        "schedule_id": row.schedule_id,
+        "date": row.visit_date.isoformat(),
+        "period": row.period,
+        "dept_code": row.dept_code,
+        "dept_name": row.dept_name,
+        "doctor_code": row.doctor_code,
+        "doctor_name": row.doctor_name,
+        "doctor_title": row.doctor_title,
+        "level": row.level,
+        "level_name": level.name if level else row.level,
+        "reg_fee": row.reg_fee_fen,
+        "diag_fee": row.diag_fee_fen,
+        "total": row.total_fen,
+        "capacity": row.capacity,
+        "remaining": row.remaining,
     }
 
 
+def _schedules(
+    engine: Engine,
+    full: bool,
+    start: date,
+    end: date,
+    dept_code: str | None,
+    doctor_code: str | None,
+) -> Sequence[Any]:
+    statement = _LISTINGS[(full, bool(dept_code), bool(doctor_code))]
+    params = {"start": start, "end": end, "dept_code": dept_code, "doctor_code": doctor_code}
+    with engine.begin() as connection:
+        release_lapsed(connection, clock.now())  # lapsed locks count as remaining again
+        return connection.execute(statement, params).all()
+
+
 def list_schedules(
-    sessions: sessionmaker[Session],
+    engine: Engine,
     start: date,
     end: date,
     dept_code: str | None = None,
     doctor_code: str | None = None,
 ) -> dict[str, Any]:
     """2003: schedules in a date range with live remaining counts."""
-    release_expired(sessions)
-    with sessions() as session:
-        rows = session.execute(_schedule_query(session, start, end, dept_code, doctor_code)).all()
-        remaining = remaining_by_schedule(session, [row[0].schedule_id for row in rows])
-    return {
-        "schedules": [
-            schedule_row(s, doc, dept, remaining.get(s.schedule_id, 0)) for s, doc, dept in rows
-        ]
-    }
+    rows = _schedules(engine, True, start, end, dept_code, doctor_code)
+    return {"schedules": [schedule_row(row) for row in rows]}
 
 
 def remaining_slots(
-    sessions: sessionmaker[Session],
+    engine: Engine,
     start: date,
     end: date,
     dept_code: str | None,
@@ -149,34 +193,31 @@ def remaining_slots(
     """2004: remaining slots per schedule, asked live."""
     if not dept_code and not doctor_code:
         raise EnvelopeError(codes.BODY_INVALID, "dept_code or doctor_code is required")
-    listed = list_schedules(sessions, start, end, dept_code, doctor_code)["schedules"]
+    rows = _schedules(engine, False, start, end, dept_code, doctor_code)
     return {
         "schedules": [
-            {key: row[key] for key in ("schedule_id", "date", "period", "doctor_code", "remaining")}
-            for row in listed
+            {
+                "schedule_id": row.schedule_id,
+                "date": row.visit_date.isoformat(),
+                "period": row.period,
+                "doctor_code": row.doctor_code,
+                "remaining": row.remaining,
+            }
+            for row in rows
         ]
     }
 
 
-def slot_detail(sessions: sessionmaker[Session], schedule_id: str) -> dict[str, Any]:
+def slot_detail(engine: Engine, schedule_id: str) -> dict[str, Any]:
     """2005: the slots of a schedule with their status, or 2008."""
-    release_expired(sessions)
-    with sessions() as session:
-        found = session.execute(
-            select(Schedule, Doctor, Department)
-            .join(Doctor, Doctor.doctor_code == Schedule.doctor_code)
-            .join(Department, Department.dept_code == Schedule.dept_code)
-            .where(Schedule.schedule_id == schedule_id)
-        ).first()
+    with engine.begin() as connection:
+        release_lapsed(connection, clock.now(), schedule_id=schedule_id, mrn="")
+        found = connection.execute(_ONE_SCHEDULE, {"schedule_id": schedule_id}).first()
         if found is None:
             raise EnvelopeError(codes.RECORD_NOT_FOUND, "no schedule with this id")
-        slots = session.scalars(
-            select(Slot).where(Slot.schedule_id == schedule_id).order_by(Slot.seq_no)
-        ).all()
-    schedule, doctor, dept = found
-    free = sum(1 for slot in slots if slot.status == "FREE")
+        slots = connection.execute(_SLOTS_OF, {"schedule_id": schedule_id}).all()
     return {
-        **schedule_row(schedule, doctor, dept, free),
+        **schedule_row(found),
         "slots": [
             {
                 "slot_id": s.slot_id,
@@ -190,21 +231,21 @@ def slot_detail(sessions: sessionmaker[Session], schedule_id: str) -> dict[str, 
     }
 
 
-def handle_departments(incoming: Incoming) -> dict[str, Any]:
+def handle_departments(deps: Deps, incoming: Incoming) -> dict[str, Any]:
     """2001 department list."""
-    return list_departments(current().sessions)
+    return list_departments(deps.sessions)
 
 
-def handle_doctors(incoming: Incoming) -> dict[str, Any]:
+def handle_doctors(deps: Deps, incoming: Incoming) -> dict[str, Any]:
     """2002 doctor list."""
-    return list_doctors(current().sessions, optional_text(incoming.body, "dept_code"))
+    return list_doctors(deps.sessions, optional_text(incoming.body, "dept_code"))
 
 
-def handle_schedules(incoming: Incoming) -> dict[str, Any]:
+def handle_schedules(deps: Deps, incoming: Incoming) -> dict[str, Any]:
     """2003 schedule list."""
     start, end = date_range(incoming.body)
     return list_schedules(
-        current().sessions,
+        deps.engine,
         start,
         end,
         optional_text(incoming.body, "dept_code"),
@@ -212,11 +253,11 @@ def handle_schedules(incoming: Incoming) -> dict[str, Any]:
     )
 
 
-def handle_remaining(incoming: Incoming) -> dict[str, Any]:
+def handle_remaining(deps: Deps, incoming: Incoming) -> dict[str, Any]:
     """2004 remaining slots."""
     start, end = date_range(incoming.body)
     return remaining_slots(
-        current().sessions,
+        deps.engine,
         start,
         end,
         optional_text(incoming.body, "dept_code"),
@@ -224,6 +265,6 @@ def handle_remaining(incoming: Incoming) -> dict[str, Any]:
     )
 
 
-def handle_slots(incoming: Incoming) -> dict[str, Any]:
+def handle_slots(deps: Deps, incoming: Incoming) -> dict[str, Any]:
     """2005 slot detail."""
-    return slot_detail(current().sessions, text(incoming.body, "schedule_id"))
+    return slot_detail(deps.engine, text(incoming.body, "schedule_id"))

@@ -1,11 +1,19 @@
-"""The dispatch table: every trade code integration_platform answers, and its handler."""
+"""The dispatch table: every trade code integration_platform answers, and its handler.
+
+Each handler is ``handler(deps, incoming)``; create_app binds the table to its Deps once.
+"""
 
 from __future__ import annotations
 
-from envelope.server import Handler
-from integration_platform import accounts, charging, clinics, locking, registration, reports
+from collections.abc import Callable
+from functools import partial
+from typing import Any
 
-HANDLERS: dict[str, Handler] = {
+from envelope.server import Handler, Incoming
+from integration_platform import accounts, charging, clinics, locking, registration, reports
+from integration_platform.deps import Deps
+
+HANDLERS: dict[str, Callable[[Deps, Incoming], dict[str, Any]]] = {
     "1001": accounts.handle_patient_query,
     "1002": accounts.handle_patient_create,
     "1003": accounts.handle_patient_info,
@@ -29,3 +37,8 @@ HANDLERS: dict[str, Handler] = {
     "5003": reports.handle_lab_detail,
     "5004": reports.handle_exam_detail,
 }
+
+
+def bind_handlers(deps: Deps) -> dict[str, Handler]:
+    """The table with its Deps bound, as EnvelopeEndpoint takes it."""
+    return {code: partial(handler, deps) for code, handler in HANDLERS.items()}

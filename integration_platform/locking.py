@@ -10,7 +10,7 @@ import secrets
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Connection, Engine, bindparam, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -18,159 +18,181 @@ from envelope import clock, codes
 from envelope.codes import EnvelopeError
 from envelope.server import Incoming
 from integration_platform.accounts import lock_patient
-from integration_platform.context import current
+from integration_platform.deps import Deps
 from integration_platform.fields import optional_text, text
-from integration_platform.models import (
-    ACTIVE_HOLDS,
-    Registration,
-    Schedule,
-    Slot,
-    from_db_time,
-    to_db_time,
-)
+from integration_platform.models import Registration, Schedule, Slot, to_db_time
+from integration_platform.tables import REGISTRATIONS, SCHEDULES, SLOTS
+from integration_platform.views import REG_BY_ORDER, lock_view
 from servicekit.db import transaction
 
 ONE_A_DAY = "该就诊人当天在该科室已有挂号，同一科室每天只能挂一个号"
 
+_R, _S, _SC = REGISTRATIONS.c, SLOTS.c, SCHEDULES.c
+_HOLDS = ("LOCKED", "BOOKED", "CONFIRMED")
 
-def release_expired(sessions: sessionmaker[Session], now: datetime | None = None) -> int:
+
+def _release_statement(near: bool) -> Any:
+    # Lapsed locks another transaction holds are skipped (SKIP LOCKED on PostgreSQL): that
+    # one is releasing or confirming them, so two releases never wait on each other.
+    lapsed = select(_R.lock_id).where(_R.status == "LOCKED", _R.expires_at < bindparam("cutoff"))
+    if near:
+        lapsed = lapsed.where(
+            or_(_R.mrn == bindparam("b_mrn"), _R.schedule_id == bindparam("b_schedule_id"))
+        )
+    return (
+        update(REGISTRATIONS)
+        .where(_R.lock_id.in_(lapsed.with_for_update(skip_locked=True)), _R.status == "LOCKED")
+        .values(status="RELEASED")
+        .returning(_R.slot_id)
+    )
+
+
+_RELEASE_ALL = _release_statement(near=False)
+_RELEASE_NEAR = _release_statement(near=True)
+_FREE_RELEASED = (
+    update(SLOTS)
+    .where(_S.slot_id.in_(bindparam("slot_ids", expanding=True)), _S.status == "LOCKED")
+    .values(status="FREE")
+)
+_MOVE_SLOT = (
+    update(SLOTS)
+    .where(
+        _S.slot_id == bindparam("b_slot_id"), _S.status.in_(bindparam("expected", expanding=True))
+    )
+    .values(status=bindparam("new_status"))
+)
+_SCHEDULE = select(
+    _SC.visit_date, _SC.dept_code, _SC.reg_fee_fen, _SC.diag_fee_fen, _SC.total_fen
+).where(_SC.schedule_id == bindparam("schedule_id"))
+_HELD = (
+    select(_R.schedule_id)
+    .join(SCHEDULES, _SC.schedule_id == _R.schedule_id)
+    .where(
+        _R.mrn == bindparam("mrn"),
+        _R.status.in_(_HOLDS),
+        _SC.dept_code == bindparam("dept_code"),
+        _SC.visit_date == bindparam("visit_date"),
+    )
+)
+_SLOT_RETURNS = (_S.slot_id, _S.seq_no, _S.start_time, _S.end_time)
+_TAKE_NAMED = (
+    update(SLOTS)
+    .where(
+        _S.slot_id == bindparam("b_slot_id"),
+        _S.schedule_id == bindparam("b_schedule_id"),
+        _S.status == "FREE",
+    )
+    .values(status=bindparam("new_status"))
+    .returning(*_SLOT_RETURNS)
+)
+_SLOT_EXISTS = select(_S.slot_id).where(
+    _S.slot_id == bindparam("b_slot_id"), _S.schedule_id == bindparam("b_schedule_id")
+)
+
+
+def _take_first(skip_locked: bool) -> Any:
+    first_free = (
+        select(_S.slot_id)
+        .where(_S.schedule_id == bindparam("b_schedule_id"), _S.status == "FREE")
+        .order_by(_S.seq_no)
+        .limit(1)
+        .with_for_update(skip_locked=skip_locked)
+        .scalar_subquery()
+    )
+    return (
+        update(SLOTS)
+        .where(_S.slot_id == first_free, _S.status == "FREE")
+        .values(status=bindparam("new_status"))
+        .returning(*_SLOT_RETURNS)
+    )
+
+
+# During a rush every request wants "the first free slot". Each takes the first one no other
+# transaction has locked (SKIP LOCKED on PostgreSQL; SQLite runs writers one at a time
+# anyway), instead of queueing on the same row. Only when none is left unlocked does it wait
+# for the others, to see whether one of them gave its slot back.
+_TAKE_FIRST = (_take_first(skip_locked=True), _take_first(skip_locked=False))
+_INSERT = insert(REGISTRATIONS)
+
+
+def release_lapsed(
+    connection: Connection, now: datetime, *, mrn: str | None = None, schedule_id: str = ""
+) -> int:
+    """Inside the caller's transaction: return the lapsed same-day locks (every one, or only
+    this patient's and this schedule's when ``mrn`` is given) and their slots to FREE,
+    exactly once; the count released. Nothing lapsed costs one indexed statement."""
+    cutoff = to_db_time(now)
+    if mrn is None:
+        rows = connection.execute(_RELEASE_ALL, {"cutoff": cutoff}).all()
+    else:
+        params = {"cutoff": cutoff, "b_mrn": mrn, "b_schedule_id": schedule_id}
+        rows = connection.execute(_RELEASE_NEAR, params).all()
+    if rows:
+        connection.execute(_FREE_RELEASED, {"slot_ids": [row.slot_id for row in rows]})
+    return len(rows)
+
+
+def release_expired(engine: Engine, now: datetime | None = None) -> int:
     """Return every lapsed same-day lock's slot to FREE, exactly once; the count released."""
-    cutoff = to_db_time(now or clock.now())
-    released = 0
-    with transaction(sessions) as session:
-        lapsed = session.execute(
-            select(Registration.lock_id, Registration.slot_id).where(
-                Registration.status == "LOCKED", Registration.expires_at < cutoff
-            )
-        ).all()
-        for lock_id, slot_id in lapsed:
-            won = session.execute(
-                update(Registration)
-                .where(
-                    Registration.lock_id == lock_id,
-                    Registration.status == "LOCKED",
-                    Registration.expires_at < cutoff,
-                )
-                .values(status="RELEASED")
-                .execution_options(synchronize_session=False)
-            )
-            if won.rowcount == 1:  # type: ignore[attr-defined]
-                session.execute(
-                    update(Slot)
-                    .where(Slot.slot_id == slot_id, Slot.status == "LOCKED")
-                    .values(status="FREE")
-                    .execution_options(synchronize_session=False)
-                )
-                released += 1
-    return released
+    with engine.begin() as connection:
+        return release_lapsed(connection, now or clock.now())
 
 
 def guarded_slot_update(
-    session: Session, slot_id: str, expected: tuple[str, ...], new_status: str
+    db: Connection | Session, slot_id: str, expected: tuple[str, ...], new_status: str
 ) -> bool:
     """Move a slot from one of the expected states to a new one; True when this call won."""
-    result = session.execute(
-        update(Slot)
-        .where(Slot.slot_id == slot_id, Slot.status.in_(expected))
-        .values(status=new_status)
-        .execution_options(synchronize_session=False)
-    )
+    params = {"b_slot_id": slot_id, "expected": list(expected), "new_status": new_status}
+    result = db.execute(_MOVE_SLOT, params)
     return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 
-def _take_slot(session: Session, schedule_id: str, slot_id: str | None, new_status: str) -> Slot:
+def _take_slot(
+    connection: Connection, schedule_id: str, slot_id: str | None, new_status: str
+) -> Any:
     """Take the named slot, or the first free one of the schedule, by a guarded update."""
+    params = {"b_schedule_id": schedule_id, "b_slot_id": slot_id, "new_status": new_status}
     if slot_id:
-        slot = session.scalar(
-            select(Slot).where(Slot.schedule_id == schedule_id, Slot.slot_id == slot_id)
-        )
-        if slot is None:
+        taken = connection.execute(_TAKE_NAMED, params).first()
+        if taken is not None:
+            return taken
+        if connection.execute(_SLOT_EXISTS, params).first() is None:
             raise EnvelopeError(codes.RECORD_NOT_FOUND, "no such slot in this schedule")
-        if guarded_slot_update(session, slot.slot_id, ("FREE",), new_status):
-            return slot
         raise EnvelopeError(codes.SLOT_SOLD_OUT, "this slot is taken")
-    # During a rush every request wants "the first free slot". Each takes the first one no
-    # other transaction has locked (SKIP LOCKED on PostgreSQL; SQLite runs writers one at a
-    # time anyway), instead of queueing on the same row. Only when none is left unlocked does
-    # it wait for the others, to see whether one of them gave its slot back.
-    for skip_locked in (True, False):
-        slot = session.scalar(
-            select(Slot)
-            .where(Slot.schedule_id == schedule_id, Slot.status == "FREE")
-            .order_by(Slot.seq_no)
-            .limit(1)
-            .with_for_update(skip_locked=skip_locked)
-        )
-        if slot is not None and guarded_slot_update(session, slot.slot_id, ("FREE",), new_status):
-            return slot
+    for statement in _TAKE_FIRST:
+        taken = connection.execute(statement, params).first()
+        if taken is not None:
+            return taken
     raise EnvelopeError(codes.SLOT_SOLD_OUT, "no free slot left in this schedule")
 
 
-def lock_view(reg: Registration, slot: Slot, visit_date: str) -> dict[str, Any]:
-    """The answer of 2006 for a lock or booking (money in fen)."""
-    expires = from_db_time(reg.expires_at) if reg.expires_at else None
-    return {
-        "lock_id": reg.lock_id,
-        "order_no": reg.order_no,
-        "status": reg.status,
-        "expires_at": clock.iso(expires) if expires else None,
-        "mrn": reg.mrn,
-        "schedule_id": reg.schedule_id,
-        "slot_id": reg.slot_id,
-        "seq_no": slot.seq_no,
-        "start_time": slot.start_time,
-        "end_time": slot.end_time,
-        "visit_date": visit_date,
-        "fees": {"reg_fee": reg.reg_fee_fen, "diag_fee": reg.diag_fee_fen, "total": reg.total_fen},
-    }
-
-
-def _repeat(
-    session: Session, reg: Registration, schedule_id: str, slot_id: str | None, mrn: str
-) -> dict[str, Any]:
-    if (reg.schedule_id, reg.mrn) != (schedule_id, mrn) or (slot_id and slot_id != reg.slot_id):
+def _repeat(row: Any, schedule_id: str, slot_id: str | None, mrn: str) -> dict[str, Any]:
+    if (row.schedule_id, row.mrn) != (schedule_id, mrn) or (slot_id and slot_id != row.slot_id):
         raise EnvelopeError(codes.DUPLICATE_ORDER, "order_no already used for another lock")
-    slot = session.get_one(Slot, reg.slot_id)
-    schedule = session.get_one(Schedule, reg.schedule_id)
-    return lock_view(reg, slot, schedule.visit_date.isoformat())
+    return lock_view(row._mapping, row._mapping)
 
 
-def _lockable_schedule(session: Session, schedule_id: str, mrn: str, now: datetime) -> Schedule:
+def _lockable_schedule(connection: Connection, schedule_id: str, mrn: str, now: datetime) -> Any:
     """The schedule, once the patient, the day, the one-slot rule and the one registration
     per department a day allow a lock."""
-    lock_patient(session, mrn)  # serializes this patient's locks: the checks below hold
-    schedule = session.get(Schedule, schedule_id)
+    lock_patient(connection, mrn)  # serializes this patient's locks: the checks below hold
+    release_lapsed(connection, now, mrn=mrn, schedule_id=schedule_id)
+    schedule = connection.execute(_SCHEDULE, {"schedule_id": schedule_id}).first()
     if schedule is None:
         raise EnvelopeError(codes.RECORD_NOT_FOUND, "no schedule with this id")
     if schedule.visit_date < now.astimezone(clock.SHANGHAI).date():
         raise EnvelopeError(codes.NOT_PAYABLE_TODAY, "this clinic day has passed")
-    held = session.scalar(
-        select(Registration.lock_id).where(
-            Registration.mrn == mrn,
-            Registration.schedule_id == schedule_id,
-            Registration.status.in_(ACTIVE_HOLDS),
-        )
-    )
-    if held is not None:
+    params = {"mrn": mrn, "dept_code": schedule.dept_code, "visit_date": schedule.visit_date}
+    held = connection.execute(_HELD, params).scalars().all()
+    if schedule_id in held:
         raise EnvelopeError(codes.ALREADY_HOLDS_SLOT)
-    same_department = session.scalar(
-        select(Registration.lock_id)
-        .join(Schedule, Schedule.schedule_id == Registration.schedule_id)
-        .where(
-            Registration.mrn == mrn,
-            Registration.status.in_(ACTIVE_HOLDS),
-            Schedule.dept_code == schedule.dept_code,
-            Schedule.visit_date == schedule.visit_date,
-        )
-        .limit(1)
-    )
-    if same_department is not None:
+    if held:
         raise EnvelopeError(codes.REGISTRATION_LIMIT, ONE_A_DAY)
     return schedule
 
 
 def _lock_once(
-    session: Session,
+    connection: Connection,
     *,
     schedule_id: str,
     slot_id: str | None,
@@ -179,34 +201,32 @@ def _lock_once(
     lock_minutes: int,
     now: datetime,
 ) -> dict[str, Any]:
-    earlier = session.scalar(select(Registration).where(Registration.order_no == order_no))
+    earlier = connection.execute(REG_BY_ORDER, {"order_no": order_no}).first()
     if earlier is not None:
-        return _repeat(session, earlier, schedule_id, slot_id, mrn)
-    schedule = _lockable_schedule(session, schedule_id, mrn, now)
-    today = now.astimezone(clock.SHANGHAI).date()
-    same_day = schedule.visit_date == today
+        return _repeat(earlier, schedule_id, slot_id, mrn)
+    schedule = _lockable_schedule(connection, schedule_id, mrn, now)
+    same_day = schedule.visit_date == now.astimezone(clock.SHANGHAI).date()
     status = "LOCKED" if same_day else "BOOKED"
-    slot = _take_slot(session, schedule_id, slot_id, status)
-    reg = Registration(
-        lock_id=f"LK{now.strftime('%Y%m%d%H%M%S')}{secrets.token_hex(4).upper()}",
-        order_no=order_no,
-        mrn=mrn,
-        schedule_id=schedule_id,
-        slot_id=slot.slot_id,
-        status=status,
-        reg_fee_fen=schedule.reg_fee_fen,
-        diag_fee_fen=schedule.diag_fee_fen,
-        total_fen=schedule.total_fen,
-        created_at=to_db_time(now),
-        expires_at=to_db_time(now + timedelta(minutes=lock_minutes)) if same_day else None,
-    )
-    session.add(reg)
-    session.flush()
-    return lock_view(reg, slot, schedule.visit_date.isoformat())
+    slot = _take_slot(connection, schedule_id, slot_id, status)
+    reg = {
+        "lock_id": f"LK{now.strftime('%Y%m%d%H%M%S')}{secrets.token_hex(4).upper()}",
+        "order_no": order_no,
+        "mrn": mrn,
+        "schedule_id": schedule_id,
+        "slot_id": slot.slot_id,
+        "status": status,
+        "reg_fee_fen": schedule.reg_fee_fen,
+        "diag_fee_fen": schedule.diag_fee_fen,
+        "total_fen": schedule.total_fen,
+        "created_at": to_db_time(now),
+        "expires_at": to_db_time(now + timedelta(minutes=lock_minutes)) if same_day else None,
+    }
+    connection.execute(_INSERT, reg)
+    return lock_view(reg, {**slot._mapping, "visit_date": schedule.visit_date})
 
 
 def lock_slot(
-    sessions: sessionmaker[Session],
+    engine: Engine,
     *,
     schedule_id: str,
     slot_id: str | None,
@@ -215,14 +235,15 @@ def lock_slot(
     lock_minutes: int,
     now: datetime | None = None,
 ) -> dict[str, Any]:
-    """2006: lock a same-day slot for payment or book a future one; idempotent on order_no."""
+    """2006: lock a same-day slot for payment or book a future one; idempotent on order_no.
+    One transaction: the patient's lock, lapsed locks near it released, the guarded slot
+    update and the registration row."""
     moment = now or clock.now()
-    release_expired(sessions, moment)
     for _ in range(3):
         try:
-            with transaction(sessions) as session:
+            with engine.begin() as connection:
                 return _lock_once(
-                    session,
+                    connection,
                     schedule_id=schedule_id,
                     slot_id=slot_id,
                     mrn=mrn,
@@ -296,25 +317,24 @@ def unlock(
     return {"lock_id": lock_id, "order_no": reg.order_no, "status": new_status}
 
 
-def handle_lock(incoming: Incoming) -> dict[str, Any]:
+def handle_lock(deps: Deps, incoming: Incoming) -> dict[str, Any]:
     """2006 slot lock / book."""
-    body, context = incoming.body, current()
+    body = incoming.body
     return lock_slot(
-        context.sessions,
+        deps.engine,
         schedule_id=text(body, "schedule_id"),
         slot_id=optional_text(body, "slot_id"),
         mrn=text(body, "mrn"),
         order_no=text(body, "order_no"),
-        lock_minutes=context.settings.lock_minutes,
+        lock_minutes=deps.settings.lock_minutes,
     )
 
 
-def handle_unlock(incoming: Incoming) -> dict[str, Any]:
+def handle_unlock(deps: Deps, incoming: Incoming) -> dict[str, Any]:
     """2007 unlock / cancel booking."""
-    context = current()
     return unlock(
-        context.sessions,
+        deps.sessions,
         text(incoming.body, "lock_id"),
         text(incoming.body, "mrn"),
-        context.settings.cancel_cutoff_minutes,
+        deps.settings.cancel_cutoff_minutes,
     )

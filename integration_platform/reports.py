@@ -13,7 +13,7 @@ from envelope import clock, codes
 from envelope.codes import EnvelopeError
 from envelope.server import Incoming
 from integration_platform.accounts import find_patient
-from integration_platform.context import current
+from integration_platform.deps import Deps
 from integration_platform.fields import date_range, text
 from integration_platform.models import ExamReport, LabReport, LabReportItem, to_db_time
 from integration_platform.models import from_db_time as shown
@@ -134,27 +134,23 @@ def exam_report(sessions: sessionmaker[Session], report_id: str, mrn: str) -> di
     }
 
 
-def handle_lab_list(incoming: Incoming) -> dict[str, Any]:
+def handle_lab_list(deps: Deps, incoming: Incoming) -> dict[str, Any]:
     """5001 lab report list."""
     start, end = date_range(incoming.body)
-    return list_reports(current().sessions, "LAB", text(incoming.body, "mrn"), start, end)
+    return list_reports(deps.sessions, "LAB", text(incoming.body, "mrn"), start, end)
 
 
-def handle_exam_list(incoming: Incoming) -> dict[str, Any]:
+def handle_exam_list(deps: Deps, incoming: Incoming) -> dict[str, Any]:
     """5002 exam report list."""
     start, end = date_range(incoming.body)
-    return list_reports(current().sessions, "EXAM", text(incoming.body, "mrn"), start, end)
+    return list_reports(deps.sessions, "EXAM", text(incoming.body, "mrn"), start, end)
 
 
-def handle_lab_detail(incoming: Incoming) -> dict[str, Any]:
+def handle_lab_detail(deps: Deps, incoming: Incoming) -> dict[str, Any]:
     """5003 lab report detail."""
-    return lab_report(
-        current().sessions, text(incoming.body, "report_id"), text(incoming.body, "mrn")
-    )
+    return lab_report(deps.sessions, text(incoming.body, "report_id"), text(incoming.body, "mrn"))
 
 
-def handle_exam_detail(incoming: Incoming) -> dict[str, Any]:
+def handle_exam_detail(deps: Deps, incoming: Incoming) -> dict[str, Any]:
     """5004 exam report detail."""
-    return exam_report(
-        current().sessions, text(incoming.body, "report_id"), text(incoming.body, "mrn")
-    )
+    return exam_report(deps.sessions, text(incoming.body, "report_id"), text(incoming.body, "mrn"))

@@ -15,8 +15,7 @@ from flask import Flask
 from sqlalchemy.orm import Session, sessionmaker
 
 from envelope import EnvelopeClient, KeyRing
-from integration_platform import MIGRATIONS, Settings, create_app
-from integration_platform.context import EXTENSION
+from integration_platform import MIGRATIONS, SERVICE, Settings, create_app
 from integration_platform.seed import seed
 from servicekit.db import make_engine, migrate, session_factory
 
@@ -84,7 +83,7 @@ def app(sqlite_url: str, redis_url: str) -> Flask:
 
 def sessions_of(app: Flask) -> sessionmaker[Session]:
     """The session factory the app uses, for arranging and checking rows."""
-    factory: sessionmaker[Session] = app.extensions[EXTENSION].sessions
+    factory: sessionmaker[Session] = app.extensions[SERVICE].sessions
     return factory
 
 

@@ -181,9 +181,9 @@ def _expire(app: Flask, lock_id: str) -> None:
 def test_expired_lock_is_released_exactly_once(app: Flask, call: Call) -> None:
     lock_id = lock(call, "EXP-1")[1]["lock_id"]
     _expire(app, lock_id)
-    sessions = app.extensions["integration_platform"].sessions
-    assert release_expired(sessions) == 1
-    assert release_expired(sessions) == 0
+    engine = app.extensions["integration_platform"].engine
+    assert release_expired(engine) == 1
+    assert release_expired(engine) == 0
     assert call("2010", {"order_no": "EXP-1"})[1]["status"] == "RELEASED"
     assert call("2005", {"schedule_id": schedule_id()})[1]["slots"][0]["status"] == "FREE"
     code, body = lock(call, "EXP-2")
@@ -274,7 +274,7 @@ def test_expired_lock_still_held_is_confirmed(app: Flask, call: Call) -> None:
 def test_released_lock_is_confirmed_when_its_slot_is_free(app: Flask, call: Call) -> None:
     lock_id = lock(call, "CF-6")[1]["lock_id"]
     _expire(app, lock_id)
-    release_expired(app.extensions["integration_platform"].sessions)
+    release_expired(app.extensions["integration_platform"].engine)
     code, body = confirm(call, "CF-6", lock_id, self_pay(TOTAL_DR001))
     assert code == "0000" and body["status"] == "CONFIRMED"
 
