@@ -272,20 +272,6 @@ class AlipayChannel:
             raise ChannelOutcomeUnknown("Alipay trade.create answer names another trade")
         return {"out_trade_no": out_trade_no, "trade_no": trade_no}
 
-    def create_qr(self, out_trade_no: str, amount_fen: int, description: str) -> dict[str, str]:
-        """A precreate trade: {"out_trade_no", "qr_code"} (the code the payer scans)."""
-        data = _answer(
-            _call(
-                lambda: self._pay.api_alipay_trade_precreate(
-                    subject=description,
-                    out_trade_no=out_trade_no,
-                    total_amount=to_yuan(amount_fen),
-                    notify_url=self.notify_url,
-                )
-            )
-        )
-        return {"out_trade_no": out_trade_no, "qr_code": str(data["qr_code"])}
-
     def query(self, out_trade_no: str) -> ChannelTrade:
         """The trade by our order number; TradeNotFound when Alipay has none."""
         data = _call(lambda: self._pay.api_alipay_trade_query(out_trade_no=out_trade_no))

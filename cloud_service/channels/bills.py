@@ -145,11 +145,6 @@ def read(
     return list(iter_rows(fmt, raw.splitlines(keepends=True), _encoding(fmt, raw), merchant))
 
 
-def parse(fmt: BillFormat, raw: bytes, merchant: str = "") -> list[BillRow]:
-    """The rows of an unpacked bill file."""
-    return list(iter_rows(fmt, raw.splitlines(keepends=True), _encoding(fmt, raw), merchant))
-
-
 def _encoding(fmt: BillFormat, raw: bytes) -> str:
     """The first of the channel's encodings the whole file is text in; a channel with one
     encoding has it checked cell by cell as the rows are read."""

@@ -9,7 +9,7 @@ import hashlib
 import pytest
 
 from cloud_service.channels import ChannelOutcomeUnknown
-from cloud_service.channels.bills import ALIPAY, WECHAT, parse, read
+from cloud_service.channels.bills import ALIPAY, WECHAT, read
 from simulators.wechatpay.bills import COLUMNS, SUMMARY
 
 MCHID = "1900000001"
@@ -52,8 +52,8 @@ def _alipay(
 
 
 def test_both_channels_bills_come_out_as_the_same_rows() -> None:
-    wechat = parse(WECHAT, _wechat(), merchant=MCHID)
-    alipay = parse(ALIPAY, _alipay().encode("gbk"), merchant=SELLER)
+    wechat = read(WECHAT, _wechat(), merchant=MCHID)
+    alipay = read(ALIPAY, _alipay().encode("gbk"), merchant=SELLER)
     assert [(r.kind, r.out_trade_no, r.amount_fen) for r in wechat] == [("PAYMENT", "ORD1", 1234)]
     assert [(r.kind, r.amount_fen, r.out_refund_no) for r in alipay] == [
         ("PAYMENT", 1234, ""),
@@ -62,21 +62,21 @@ def test_both_channels_bills_come_out_as_the_same_rows() -> None:
 
 
 def test_a_real_alipay_account_with_its_four_digit_suffix_is_the_sellers() -> None:
-    assert len(parse(ALIPAY, _alipay(account=SELLER + "0156").encode(), merchant=SELLER)) == 2
+    assert len(read(ALIPAY, _alipay(account=SELLER + "0156").encode(), merchant=SELLER)) == 2
 
 
 @pytest.mark.parametrize("amount", ["11.000001", "11.001", "1e3", "11,00", " 11.00"])
 def test_an_amount_that_is_not_whole_fen_is_refused_not_rounded(amount: str) -> None:
     with pytest.raises(ChannelOutcomeUnknown, match="amount not readable"):
-        parse(WECHAT, _wechat(settled=amount, total=amount))
+        read(WECHAT, _wechat(settled=amount, total=amount))
     with pytest.raises(ChannelOutcomeUnknown, match="amount not readable"):
-        parse(ALIPAY, _alipay(paid=amount).encode())
+        read(ALIPAY, _alipay(paid=amount).encode())
 
 
 @pytest.mark.parametrize(("paid", "refund"), [("-12.34", "-1.00"), ("12.34", "1.00")])
 def test_an_alipay_amount_of_the_wrong_sign_is_refused(paid: str, refund: str) -> None:
     with pytest.raises(ChannelOutcomeUnknown, match="wrong sign"):
-        parse(ALIPAY, _alipay(paid=paid, refund=refund).encode())
+        read(ALIPAY, _alipay(paid=paid, refund=refund).encode())
 
 
 @pytest.mark.parametrize(
@@ -88,21 +88,21 @@ def test_an_alipay_amount_of_the_wrong_sign_is_refused(paid: str, refund: str) -
 )
 def test_alipay_totals_that_do_not_add_up_are_refused(totals: str) -> None:
     with pytest.raises(ChannelOutcomeUnknown, match="does not add up"):
-        parse(ALIPAY, _alipay(totals=totals).encode())
+        read(ALIPAY, _alipay(totals=totals).encode())
 
 
 def test_a_wechat_total_that_does_not_add_up_is_refused() -> None:
     with pytest.raises(ChannelOutcomeUnknown, match="does not add up"):
-        parse(WECHAT, _wechat(total="12.35"))
+        read(WECHAT, _wechat(total="12.35"))
 
 
 def test_a_truncated_bill_is_refused() -> None:
     cut = _alipay().encode()
     with pytest.raises(ChannelOutcomeUnknown, match="cut short"):
-        parse(ALIPAY, cut[: cut.index(b"#---")])
+        read(ALIPAY, cut[: cut.index(b"#---")])
     whole = _wechat()
     with pytest.raises(ChannelOutcomeUnknown, match="no summary"):
-        parse(WECHAT, whole[: whole.index(SUMMARY.encode())])
+        read(WECHAT, whole[: whole.index(SUMMARY.encode())])
     packed = gzip.compress(whole)[:-8]  # the gzip trailer cut off
     with pytest.raises(ChannelOutcomeUnknown, match="does not unpack"):
         read(WECHAT, packed, sha1_hex=hashlib.sha1(whole, usedforsecurity=False).hexdigest())
@@ -110,13 +110,13 @@ def test_a_truncated_bill_is_refused() -> None:
 
 def test_a_row_or_a_file_of_another_merchant_is_refused() -> None:
     with pytest.raises(ChannelOutcomeUnknown, match="another merchant"):
-        parse(WECHAT, _wechat(mchid="1900000002"), merchant=MCHID)
+        read(WECHAT, _wechat(mchid="1900000002"), merchant=MCHID)
     for account in ("2088000000000002", SELLER + "1", ""):
         with pytest.raises(ChannelOutcomeUnknown, match="another account"):
-            parse(ALIPAY, _alipay(account=account).encode(), merchant=SELLER)
+            read(ALIPAY, _alipay(account=account).encode(), merchant=SELLER)
     without = _alipay().replace(f"#账号：[{SELLER}]\n", "")
     with pytest.raises(ChannelOutcomeUnknown, match="another account"):
-        parse(ALIPAY, without.encode(), merchant=SELLER)
+        read(ALIPAY, without.encode(), merchant=SELLER)
 
 
 def test_a_wechat_bill_forged_after_its_hash_was_given_is_refused() -> None:

@@ -66,11 +66,11 @@ def test_refused_connection_is_unavailable(
 def test_slow_answer_is_an_unknown_outcome(
     channel_factory: Callable[..., AlipayChannel], simulator: str, receiver
 ) -> None:
-    fault = {"mode": "delay", "seconds": 1.5, "method": "alipay.trade.precreate"}
+    fault = {"mode": "delay", "seconds": 1.5, "method": "alipay.trade.create"}
     requests.post(simulator + "/sim/faults", json=fault, timeout=5)
     impatient = channel_factory(simulator + "/gateway.do", receiver.url, timeout=0.5)
     with pytest.raises(ChannelOutcomeUnknown):
-        impatient.create_qr("ALI-SLOW-0001", 100, "挂号费")
+        impatient.create_trade("ALI-SLOW-0001", 100, "挂号费", "2088000000000101")
 
 
 def test_system_error_and_unsigned_answers_are_unknown_outcomes(

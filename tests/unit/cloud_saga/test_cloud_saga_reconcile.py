@@ -187,7 +187,7 @@ def test_orphan_refund_the_channel_marks_abnormal_is_failed_not_repaired(
 def _unreadable_wechat_bill(bill_date: str) -> list[BillRow]:
     """What WeChatPayChannel.trade_bill does with a file whose summary count is no number."""
     raw = "\r\n".join([COLUMNS, SUMMARY, "`two,`0.00,`0.00,`0,`0,`0.00,`0.00"]).encode()
-    return bills.parse(bills.WECHAT, raw)
+    return bills.read(bills.WECHAT, raw)
 
 
 def test_an_unreadable_bill_is_a_source_not_read_and_the_run_goes_on(

@@ -14,7 +14,7 @@ import pytest
 from cloud_service import ordering, saga, steps
 from cloud_service.channels import ChannelOutcomeUnknown
 from cloud_service.channels.base import BillRow
-from cloud_service.channels.bills import ALIPAY, WECHAT, iter_rows, parse
+from cloud_service.channels.bills import ALIPAY, WECHAT, iter_rows, read
 from cloud_service.deps import Deps
 from cloud_service.reconcile import classify, reconcile_day
 from cloud_service.reconcile.classify import (
@@ -348,7 +348,7 @@ def test_wechat_bill_is_read_line_by_line_from_a_file(tmp_path: Path) -> None:
     path.write_bytes(b"\xef\xbb\xbf" + text.encode())  # with a byte order mark
     with path.open("rb") as lines:
         rows = list(iter_rows(WECHAT, lines))
-    assert rows == parse(WECHAT, text.encode())
+    assert rows == read(WECHAT, text.encode())
     assert [(r.kind, r.out_trade_no, r.transaction_id, r.amount_fen, r.out_refund_no)
             for r in rows] == [
         ("PAYMENT", "ORD1", "4200ORD1", 1234, ""),
@@ -394,7 +394,7 @@ def test_alipay_bill_is_read_line_by_line() -> None:
         ]
     )
     rows = list(iter_rows(ALIPAY, (line.encode() for line in text.splitlines())))
-    assert rows == parse(ALIPAY, text.encode())
+    assert rows == read(ALIPAY, text.encode())
     assert [(r.kind, r.out_trade_no, r.amount_fen, r.out_refund_no) for r in rows] == [
         ("PAYMENT", "ORD1", 1234, ""),
         ("REFUND", "ORD2", 100, "ORD2R1"),

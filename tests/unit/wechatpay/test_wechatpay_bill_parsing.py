@@ -8,7 +8,7 @@ import hashlib
 import pytest
 
 from cloud_service.channels import ChannelOutcomeUnknown
-from cloud_service.channels.bills import WECHAT, parse, unpack
+from cloud_service.channels.bills import WECHAT, read, unpack
 from simulators.wechatpay.bills import COLUMNS, SUMMARY
 
 
@@ -39,7 +39,7 @@ def _bill(summary: tuple[str, str, str]) -> bytes:
 
 
 def test_payments_and_refunds_come_out_in_fen() -> None:
-    rows = parse(WECHAT, _bill(("2", "12.34", "1.00")))
+    rows = read(WECHAT, _bill(("2", "12.34", "1.00")))
     assert [(r.kind, r.out_trade_no, r.amount_fen, r.out_refund_no) for r in rows] == [
         ("PAYMENT", "ORD1", 1234, ""),
         ("REFUND", "ORD2", 100, "ORD2R1"),
@@ -50,7 +50,7 @@ def test_payments_and_refunds_come_out_in_fen() -> None:
 @pytest.mark.parametrize("summary", [("3", "12.34", "1.00"), ("2", "12.35", "1.00")])
 def test_a_summary_that_does_not_add_up_is_refused(summary: tuple[str, str, str]) -> None:
     with pytest.raises(ChannelOutcomeUnknown, match="summary"):
-        parse(WECHAT, _bill(summary))
+        read(WECHAT, _bill(summary))
 
 
 def test_gzip_file_is_unpacked_and_checked_against_the_sha1_of_the_plain_text() -> None:
@@ -77,14 +77,14 @@ def _bill_with_summary(head: str, cells: str) -> bytes:
 )
 def test_a_summary_that_cannot_be_read_is_refused(raw: bytes) -> None:
     with pytest.raises(ChannelOutcomeUnknown, match="not readable"):
-        parse(WECHAT, raw)
+        read(WECHAT, raw)
 
 
 def test_a_field_beyond_the_csv_modules_limit_is_refused() -> None:
     row = _row("SUCCESS", "ORD1", "12.34", "0.00", "0").replace("挂号费", f'"{"x" * 200_000}"')
     raw = "\r\n".join([COLUMNS, row, SUMMARY, _line("1", "12.34", "0.00")]).encode()
     with pytest.raises(ChannelOutcomeUnknown, match="field limit"):
-        parse(WECHAT, raw)
+        read(WECHAT, raw)
 
 
 @pytest.mark.parametrize("content", [b"\x1f\x8b\x08\x00cut", gzip.compress(b"bill")[:-6]])
@@ -97,4 +97,4 @@ def test_a_corrupt_or_cut_gzip_download_is_refused(content: bytes) -> None:
 def test_a_bill_amount_that_is_not_exactly_yuan_is_refused_not_rounded(settled: str) -> None:
     raw = _bill(("2", "12.34", "1.00")).replace(b"`12.34,", f"`{settled},".encode(), 1)
     with pytest.raises(ChannelOutcomeUnknown, match="amount not readable"):
-        parse(WECHAT, raw)
+        read(WECHAT, raw)
