@@ -10,10 +10,12 @@ import urllib3
 from envelope import CLOUD, HIP, INSFE, EnvelopeClient, KeyRing, Reply
 from envelope.catalogue import lookup
 from envelope.client import connection_pool
+from envelope.messages import Request
 
 
 class HospitalPort(Protocol):
-    """Sends one trade code with its body and returns the verified reply."""
+    """Sends one trade code with its body (``call``) or a typed request (``ask``) and
+    returns the verified reply."""
 
     def call(
         self,
@@ -23,6 +25,10 @@ class HospitalPort(Protocol):
         trace_id: str,
         operator: str = "system",
         channel: str = "APP",
+    ) -> Reply: ...
+
+    def ask(
+        self, request: Request, *, trace_id: str, operator: str = "system", channel: str = "APP"
     ) -> Reply: ...
 
 
@@ -64,6 +70,14 @@ class GatewayHospital:
         """Send to the service that serves the trade code, through the gateway."""
         client = self._clients[lookup(trade_code).target]
         return client.send(trade_code, body, channel=channel, operator=operator, trace_id=trace_id)
+
+    def ask(
+        self, request: Request, *, trace_id: str, operator: str = "system", channel: str = "APP"
+    ) -> Reply:
+        """Send a typed request to the service that serves its trade code, through the
+        gateway; ``reply.answer(Model)`` reads the answer."""
+        client = self._clients[lookup(request.trade).target]
+        return client.ask(request, channel=channel, operator=operator, trace_id=trace_id)
 
 
 def require_ok(reply: Reply) -> dict[str, Any]:

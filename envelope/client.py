@@ -8,17 +8,21 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import urllib3
+from pydantic import ValidationError
 from urllib3.exceptions import ConnectTimeoutError, HTTPError, NewConnectionError
 
 from envelope import codes, decoding
 from envelope import header as headers
 from envelope.catalogue import HIP, INSFE
 from envelope.keys import KeyRing
+from envelope.messages import Message, Request, answer_model
+from envelope.messages.base import explain
 from envelope.signing import sign_envelope, sign_matches
 
+M = TypeVar("M", bound=Message)
 _UNAVAILABLE = {HIP: codes.HIS_UNAVAILABLE, INSFE: codes.INSURANCE_UNAVAILABLE}
 
 
@@ -35,6 +39,22 @@ class Reply:
     def ok(self) -> bool:
         """True for 0000."""
         return self.result_code == codes.SUCCESS
+
+    def answer(self, model: type[M]) -> M:
+        """The 0000 answer's body as ``model``; a refusal raised with its own code, and an
+        answer outside the contract as 3003 (the peer may have acted: query before retrying)."""
+        if not self.ok:
+            raise codes.EnvelopeError(self.result_code, self.result_msg)
+        try:
+            return model.model_validate(self.body)
+        except ValidationError as exc:
+            raise codes.EnvelopeError(
+                codes.TIMED_OUT, f"应答不符合接口约定（{explain(exc)}），结果未知，请先查询再重试"
+            ) from None
+
+    def typed(self) -> Message:
+        """The 0000 answer as its trade code's answer model (see ``answer``)."""
+        return self.answer(answer_model(str(self.header.get("trade_code", ""))))
 
     @property
     def outcome_unknown(self) -> bool:
@@ -113,6 +133,18 @@ class EnvelopeClient:
         return self.post(
             self.build(trade_code, body, channel=channel, operator=operator, trace_id=trace_id)
         )
+
+    def ask(
+        self,
+        request: Request,
+        *,
+        channel: str = "SYSTEM",
+        operator: str = "system",
+        trace_id: str | None = None,
+    ) -> Reply:
+        """Send a typed request under its own trade code and return the verified reply."""
+        body = request.model_dump(mode="json", exclude_none=True)
+        return self.send(request.trade, body, channel=channel, operator=operator, trace_id=trace_id)
 
     def post(self, envelope: dict[str, Any]) -> Reply:
         """POST an already signed envelope; map transport faults to 3xxx replies."""

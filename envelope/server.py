@@ -6,7 +6,7 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Blueprint, Flask, Response, request
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -14,14 +14,17 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from envelope import catalogue, codes
 from envelope.header import response_header
 from envelope.keys import KeyRing
-from envelope.messages import Request, validate_request
+from envelope.messages import Message, Request, validate_request
 from envelope.signing import sign_envelope
 from envelope.tracing import bind_claimed_trace_id, bind_trace_id, plain_token
 from envelope.verify import Verifier, parse
+from envelope.wsgi import EnvelopeWSGI, too_large
 
 log = logging.getLogger("envelope")
+R = TypeVar("R", bound=Request)
 # No honest request envelope comes near this; the gateway relays at most as much by default.
 MAX_ENVELOPE_BYTES = 1024 * 1024
+PATH = "/envelope"
 
 
 @dataclass(frozen=True)
@@ -32,13 +35,19 @@ class Incoming:
     body: dict[str, Any]
     request: Request | None = None  # the body as its trade's typed model
 
+    def typed(self, model: type[R]) -> R:
+        """The body as ``model``: the request validated at the door, or validated now."""
+        if isinstance(self.request, model):
+            return self.request
+        return model.model_validate(self.body)
+
     @property
     def trace_id(self) -> str:
         """The trace id to carry into every onward message and log line."""
         return str(self.header["trace_id"])
 
 
-Handler = Callable[[Incoming], dict[str, Any]]
+Handler = Callable[[Incoming], "dict[str, Any] | Message"]
 
 
 def signed_reply(
@@ -118,7 +127,10 @@ class EnvelopeEndpoint:
                     codes.UNKNOWN_TRADE_CODE, f"{entry.code} is not implemented by {self.party}"
                 )
             request = validate_request(entry.code, body)
-            out_body = handler(Incoming(head, body, request))
+            answered = handler(Incoming(head, body, request))
+            out_body = (
+                answered.model_dump(mode="json") if isinstance(answered, Message) else answered
+            )
         except codes.EnvelopeError as exc:
             result_code, result_msg = exc.result_code, exc.result_msg
         except Exception:
@@ -160,25 +172,38 @@ class EnvelopeEndpoint:
         log.info("envelope %s %s -> %s", shown.get("trade_code"), shown.get("msg_id"), result_code)
         return reply, result_code
 
+    def answer(self, raw: bytes | None, limit: int) -> tuple[dict[str, Any], str]:
+        """The signed answer to raw request bytes, or a signed 1001 when they were too many."""
+        if raw is None:
+            return self.refuse(codes.NOT_JSON, too_large(limit))
+        return self.handle(raw)
+
     def install(self, app: Flask) -> None:
-        """Serve ``POST /envelope`` on ``app``: every service registers its endpoint here."""
-        app.register_blueprint(self.blueprint())
+        """Serve ``POST /envelope`` on ``app`` straight from WSGI, before Flask routes it; the
+        limit is the app's MAX_CONTENT_LENGTH, else MAX_ENVELOPE_BYTES. Every service
+        registers its endpoint here."""
+
+        def limit() -> int:
+            return int(app.config.get("MAX_CONTENT_LENGTH") or MAX_ENVELOPE_BYTES)
+
+        app.register_blueprint(self.blueprint())  # Flask still answers GET /envelope: 405
+        app.wsgi_app = EnvelopeWSGI(  # type: ignore[method-assign]
+            PATH, self.answer, limit, app.name, app.wsgi_app
+        )
 
     def blueprint(self) -> Blueprint:
-        """A blueprint with the single ``POST /envelope`` route."""
+        """A blueprint with the single ``POST /envelope`` route, served through Flask."""
         bp = Blueprint("envelope", __name__)
 
-        @bp.post("/envelope")
+        @bp.post(PATH)
         def receive() -> Response:
-            if request.max_content_length is None:  # the app set no limit: the gateway's
-                request.max_content_length = MAX_ENVELOPE_BYTES
+            limit = request.max_content_length or MAX_ENVELOPE_BYTES
+            request.max_content_length = limit
             try:
-                raw = request.get_data(cache=False)
-            except RequestEntityTooLarge:  # the app's MAX_CONTENT_LENGTH: a signed 1001
-                limit = request.max_content_length
-                reply, result_code = self.refuse(codes.NOT_JSON, f"请求体过大：最多 {limit} 字节")
-            else:
-                reply, result_code = self.handle(raw)
+                raw: bytes | None = request.get_data(cache=False)
+            except RequestEntityTooLarge:  # over the limit: a signed 1001
+                raw = None
+            reply, result_code = self.answer(raw, limit)
             return json_response(reply, result_code)
 
         return bp

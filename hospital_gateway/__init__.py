@@ -15,9 +15,10 @@ from envelope.catalogue import CLOUD, GATEWAY, HIP, INSFE
 from envelope.client import EnvelopeClient, Reply, connection_pool
 from envelope.replay import RedisNonceStore
 from envelope.verify import Link, Verifier
+from envelope.wsgi import EnvelopeWSGI
 from hospital_gateway.audit import AuditLog, audit_blueprint
 from hospital_gateway.ratelimit import Limit, RateLimiter
-from hospital_gateway.relay import Relay, RelayWSGI
+from hospital_gateway.relay import PATH, Relay
 from hospital_gateway.settings import Settings
 from servicekit import logs, metrics, redis_client, web
 from servicekit.db import make_engine
@@ -110,8 +111,8 @@ def create_app(config: Settings | None = None) -> Flask:
     web.install_common(app, SERVICE, health_check=lambda: _redis_answers(redis))
     metrics.install_metrics(app, SERVICE)
     # POST /gateway is answered before Flask sees it; everything else goes on to Flask.
-    app.wsgi_app = RelayWSGI(  # type: ignore[method-assign]
-        relay, settings.max_envelope_bytes, SERVICE, app.wsgi_app
+    app.wsgi_app = EnvelopeWSGI(  # type: ignore[method-assign]
+        PATH, relay.answer, lambda: settings.max_envelope_bytes, SERVICE, app.wsgi_app
     )
     app.extensions[SERVICE] = GatewayParts(settings, relay, audit)
     return app

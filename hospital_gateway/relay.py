@@ -9,15 +9,10 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable, Mapping
-from http import HTTPStatus
-from typing import TYPE_CHECKING, Any
-
-from werkzeug.exceptions import RequestEntityTooLarge
-from werkzeug.wsgi import get_input_stream
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from envelope import catalogue, codes
-from envelope.canonical import canonical_bytes
 from envelope.catalogue import GATEWAY
 from envelope.client import EnvelopeClient, Reply
 from envelope.header import check_request_header
@@ -26,15 +21,11 @@ from envelope.messages import validate_request
 from envelope.server import signed_reply
 from envelope.signing import sign_envelope, sign_matches
 from envelope.verify import Verifier, parse
+from envelope.wsgi import too_large
 from hospital_gateway import routes
 from hospital_gateway.audit import AuditEntry, AuditLog, clean
 from hospital_gateway.ratelimit import RateLimiter
 from servicekit.logs import bind_trace_id
-from servicekit.metrics import HTTP_LATENCY, HTTP_REQUESTS
-from servicekit.web import INTERNAL_MESSAGE
-
-if TYPE_CHECKING:
-    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 log = logging.getLogger("hospital_gateway.relay")
 PATH = "/gateway"
@@ -43,8 +34,6 @@ RECEIVED = "IN"  # audit direction: a message as it reached the gateway, with th
 RELAYED = "OUT"  # audit direction: the same message as sent on the next link, with its answer
 
 Envelope = dict[str, Any]
-# The last answer, when even a signed refusal could not be made: no envelope, no detail.
-_INTERNAL = canonical_bytes({"result_code": codes.INTERNAL, "result_msg": INTERNAL_MESSAGE})
 
 
 def _ms(since: float) -> int:
@@ -125,6 +114,12 @@ class Relay:
             )
         validate_request(entry.code, body)
         return route
+
+    def answer(self, raw: bytes | None, limit: int) -> tuple[Envelope, str]:
+        """The signed answer to raw request bytes, or a signed 1001 when they were too many."""
+        if raw is None:
+            return self.refuse_raw(codes.NOT_JSON, too_large(limit))
+        return self.handle(raw)
 
     def refuse_raw(self, result_code: str, result_msg: str) -> tuple[Envelope, str]:
         """A signed refusal of a request whose bytes could not even be read."""
@@ -244,56 +239,3 @@ class Relay:
         if self.on_result is not None:  # every answer passes here: relayed or refused
             self.on_result(reply["header"], result_code, time.perf_counter() - started)
         return received
-
-
-class RelayWSGI:
-    """``POST /gateway`` answered straight from WSGI, every other request passed to ``app``
-    (the Flask app: health, metrics, audit). The relay is the gateway's hot path, and
-    Flask's request, routing and response objects cost a tenth of its CPU; what they gave
-    it is done here: the size limit (1001), the HTTP metrics, a JSON 9999 for an error."""
-
-    def __init__(self, relay: Relay, max_bytes: int, service: str, app: WSGIApplication) -> None:
-        self.relay = relay
-        self.max_bytes = max_bytes
-        self.app = app
-        self._service = service
-        self._requests: dict[int, Any] = {}  # the counter's child of each status, once made
-        self._latency = HTTP_LATENCY.labels(service, "POST", PATH)
-
-    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") != PATH or environ.get("REQUEST_METHOD") != "POST":
-            return self.app(environ, start_response)
-        started = time.perf_counter()
-        try:
-            raw = self._body(environ)
-            if raw is None:
-                reply, result_code = self.relay.refuse_raw(
-                    codes.NOT_JSON, f"请求体过大：最多 {self.max_bytes} 字节"
-                )
-            else:
-                reply, result_code = self.relay.handle(raw)
-            status, payload = codes.http_status(result_code), canonical_bytes(reply)
-            content_type = "application/json; charset=utf-8"
-        except Exception:
-            log.exception("unhandled error")
-            status, content_type, payload = 500, "application/json; charset=utf-8", _INTERNAL
-        counter = self._requests.get(status)
-        if counter is None:
-            counter = self._requests[status] = HTTP_REQUESTS.labels(
-                self._service, "POST", PATH, str(status)
-            )
-        counter.inc()
-        self._latency.observe(time.perf_counter() - started)
-        start_response(
-            f"{status} {HTTPStatus(status).phrase}",
-            [("Content-Type", content_type), ("Content-Length", str(len(payload)))],
-        )
-        return [payload]
-
-    def _body(self, environ: WSGIEnvironment) -> bytes | None:
-        """The request body; None when it is over the limit (it is then not read in full).
-        werkzeug's reader, as Flask's: a chunked body is read only when the server ends it."""
-        try:
-            return get_input_stream(environ, max_content_length=self.max_bytes).read()
-        except RequestEntityTooLarge:
-            return None
