@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PYTEST := $(BIN)/python -m pytest -p no:cacheprovider
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run test lint fmt unit integration e2e chaos-short zones fuzz browser deploy-check chaos bench clean
+.PHONY: help venv run test lint fmt unit integration e2e chaos-short zones fuzz browser deploy-check chaos bench profile clean
 
 help: ## Show this list
 	@grep -E '^[a-z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -77,6 +77,9 @@ deploy-check: venv ## docker-compose config, and the compose file's commands run
 
 bench: venv ## Benchmarks on this machine (starts its own stack on free ports); prints a table
 	$(BIN)/python -m bench
+
+profile: venv ## Where each service's CPU goes during insured registrations (py-spy)
+	$(BIN)/python -m bench.profile
 
 clean: ## Remove the virtual environment and local state (var/)
 	rm -rf $(VENV) var
