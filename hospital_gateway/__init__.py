@@ -26,11 +26,11 @@ from servicekit.db import make_engine
 SERVICE = "hospital_gateway"
 MIGRATIONS = Path(__file__).parent / "migrations"
 
-__all__ = ["MIGRATIONS", "SERVICE", "GatewayParts", "Settings", "create_app"]
+__all__ = ["MIGRATIONS", "SERVICE", "Deps", "Settings", "create_app"]
 
 
 @dataclass(frozen=True)
-class GatewayParts:
+class Deps:
     """What the factory built, kept on ``app.extensions`` for tools and tests."""
 
     settings: Settings
@@ -114,5 +114,5 @@ def create_app(config: Settings | None = None) -> Flask:
     app.wsgi_app = EnvelopeWSGI(  # type: ignore[method-assign]
         PATH, relay.answer, lambda: settings.max_envelope_bytes, SERVICE, app.wsgi_app
     )
-    app.extensions[SERVICE] = GatewayParts(settings, relay, audit)
+    app.extensions[SERVICE] = Deps(settings, relay, audit)
     return app

@@ -24,6 +24,7 @@ from envelope.verify import Verifier, parse
 from envelope.wsgi import too_large
 from hospital_gateway import routes
 from hospital_gateway.audit import AuditEntry, AuditLog, clean
+from hospital_gateway.contract import checked
 from hospital_gateway.ratelimit import RateLimiter
 from servicekit.logs import bind_trace_id
 
@@ -184,6 +185,7 @@ class Relay:
             # The message may have arrived: the outcome is unknown, never a plain failure.
             log.exception("relay to %s failed after sending", route.target)
             reply = Reply(codes.TIMED_OUT, codes.message(codes.TIMED_OUT))
+        passed_on = checked(route.trade_code, route.target, reply)
         sent = AuditEntry.of(
             RELAYED,
             head,
@@ -193,7 +195,7 @@ class Relay:
             latency_ms=_ms(started),
             verified=True,
         )
-        return self._answer(head, reply, in_ring), sent
+        return self._answer(head, passed_on, in_ring), sent
 
     def _answer(self, head: dict[str, Any], reply: Reply, in_ring: KeyRing) -> Envelope:
         if reply.header:

@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 from prometheus_client import REGISTRY
 
 from envelope import CLOUD, HIP
-from hospital_gateway import SERVICE, GatewayParts
+from hospital_gateway import SERVICE, Deps
 from servicekit.web import INTERNAL_MESSAGE
 from tests.integration.hospital_gateway.gateway_support import Backend, post, sender
 
@@ -60,12 +60,12 @@ def test_other_requests_go_on_to_flask(gateway: FlaskClient) -> None:
 def test_an_error_past_the_relay_is_a_json_9999_without_a_trace(
     gateway: FlaskClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    parts: GatewayParts = gateway.application.extensions[SERVICE]
+    deps: Deps = gateway.application.extensions[SERVICE]
 
     def broken(raw: bytes) -> Any:
         raise RuntimeError("secret detail")
 
-    monkeypatch.setattr(parts.relay, "handle", broken)
+    monkeypatch.setattr(deps.relay, "handle", broken)
     before = _requests("500")
     answer = gateway.post("/gateway", data=b"{}", content_type="application/json")
     assert answer.status_code == 500
