@@ -55,7 +55,7 @@ LIBRARIES = (
 )
 
 
-def _library(frame: str) -> str:
+def _library(frame: str) -> str | None:
     """The library (or own package) a py-spy frame ``function (path:line)`` is in."""
     path = frame.rpartition("(")[2]
     for package in OWN_PACKAGES:
@@ -64,7 +64,18 @@ def _library(frame: str) -> str:
     for piece, name in LIBRARIES:
         if piece in path:
             return name
-    return "other (interpreter, stdlib)"
+    return None
+
+
+def _where(frames: list[str]) -> str:
+    """What a sample was spent in: the innermost frame of a known library or own package,
+    else the standard-library module of the innermost frame."""
+    for frame in reversed(frames):
+        library = _library(frame)
+        if library is not None:
+            return library
+    path = frames[-1].rpartition("(")[2].partition(":")[0]
+    return f"stdlib: {Path(path).stem}" if path else "interpreter"
 
 
 def summarise(collapsed: Path, top: int = 8) -> list[str]:
@@ -79,8 +90,8 @@ def summarise(collapsed: Path, top: int = 8) -> list[str]:
         count = int(count_text)
         frames = stack.split(";")
         total += count
-        by_library[_library(frames[-1])] += count
-        own = {f for f in frames if _library(f).startswith("own:")}
+        by_library[_where(frames)] += count
+        own = {f for f in frames if (_library(f) or "").startswith("own:")}
         for frame in own:
             inclusive[frame.split(" (")[0].strip()] += count
     if total == 0:
@@ -117,6 +128,7 @@ def main() -> int:
         try:
             stack.start()
             time.sleep(1.0)
+            chains = scenarios.registration_chains(stack, 40, 8)
             names = [n for n in stack.processes if n in OURS]
             for name in names:
                 out = Path(tmp) / f"{name}.txt"
@@ -139,7 +151,7 @@ def main() -> int:
                     stderr=subprocess.DEVNULL,
                 )
             time.sleep(1.0)
-            result = scenarios.insured_registrations(stack)
+            result = scenarios.run_registrations(stack, chains, 16)
         finally:
             for recorder in recorders.values():
                 recorder.send_signal(signal.SIGINT)  # py-spy writes its file on SIGINT

@@ -88,6 +88,9 @@ def insured_people(count: int) -> list[tuple[str, str, str]]:
     return [(number, name, phones.get(number, "")) for number, name in people][:count]
 
 
+Chain = tuple[Patient, str, list[str]]  # a patient, the bound record, the clinics in turn
+
+
 def insured_registrations(
     stack: Stack, people: int = 40, per_patient: int = 8, concurrency: int = 16
 ) -> Result:
@@ -96,7 +99,12 @@ def insured_registrations(
     Each patient registers one after the other (concurrent orders of one person pre-settle
     against the same personal account and are rightly refused at settlement, 2006); up to
     ``concurrency`` patients at once."""
-    chains: list[tuple[Patient, str, list[str]]] = []
+    return run_registrations(stack, registration_chains(stack, people, per_patient), concurrency)
+
+
+def registration_chains(stack: Stack, people: int, per_patient: int) -> list[Chain]:
+    """Sign each patient in, bind the record and choose the clinics (not measured)."""
+    chains: list[Chain] = []
     for n, (id_card_no, name, phone) in enumerate(insured_people(people)):
         patient = Patient(stack.url("cloud_service"), phone, stack.url("sms"))
         patient.sign_in()
@@ -110,6 +118,11 @@ def insured_registrations(
         chosen = [schedules[(n * per_patient + k) % len(schedules)] for k in range(per_patient)]
         by_department = {dept: sid for sid, dept in reversed(chosen)}
         chains.append((patient, mrn, list(by_department.values())))
+    return chains
+
+
+def run_registrations(stack: Stack, chains: list[Chain], concurrency: int) -> Result:
+    """Run the chains, ``concurrency`` patients at once, measuring time and CPU."""
 
     def chain(i: int) -> list[tuple[float, bool]]:
         patient, mrn, schedules = chains[i]
