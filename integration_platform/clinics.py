@@ -17,8 +17,8 @@ from integration_platform import fees
 from integration_platform.deps import Deps
 from integration_platform.fields import date_range, optional_text, text
 from integration_platform.locking import release_lapsed
-from integration_platform.models import Department, Doctor
-from integration_platform.tables import DEPARTMENTS, DOCTORS, SCHEDULES, SLOTS
+from integration_platform.models import Department, Doctor, to_db_time
+from integration_platform.tables import DEPARTMENTS, DOCTORS, REGISTRATIONS, SCHEDULES, SLOTS
 
 
 def list_departments(sessions: sessionmaker[Session]) -> dict[str, Any]:
@@ -68,13 +68,21 @@ def _dept_family(session: Session, dept_code: str) -> list[str]:
     return [dept_code, *children]
 
 
-_SC, _S, _D, _DR = SCHEDULES.c, SLOTS.c, DEPARTMENTS.c, DOCTORS.c
+_SC, _S, _D, _DR, _R = SCHEDULES.c, SLOTS.c, DEPARTMENTS.c, DOCTORS.c, REGISTRATIONS.c
+# A listing writes nothing: a slot whose same-day lock lapsed counts as remaining already
+# (the lapsed lock is released by the next request that needs that slot or that order).
 _FREE = (
     select(func.count())
     .where(_S.schedule_id == _SC.schedule_id, _S.status == "FREE")
     .scalar_subquery()
-    .label("remaining")
-)
+    + select(func.count())
+    .where(
+        _R.schedule_id == _SC.schedule_id,
+        _R.status == "LOCKED",
+        _R.expires_at < bindparam("cutoff"),
+    )
+    .scalar_subquery()
+).label("remaining")
 _SCHEDULE_COLUMNS = (
     _SC.schedule_id,
     _SC.visit_date,
@@ -165,9 +173,14 @@ def _schedules(
     doctor_code: str | None,
 ) -> Sequence[Any]:
     statement = _LISTINGS[(full, bool(dept_code), bool(doctor_code))]
-    params = {"start": start, "end": end, "dept_code": dept_code, "doctor_code": doctor_code}
-    with engine.begin() as connection:
-        release_lapsed(connection, clock.now())  # lapsed locks count as remaining again
+    params = {
+        "start": start,
+        "end": end,
+        "dept_code": dept_code,
+        "doctor_code": doctor_code,
+        "cutoff": to_db_time(clock.now()),
+    }
+    with engine.connect() as connection:
         return connection.execute(statement, params).all()
 
 
@@ -212,7 +225,8 @@ def slot_detail(engine: Engine, schedule_id: str) -> dict[str, Any]:
     """2005: the slots of a schedule with their status, or 2008."""
     with engine.begin() as connection:
         release_lapsed(connection, clock.now(), schedule_id=schedule_id, mrn="")
-        found = connection.execute(_ONE_SCHEDULE, {"schedule_id": schedule_id}).first()
+        params = {"schedule_id": schedule_id, "cutoff": to_db_time(clock.now())}
+        found = connection.execute(_ONE_SCHEDULE, params).first()
         if found is None:
             raise EnvelopeError(codes.RECORD_NOT_FOUND, "no schedule with this id")
         slots = connection.execute(_SLOTS_OF, {"schedule_id": schedule_id}).all()

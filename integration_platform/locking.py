@@ -61,19 +61,31 @@ _MOVE_SLOT = (
     )
     .values(status=bindparam("new_status"))
 )
-_SCHEDULE = select(
-    _SC.visit_date, _SC.dept_code, _SC.reg_fee_fen, _SC.diag_fee_fen, _SC.total_fen
-).where(_SC.schedule_id == bindparam("schedule_id"))
-_HELD = (
-    select(_R.schedule_id)
-    .join(SCHEDULES, _SC.schedule_id == _R.schedule_id)
-    .where(
-        _R.mrn == bindparam("mrn"),
-        _R.status.in_(_HOLDS),
-        _SC.dept_code == bindparam("dept_code"),
-        _SC.visit_date == bindparam("visit_date"),
+_OTHER = SCHEDULES.alias("other")
+
+
+def _holds(*where: Any) -> Any:
+    held = (
+        select(_R.lock_id)
+        .join(_OTHER, _OTHER.c.schedule_id == _R.schedule_id)
+        .where(_R.mrn == bindparam("b_mrn"), _R.status.in_(_HOLDS), *where)
     )
-)
+    return held.exists()
+
+
+# The schedule and what the patient already holds of it, and of its department that day,
+# in one statement.
+_SCHEDULE = select(
+    _SC.visit_date,
+    _SC.dept_code,
+    _SC.reg_fee_fen,
+    _SC.diag_fee_fen,
+    _SC.total_fen,
+    _holds(_OTHER.c.schedule_id == _SC.schedule_id).label("held_here"),
+    _holds(_OTHER.c.dept_code == _SC.dept_code, _OTHER.c.visit_date == _SC.visit_date).label(
+        "held_that_day"
+    ),
+).where(_SC.schedule_id == bindparam("b_schedule_id"))
 _SLOT_RETURNS = (_S.slot_id, _S.seq_no, _S.start_time, _S.end_time)
 _TAKE_NAMED = (
     update(SLOTS)
@@ -177,16 +189,15 @@ def _lockable_schedule(connection: Connection, schedule_id: str, mrn: str, now: 
     per department a day allow a lock."""
     lock_patient(connection, mrn)  # serializes this patient's locks: the checks below hold
     release_lapsed(connection, now, mrn=mrn, schedule_id=schedule_id)
-    schedule = connection.execute(_SCHEDULE, {"schedule_id": schedule_id}).first()
+    params = {"b_schedule_id": schedule_id, "b_mrn": mrn}
+    schedule = connection.execute(_SCHEDULE, params).first()
     if schedule is None:
         raise EnvelopeError(codes.RECORD_NOT_FOUND, "no schedule with this id")
     if schedule.visit_date < now.astimezone(clock.SHANGHAI).date():
         raise EnvelopeError(codes.NOT_PAYABLE_TODAY, "this clinic day has passed")
-    params = {"mrn": mrn, "dept_code": schedule.dept_code, "visit_date": schedule.visit_date}
-    held = connection.execute(_HELD, params).scalars().all()
-    if schedule_id in held:
+    if schedule.held_here:
         raise EnvelopeError(codes.ALREADY_HOLDS_SLOT)
-    if held:
+    if schedule.held_that_day:
         raise EnvelopeError(codes.REGISTRATION_LIMIT, ONE_A_DAY)
     return schedule
 
