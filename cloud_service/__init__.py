@@ -22,7 +22,7 @@ from cloud_service.deps import Deps, Identity
 from cloud_service.errors import CloudError, api_status
 from cloud_service.hospital import GatewayHospital
 from cloud_service.notices import notices_blueprint
-from cloud_service.refunds import refund_stopped_clinic
+from cloud_service.saga.clinic_stopped import refund_stopped_clinic
 from cloud_service.settings import Settings
 from cloud_service.slot_gate import SlotGate
 from cloud_service.sms import AliyunSmsSender

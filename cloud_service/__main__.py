@@ -10,10 +10,11 @@ import threading
 from datetime import date, timedelta
 from pathlib import Path
 
-from cloud_service import build_deps, catalog_job, worker
+from cloud_service import build_deps, catalog_job
 from cloud_service.deps import Deps
 from cloud_service.reconcile import job
 from cloud_service.reconcile.report import reconcile_day
+from cloud_service.saga import worker
 from cloud_service.settings import Settings
 from envelope import clock
 from servicekit import logs

@@ -12,7 +12,7 @@ from cloud_service.deps import Deps
 from cloud_service.errors import CloudError
 from cloud_service.hospital import require_ok
 from cloud_service.models import Order
-from cloud_service.ordering import check_payer, new_order_no
+from cloud_service.saga.patient import check_payer, new_order_no
 from envelope import codes
 from servicekit.db import transaction
 

@@ -15,7 +15,7 @@ from flask import Blueprint
 
 from cloud_service.deps import Deps
 from cloud_service.errors import CloudError
-from cloud_service.refunds import DuplicateRefund, record_window_refund
+from cloud_service.saga.window_refunds import DuplicateRefund, record_window_refund
 from envelope import (
     CLOUD,
     HIP,

@@ -20,8 +20,10 @@ from cloud_service.deps import Deps
 from cloud_service.errors import CloudError
 from cloud_service.hospital import require_ok
 from cloud_service.models import Order
-from cloud_service.ordering import UNPAID, follow_order, get_order, reload
-from cloud_service.payment import PaidTrade, record_payment
+from cloud_service.saga import calls
+from cloud_service.saga.orders import follow_order, get_order
+from cloud_service.saga.patient import UNPAID
+from cloud_service.saga.payments import PaidTrade, record_payment
 from envelope import clock, codes
 from servicekit.db import transaction
 
@@ -64,7 +66,7 @@ def _order_states(deps: Deps, user_id: str, order_nos: list[str]) -> dict[str, s
 def cancel_registration(deps: Deps, user_id: str, order_no: str) -> Order:
     """Cancel an unpaid registration: the HIS frees the slot (2007), the order is closed."""
     order = get_order(deps, user_id, order_no)
-    trace_id = follow_order(order)
+    follow_order(order)
     if order.kind != "REG":
         raise CloudError(codes.ORDER_STATE_CONFLICT, "只有挂号订单可以取消")
     if order.state in (saga.CANCELLED, saga.CLOSED):
@@ -74,19 +76,15 @@ def cancel_registration(deps: Deps, user_id: str, order_no: str) -> Order:
     if order.state not in UNPAID:
         raise CloudError(codes.ORDER_STATE_CONFLICT, "该订单正在支付处理中，请稍后再试")
     if order.lock_id:
-        body = {"lock_id": order.lock_id, "mrn": order.mrn}
-        require_ok(
-            deps.hospital.call(
-                "2007", body, trace_id=trace_id, operator=user_id, channel=order.entry
-            )
-        )
+        require_ok(calls.release_slot(deps, order, operator=user_id))
         if deps.slot_gate is not None:
             deps.slot_gate.give_back(order.schedule_id)
     if order.state == saga.AWAITING_PAYMENT:
         return _close_unpaid(deps, order)
     with transaction(deps.sessions) as session:
-        saga.move(session, order_no, order.state, saga.CANCELLED, note="cancelled by the patient")
-    return reload(deps, order_no)
+        return saga.move(
+            session, order_no, order.state, saga.CANCELLED, note="cancelled by the patient"
+        )
 
 
 def _close_unpaid(deps: Deps, order: Order) -> Order:
@@ -108,11 +106,10 @@ def _close_unpaid(deps: Deps, order: Order) -> Order:
     if trade is not None:
         channel.close(order.out_trade_no)
     with transaction(deps.sessions) as session:
-        saga.move(
+        return saga.move(
             session,
             order.order_no,
             saga.AWAITING_PAYMENT,
             saga.CLOSED,
             note="cancelled by the patient; channel order closed",
         )
-    return reload(deps, order.order_no)

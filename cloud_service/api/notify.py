@@ -21,7 +21,6 @@ from typing import cast
 from flask import Blueprint, Response, jsonify, request
 from sqlalchemy import select
 
-from cloud_service import worker
 from cloud_service.api.context import deps
 from cloud_service.channels.alipay import AlipayChannel
 from cloud_service.channels.base import ChannelError, ChannelTrade
@@ -29,7 +28,8 @@ from cloud_service.channels.wechat import WeChatPayChannel
 from cloud_service.deps import Deps
 from cloud_service.errors import CloudError
 from cloud_service.models import Order
-from cloud_service.payment import PaidTrade, credit_per_query, record_payment
+from cloud_service.saga import worker
+from cloud_service.saga.payments import PaidTrade, credit_per_query, record_payment
 
 log = logging.getLogger(__name__)
 

@@ -7,12 +7,12 @@ import json
 from flask import Blueprint
 from spectree import Response
 
-from cloud_service import ordering
 from cloud_service.api.auth import current_principal, current_user_id
 from cloud_service.api.context import deps, trace_id
 from cloud_service.api.schemas import ErrorOut, OrderEventOut, OrderOut, RegistrationIn
 from cloud_service.api.spec import spec
 from cloud_service.models import Order
+from cloud_service.saga import orders, patient
 from envelope import clock
 
 bp = Blueprint("orders", __name__, url_prefix="/api/v1")
@@ -31,7 +31,7 @@ _REFUSALS = {
 def create_registration(json: RegistrationIn) -> OrderOut:
     """Lock today's slot (or book a future one) and open a registration order."""
     principal = current_principal()
-    order = ordering.create_registration(
+    order = patient.create_registration(
         deps(),
         principal.user_id,
         mrn=json.mrn,
@@ -49,19 +49,19 @@ def create_registration(json: RegistrationIn) -> OrderOut:
 @spec.validate(resp=Response(HTTP_200=OrderOut, **_REFUSALS), tags=["orders"])
 def pay(order_no: str) -> OrderOut:
     """Pre-settle with insurance when insured, then open the cashier for the cash part."""
-    return order_view(ordering.start_payment(deps(), current_user_id(), order_no))
+    return order_view(patient.start_payment(deps(), current_user_id(), order_no))
 
 
 @bp.get("/orders/<order_no>")
 @spec.validate(resp=Response(HTTP_200=OrderOut, HTTP_404=ErrorOut), tags=["orders"])
 def read(order_no: str) -> OrderOut:
     """The order, its state and its history."""
-    return order_view(ordering.get_order(deps(), current_user_id(), order_no))
+    return order_view(orders.get_order(deps(), current_user_id(), order_no))
 
 
 def order_view(order: Order) -> OrderOut:
     """The API shape of an order with its history."""
-    events = ordering.history(deps(), order.order_no)
+    events = orders.history(deps(), order.order_no)
     return OrderOut(
         order_no=order.order_no,
         kind=order.kind,

@@ -11,11 +11,11 @@ from typing import Any
 
 from sqlalchemy import or_, select
 
-from cloud_service import refunds
 from cloud_service.console.recon import parse_day
 from cloud_service.deps import Deps
 from cloud_service.errors import CloudError
 from cloud_service.models import Order, OrderEvent
+from cloud_service.saga import window_refunds
 from envelope import clock, codes
 from servicekit import money
 from servicekit.db import transaction
@@ -85,7 +85,9 @@ def record_window_refund(
         "reason": reason[:100],
         "recorded_by": staff,
     }
-    state = refunds.record_window_refund(deps, order_no, facts, source="CONSOLE", recorded_by=staff)
+    state = window_refunds.record_window_refund(
+        deps, order_no, facts, source="CONSOLE", recorded_by=staff
+    )
     audit_operation(deps, staff, "window_refund", order_no, facts)
     return state
 

@@ -10,9 +10,9 @@ from typing import Any, Protocol
 
 import requests
 
-from cloud_service import ordering
 from cloud_service.deps import Deps
 from cloud_service.models import Order
+from cloud_service.saga import orders
 from envelope import clock
 
 log = logging.getLogger(__name__)
@@ -86,7 +86,7 @@ def _order_entries(deps: Deps, order: Order) -> list[Entry]:
             f"{event.from_state or '-'} → {event.to_state}",
             event.note,
         )
-        for event in ordering.history(deps, order.order_no)
+        for event in orders.history(deps, order.order_no)
     ]
 
 
@@ -110,7 +110,7 @@ def _moment(entry: Entry) -> datetime:
 
 def order_timeline(deps: Deps, order_no: str, audit: AuditSource) -> dict[str, Any]:
     """The order, its merged timeline (oldest first) and why the gateway part may be missing."""
-    order = ordering.reload(deps, order_no)
+    order = orders.reload(deps, order_no)
     entries = _order_entries(deps, order)
     audit_note = ""
     try:

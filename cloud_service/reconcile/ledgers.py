@@ -28,7 +28,7 @@ from cloud_service.reconcile.classify import (
     OrderFacts,
     item_order_no,
 )
-from cloud_service.refunds import REFUND_SUFFIX, out_refund_no_of
+from cloud_service.saga.undo import REFUND_SUFFIX, out_refund_no_of
 from envelope import clock
 
 log = logging.getLogger(__name__)

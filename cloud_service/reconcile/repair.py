@@ -1,5 +1,6 @@
-"""Repairs by rule, each one audited: reverse an orphan insurance settlement (4006), refund
-an orphan payment by its original route, complete a stuck confirm by driving the saga."""
+"""Repairs by rule, each one audited: reverse an orphan insurance settlement and refund an
+orphan payment by its original route (both through the saga's one undo path, saga.undo),
+complete a stuck confirm by driving the saga."""
 
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ from cloud_service.reconcile.classify import (
     REVERSE_ORPHAN_SETTLEMENT,
     Difference,
 )
-from cloud_service.refunds import channel_refund
+from cloud_service.saga import undo
+from cloud_service.saga.worker import drive
 from servicekit.db import transaction
 
 log = logging.getLogger(__name__)
@@ -26,14 +28,7 @@ ACTOR = "reconciliation"
 
 
 def _reverse(deps: Deps, order: Order) -> str:
-    reply = deps.hospital.call(
-        "4006",
-        {"order_no": order.order_no, "reason": "reconciliation: orphan settlement"},
-        trace_id=order.trace_id,
-    )
-    if not reply.ok:
-        raise RuntimeError(f"4006 answered {reply.result_code} {reply.result_msg}")
-    return f"reversed {reply.body.get('setl_id')}"
+    return f"reversed {undo.reverse_insurance(deps, order, 'reconciliation: orphan settlement')}"
 
 
 def _refund(deps: Deps, order: Order) -> str:
@@ -41,15 +36,13 @@ def _refund(deps: Deps, order: Order) -> str:
     trade = deps.channels[order.channel].query(order.out_trade_no)
     if trade.state != "SUCCESS":  # REFUND: already paid back; NOTPAY, CLOSED: never paid
         return f"nothing to refund: the channel says {trade.state}"
-    refund = channel_refund(deps, order, trade.amount_fen)  # what the channel took
+    refund = undo.refund_cash(deps, order, trade.amount_fen)  # what the channel took
     if refund.status in ("ABNORMAL", "CLOSED"):  # the money did not go back: a person's case
         raise RuntimeError(f"refund {refund.out_refund_no} {refund.status}")
     return f"refund {refund.out_refund_no} {refund.status} {refund.amount_fen} fen"
 
 
 def _complete(deps: Deps, order: Order) -> str:
-    from cloud_service.worker import drive  # the worker imports this package's job
-
     step = saga.next_step(order.state, order.pay_mode, order.lock_id is not None)
     if step is None:
         return f"already {order.state}"

@@ -11,8 +11,8 @@ import requests
 
 from cloud_service import saga
 from cloud_service.channels import ChannelOutcomeUnknown
-from cloud_service.refunds import out_refund_no_of, refund_order
-from cloud_service.steps import RetryLater
+from cloud_service.saga import RetryLater
+from cloud_service.saga.undo import out_refund_no_of, refund_step
 from devstack.ports import free_port
 from servicekit.db import transaction
 from tests.integration.cloud_payments.conftest import (
@@ -48,12 +48,12 @@ def _wechat_refunds(cloud: Cloud, order_no: str) -> list[dict]:
 def test_wechat_refund_waits_while_processing_then_is_recorded_once(cloud: Cloud) -> None:
     order_no = _confirmed(cloud, "WECHAT", 1500)
     with pytest.raises(RetryLater, match="processing"):
-        refund_order(cloud.deps, order_of(cloud.deps, order_no))
+        refund_step(cloud.deps, order_of(cloud.deps, order_no))
     time.sleep(REFUND_SECONDS + 0.3)
     snapshot = order_of(cloud.deps, order_no)
-    refund_order(cloud.deps, snapshot)
-    refund_order(cloud.deps, snapshot)  # another worker with the same snapshot: no-op
-    refund_order(cloud.deps, order_of(cloud.deps, order_no))
+    refund_step(cloud.deps, snapshot)
+    refund_step(cloud.deps, snapshot)  # another worker with the same snapshot: no-op
+    refund_step(cloud.deps, order_of(cloud.deps, order_no))
     assert order_of(cloud.deps, order_no).state == saga.REFUNDED
     refunds = _wechat_refunds(cloud, order_no)
     assert [(r["out_refund_no"], r["refund_fen"], r["status"]) for r in refunds] == [
@@ -72,7 +72,7 @@ def test_a_refund_whose_answer_was_lost_is_queried_not_made_again(cloud: Cloud) 
     with pytest.raises(ChannelOutcomeUnknown):  # an earlier attempt: made, answer lost
         impatient.refund(order_no, out_refund_no_of(order_no), 900, 900, "")
     time.sleep(1.5 + REFUND_SECONDS)
-    refund_order(cloud.deps, order_of(cloud.deps, order_no))
+    refund_step(cloud.deps, order_of(cloud.deps, order_no))
     assert order_of(cloud.deps, order_no).state == saga.REFUNDED
     assert len(_wechat_refunds(cloud, order_no)) == 1
 
@@ -81,7 +81,7 @@ def test_an_unreachable_channel_leaves_the_refund_for_later(cloud: Cloud) -> Non
     order_no = _confirmed(cloud, "WECHAT", 600)
     nobody = wechat_channel(cloud.keys, f"http://127.0.0.1:{free_port()}", cloud.url)
     with pytest.raises(RetryLater):
-        refund_order(
+        refund_step(
             dataclasses.replace(cloud.deps, channels={"WECHAT": nobody}),
             order_of(cloud.deps, order_no),
         )
@@ -92,8 +92,8 @@ def test_an_unreachable_channel_leaves_the_refund_for_later(cloud: Cloud) -> Non
 def test_two_workers_running_the_alipay_refund_step_refund_once(cloud: Cloud) -> None:
     order_no = _confirmed(cloud, "ALIPAY", 2200)
     snapshot = order_of(cloud.deps, order_no)  # both workers loaded it while REFUNDING
-    refund_order(cloud.deps, snapshot)
-    refund_order(cloud.deps, snapshot)
+    refund_step(cloud.deps, snapshot)
+    refund_step(cloud.deps, snapshot)
     assert order_of(cloud.deps, order_no).state == saga.REFUNDED
     trade = requests.get(f"{cloud.alipay_sim}/sim/trades/{order_no}", timeout=5).json()
     assert [r["refund_fen"] for r in trade["refunds"]] == [2200]
@@ -103,17 +103,17 @@ def test_two_workers_running_the_alipay_refund_step_refund_once(cloud: Cloud) ->
 def test_zero_cash_order_is_refunded_without_a_channel(cloud: Cloud) -> None:
     order_no = f"RFZ{secrets.token_hex(6).upper()}"
     new_order(cloud.deps, order_no, "NONE", 0, state=saga.REFUNDING)
-    refund_order(cloud.deps, order_of(cloud.deps, order_no))
+    refund_step(cloud.deps, order_of(cloud.deps, order_no))
     assert order_of(cloud.deps, order_no).state == saga.REFUNDED
 
 
 def test_an_abnormal_refund_is_left_for_a_person_not_retried(cloud: Cloud) -> None:
     order_no = _confirmed(cloud, "WECHAT", 700)
     with pytest.raises(RetryLater):
-        refund_order(cloud.deps, order_of(cloud.deps, order_no))
+        refund_step(cloud.deps, order_of(cloud.deps, order_no))
     decide = f"{cloud.wechat_sim}/sim/refunds/{out_refund_no_of(order_no)}"
     requests.post(decide, json={"status": "ABNORMAL"}, timeout=5).raise_for_status()
-    refund_order(cloud.deps, order_of(cloud.deps, order_no))
+    refund_step(cloud.deps, order_of(cloud.deps, order_no))
     order = order_of(cloud.deps, order_no)
     assert order.state == saga.REFUNDING and "ABNORMAL" in (order.failure or "")
     assert len(_wechat_refunds(cloud, order_no)) == 1
@@ -122,7 +122,7 @@ def test_an_abnormal_refund_is_left_for_a_person_not_retried(cloud: Cloud) -> No
 def test_refund_notifications_are_verified_and_acknowledged(cloud: Cloud) -> None:
     order_no = _confirmed(cloud, "WECHAT", 400)
     with pytest.raises(RetryLater):
-        refund_order(cloud.deps, order_of(cloud.deps, order_no))
+        refund_step(cloud.deps, order_of(cloud.deps, order_no))
     deadline = time.monotonic() + 10
     states: list[tuple[str, str]] = []
     while time.monotonic() < deadline and states != [("DELIVERED", "204")] * 2:

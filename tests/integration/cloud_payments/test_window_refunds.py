@@ -10,9 +10,10 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from cloud_service import refunds, saga
+from cloud_service import saga
 from cloud_service.errors import CloudError
 from cloud_service.models import WindowRefund
+from cloud_service.saga import window_refunds
 from tests.integration.cloud_payments.conftest import Cloud, new_order, order_of
 
 
@@ -26,7 +27,7 @@ def _refund(cloud: Cloud, order_no: str, refund_no: str, fen: int | None) -> str
     facts: dict[str, object] = {"refund_no": refund_no}
     if fen is not None:
         facts["refund_fen"] = fen
-    return refunds.record_window_refund(
+    return window_refunds.record_window_refund(
         cloud.deps, order_no, facts, source="CONSOLE", recorded_by="ops"
     )
 
@@ -67,7 +68,7 @@ def test_a_refund_amount_that_is_not_positive_whole_fen_is_refused(
 ) -> None:
     order_no = _confirmed(cloud)
     with pytest.raises(CloudError) as refused:
-        refunds.record_window_refund(
+        window_refunds.record_window_refund(
             cloud.deps,
             order_no,
             {"refund_no": "W1", "refund_fen": fen},
@@ -81,7 +82,7 @@ def test_a_refund_amount_that_is_not_positive_whole_fen_is_refused(
 def test_the_same_refund_recorded_again_is_2014_and_counts_once(cloud: Cloud) -> None:
     order_no = _confirmed(cloud)
     _refund(cloud, order_no, "W1", 100)
-    with pytest.raises(refunds.DuplicateRefund) as again:
+    with pytest.raises(window_refunds.DuplicateRefund) as again:
         _refund(cloud, order_no, "W1", 100)
     assert again.value.result_code == "2014"
     assert order_of(cloud.deps, order_no).refunded_fen == 100
@@ -160,7 +161,7 @@ def test_a_failure_in_the_middle_of_recording_leaves_nothing_recorded(
     def broken_move(*args: object, **kwargs: object) -> None:
         raise RuntimeError("database went away between the two writes")
 
-    monkeypatch.setattr(refunds.saga, "move", broken_move)
+    monkeypatch.setattr(window_refunds, "move", broken_move)
     with pytest.raises(RuntimeError):
         _refund(cloud, order_no, "W1", 100)
     monkeypatch.undo()
@@ -178,6 +179,6 @@ def test_a_receipt_recorded_again_with_another_amount_is_a_conflict_not_a_retry(
     with pytest.raises(CloudError) as conflict:
         _refund(cloud, order_no, "W1", 500)
     assert conflict.value.result_code == "2007" and not isinstance(
-        conflict.value, refunds.DuplicateRefund
+        conflict.value, window_refunds.DuplicateRefund
     )
     assert order_of(cloud.deps, order_no).refunded_fen == 100

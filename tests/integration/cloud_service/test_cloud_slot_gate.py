@@ -10,10 +10,13 @@ from pathlib import Path
 
 import pytest
 from redis import Redis
+from sqlalchemy import select
 
-from cloud_service import accounts, ordering, registrations, saga
+from cloud_service import accounts, registrations
 from cloud_service.deps import Deps
 from cloud_service.errors import CloudError
+from cloud_service.models import Order, OutboxStep
+from cloud_service.saga import lock, patient
 from cloud_service.slot_gate import SlotGate
 from devstack.ports import free_port
 from envelope import codes
@@ -49,7 +52,7 @@ def deps(tmp_path: Path, hospital: FakeHospital, redis_url: str) -> Deps:
 
 
 def _register(deps: Deps, user: str, slot_id: str | None = None) -> str:
-    order = ordering.create_registration(
+    order = patient.create_registration(
         deps,
         user,
         mrn="M0001",
@@ -151,7 +154,9 @@ def _ledger_down(*_args: object) -> None:
     raise OSError("database down")
 
 
-@pytest.mark.parametrize("failure", ["hospital call", "order not recorded", "lock not stored"])
+@pytest.mark.parametrize(
+    "failure", ["hospital call", "order not recorded", "lock not stored", "expire step not stored"]
+)
 def test_a_failure_before_the_lock_is_stored_gives_the_slot_back(
     deps: Deps, hospital: FakeHospital, monkeypatch: pytest.MonkeyPatch, failure: str
 ) -> None:
@@ -159,13 +164,18 @@ def test_a_failure_before_the_lock_is_stored_gives_the_slot_back(
     if failure == "hospital call":
         hospital.then("2006", _hospital_down)
     elif failure == "order not recorded":
-        monkeypatch.setattr(saga, "record_created", _ledger_down)
-    else:
-        monkeypatch.setattr(ordering, "_store_lock", _ledger_down)
+        monkeypatch.setattr(patient, "record_created", _ledger_down)
+    elif failure == "lock not stored":
+        monkeypatch.setattr(patient, "store_lock", _ledger_down)
+    else:  # the lock and its expire step are one commit: the step failing drops the lock too
+        monkeypatch.setattr(lock, "enqueue", _ledger_down)
     with pytest.raises((ConnectionError, OSError)):
         _register(deps, user)
     assert deps.slot_gate is not None
     assert deps.slot_gate.redis.get("cloud:slots:S1") == b"2"  # given back
+    with deps.sessions() as session:
+        assert session.scalars(select(Order.lock_id)).all() in ([], [None])
+        assert session.scalars(select(OutboxStep.step)).all() == []
 
 
 def test_a_stored_lock_keeps_its_slot_and_a_lost_lock_reply_gives_it_back(

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from cloud_service import ordering
 from cloud_service.channels.base import BillRow, ChannelRefund
 from cloud_service.deps import Deps
-from cloud_service.payment import PaidTrade, record_payment
-from cloud_service.worker import drain_once
+from cloud_service.saga import orders
+from cloud_service.saga.payments import PaidTrade, record_payment
+from cloud_service.saga.worker import drain_once
 from tests.unit.cloud_service.fakes import FakeChannel, awaiting_order, new_order
 
 
@@ -51,7 +51,7 @@ def paid_order(
 ) -> str:
     """An order the patient paid (PAID), the channel holding the money."""
     order_no = awaiting_order(deps, pay_mode, phone)
-    order = ordering.reload(deps, order_no)
+    order = orders.reload(deps, order_no)
     channel.trades[order_no].state = "SUCCESS"
     taken = record_payment(deps, PaidTrade("WECHAT", order_no, order.cash_fen, "WX1", order_no))
     assert taken == order_no

@@ -10,12 +10,13 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select, update
 
-from cloud_service import ordering, saga, steps
+from cloud_service import saga
 from cloud_service.channels.base import ChannelRefund, ChannelRejected
 from cloud_service.deps import Deps
 from cloud_service.errors import CloudError
 from cloud_service.models import OutboxStep
-from cloud_service.worker import resume_all
+from cloud_service.saga import orders, patient, steps
+from cloud_service.saga.worker import resume_all
 from envelope import Reply, clock, codes
 from servicekit.db import transaction
 from tests.unit.cloud_saga.saga_fakes import BillingChannel, new_order, paid_order, run_all
@@ -65,11 +66,13 @@ def _pending(deps: Deps, order_no: str) -> list[tuple[str, datetime]]:
     return [(step, due_at) for step, due_at in rows]
 
 
-def test_the_expire_step_of_a_booking_waits_pending_until_its_day_is_over(
+def test_a_booking_is_stored_with_its_expire_step_which_waits_until_its_day_is_over(
     deps: Deps, hospital: FakeHospital, now: Clock
 ) -> None:
+    """The lock and its expire step are one commit: the recovery sweep has nothing to add."""
     order_no = _booking(deps, hospital)
-    assert resume_all(deps, grace_seconds=0) == 1
+    assert _pending(deps, order_no) == [("expire", END_OF_VISIT_DAY)]
+    assert resume_all(deps, grace_seconds=0) == 0
     run_all(deps)
     assert _pending(deps, order_no) == [("expire", END_OF_VISIT_DAY)]
     assert resume_all(deps, grace_seconds=0) == 0  # its step is pending: nothing added
@@ -79,14 +82,13 @@ def test_a_booking_is_not_cancelled_on_its_own_day(
     deps: Deps, hospital: FakeHospital, now: Clock
 ) -> None:
     order_no = _booking(deps, hospital)
-    resume_all(deps, grace_seconds=0)
     run_all(deps)
     now.at = datetime(2026, 3, 3, 0, 1, tzinfo=clock.SHANGHAI)  # just after midnight: its day
     assert resume_all(deps, grace_seconds=0) == 0
     run_all(deps)
     with pytest.raises(saga.RetryLater):  # even were the step run now, it would wait
         steps.run_step(deps, "expire", order_no)
-    assert ordering.reload(deps, order_no).state == saga.CREATED
+    assert orders.reload(deps, order_no).state == saga.CREATED
     assert "2007" not in hospital.codes()
 
 
@@ -94,15 +96,14 @@ def test_a_booking_unpaid_at_the_end_of_its_day_is_released_and_cancelled_once(
     deps: Deps, hospital: FakeHospital, now: Clock
 ) -> None:
     order_no = _booking(deps, hospital)
-    resume_all(deps, grace_seconds=0)
     run_all(deps)
     now.at = END_OF_VISIT_DAY + timedelta(seconds=30)
     run_all(deps)
     assert resume_all(deps, grace_seconds=0) == 0
     run_all(deps)
-    assert ordering.reload(deps, order_no).state == saga.CANCELLED
+    assert orders.reload(deps, order_no).state == saga.CANCELLED
     assert hospital.codes().count("2007") == 1
-    assert [e.to_state for e in ordering.history(deps, order_no)].count(saga.CANCELLED) == 1
+    assert [e.to_state for e in orders.history(deps, order_no)].count(saga.CANCELLED) == 1
 
 
 def test_a_booking_past_its_cut_off_is_closed_once_its_day_is_over(
@@ -112,17 +113,17 @@ def test_a_booking_past_its_cut_off_is_closed_once_its_day_is_over(
     cloud keeps the order; once the day is over the booking holds nothing anyone could use."""
     order_no = _booking(deps, hospital)
     now.at = datetime(2026, 3, 3, 10, 0, tzinfo=clock.SHANGHAI)
-    user = ordering.reload(deps, order_no).user_id
-    ordering.start_payment(deps, user, order_no)
+    user = orders.reload(deps, order_no).user_id
+    patient.start_payment(deps, user, order_no)
     hospital.then("2007", Reply(codes.PAST_CUTOFF, "bookings can be cancelled until 08:00"))
     now.at += deps.payment_window
     with pytest.raises(saga.RetryLater) as waiting:
         steps.run_step(deps, "payment_deadline", order_no)
     assert waiting.value.not_before == END_OF_VISIT_DAY
-    assert ordering.reload(deps, order_no).state == saga.AWAITING_PAYMENT
+    assert orders.reload(deps, order_no).state == saga.AWAITING_PAYMENT
     now.at = END_OF_VISIT_DAY
     steps.run_step(deps, "payment_deadline", order_no)
-    assert ordering.reload(deps, order_no).state == saga.CLOSED
+    assert orders.reload(deps, order_no).state == saga.CLOSED
 
 
 def test_a_booking_found_after_a_lost_lock_reply_gets_its_expire_step_at_once(
@@ -134,7 +135,7 @@ def test_a_booking_found_after_a_lost_lock_reply_gets_its_expire_step_at_once(
     hospital.then("2010", ok(status="BOOKED", lock_id="L1", visit_date=VISIT_DAY))
     run_all(deps)
     (order_no,) = {o for o, _ in _pending_of_all(deps)}
-    assert ordering.reload(deps, order_no).lock_id == "L1"
+    assert orders.reload(deps, order_no).lock_id == "L1"
     assert _pending(deps, order_no) == [("expire", END_OF_VISIT_DAY)]
 
 
@@ -163,7 +164,7 @@ def test_a_lock_the_his_may_still_hold_is_never_taken_as_released(
     now.at += deps.payment_window
     with pytest.raises(saga.RetryLater):
         steps.run_step(deps, "expire", order_no)
-    assert ordering.reload(deps, order_no).state == saga.CREATED
+    assert orders.reload(deps, order_no).state == saga.CREATED
 
 
 @pytest.mark.parametrize("gone", [codes.RECORD_NOT_FOUND, codes.LOCK_EXPIRED])
@@ -174,7 +175,7 @@ def test_a_lock_the_his_no_longer_holds_counts_as_released(
     hospital.then("2007", Reply(gone, codes.message(gone)))
     now.at += deps.payment_window
     steps.run_step(deps, "expire", order_no)
-    assert ordering.reload(deps, order_no).state == saga.CANCELLED
+    assert orders.reload(deps, order_no).state == saga.CANCELLED
 
 
 def test_a_step_finished_before_the_last_change_does_not_hold_recovery_back(
@@ -185,7 +186,7 @@ def test_a_step_finished_before_the_last_change_does_not_hold_recovery_back(
         session.execute(update(OutboxStep).values(done_at=BOOKED_ON - timedelta(seconds=1)))
     assert resume_all(deps, grace_seconds=0) == 1
     run_all(deps)
-    assert ordering.reload(deps, order_no).state == saga.CONFIRMED
+    assert orders.reload(deps, order_no).state == saga.CONFIRMED
 
 
 @dataclass
@@ -212,7 +213,7 @@ def test_an_order_left_for_a_person_is_not_resumed(
     hospital.then("2008", Reply(codes.LOCK_EXPIRED, "slot lock expired"))
     order_no = paid_order(deps, channel, "SELF_PAY")
     run_all(deps)  # confirm refused: REFUNDING; the refund refused: left for a person
-    order = ordering.reload(deps, order_no)
+    order = orders.reload(deps, order_no)
     assert order.state == saga.REFUNDING and "refused the refund" in (order.failure or "")
     now.at += deps.payment_window  # its payment_deadline step runs too, and finds it paid
     run_all(deps)

@@ -9,7 +9,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import update
 
-from cloud_service import ordering, reconcile, saga, steps
+from cloud_service import reconcile, saga
 from cloud_service.api import reconcile as reconcile_api
 from cloud_service.channels import bills
 from cloud_service.channels.base import BillRow, ChannelOutcomeUnknown, ChannelRefund
@@ -20,7 +20,8 @@ from cloud_service.models import Order, OutboxStep
 from cloud_service.reconcile import recent_operations, reconcile_day, record_operation, render
 from cloud_service.reconcile.classify import OrderFacts, compare_orders
 from cloud_service.reconcile.report import stored_report, summary_of
-from cloud_service.refunds import out_refund_no_of
+from cloud_service.saga import orders, steps
+from cloud_service.saga.undo import out_refund_no_of
 from envelope import clock, codes
 from servicekit.db import transaction
 from simulators.wechatpay.bills import COLUMNS, SUMMARY
@@ -36,7 +37,7 @@ def _closed_but_paid(deps: Deps, channel: BillingChannel, pay_mode: str) -> str:
     """An order closed at its deadline whose money reached the channel anyway."""
     order_no = awaiting_order(deps, pay_mode)
     steps.run_step(deps, "payment_deadline", order_no)
-    assert ordering.reload(deps, order_no).state == saga.CLOSED
+    assert orders.reload(deps, order_no).state == saga.CLOSED
     channel.trades[order_no].state = "SUCCESS"
     return order_no
 
@@ -59,7 +60,7 @@ def test_orphan_payment_is_refunded_once_and_audited(
     assert _kinds(listed) == [("PAID_AT_CHANNEL_ONLY", "OPEN")] and channel.refund_calls == 0
     repaired = reconcile_day(deps, clock.today(), repair=True)
     assert _kinds(repaired) == [("PAID_AT_CHANNEL_ONLY", "REPAIRED")]
-    assert channel.refunds[order_no + "R1"].amount_fen == ordering.reload(deps, order_no).cash_fen
+    assert channel.refunds[order_no + "R1"].amount_fen == orders.reload(deps, order_no).cash_fen
     audit = recent_operations(deps, target=order_no)
     assert [(a["actor"], a["action"]) for a in audit] == [
         ("reconciliation", "refund_orphan_payment")
@@ -90,7 +91,7 @@ def test_stuck_confirm_is_completed(deps: Deps, channel: BillingChannel) -> None
         session.execute(update(OutboxStep).values(done_at=clock.now()))
     report = reconcile_day(deps, clock.today(), repair=True)
     assert _kinds(report) == [("STUCK_CONFIRM", "REPAIRED")]
-    assert ordering.reload(deps, order_no).state == saga.CONFIRMED
+    assert orders.reload(deps, order_no).state == saga.CONFIRMED
 
 
 def test_amount_mismatch_is_left_for_a_person(deps: Deps, channel: BillingChannel) -> None:
@@ -161,7 +162,7 @@ def test_orphan_refund_whose_answer_is_lost_fails_and_is_not_made_twice(
     assert "failed" in audit[0]["detail"]["outcome"]
     again = reconcile_day(deps, clock.today(), repair=True)
     assert again["differences"] == [] and channel.refund_calls == 1
-    assert channel.refunds[order_no + "R1"].amount_fen == ordering.reload(deps, order_no).cash_fen
+    assert channel.refunds[order_no + "R1"].amount_fen == orders.reload(deps, order_no).cash_fen
 
 
 def test_orphan_refund_the_channel_marks_abnormal_is_failed_not_repaired(

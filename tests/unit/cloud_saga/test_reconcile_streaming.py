@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from cloud_service import ordering, saga, steps
+from cloud_service import saga
 from cloud_service.channels import ChannelOutcomeUnknown
 from cloud_service.channels.base import BillRow
 from cloud_service.channels.bills import ALIPAY, WECHAT, iter_rows, read
@@ -35,6 +35,7 @@ from cloud_service.reconcile.ledgers import (
     order_rows,
     order_tuples,
 )
+from cloud_service.saga import orders, steps
 from envelope import clock
 from simulators.wechatpay.bills import COLUMNS, SUMMARY
 from tests.unit.cloud_saga.saga_fakes import BillingChannel, awaiting_order, paid_order, run_all
@@ -446,4 +447,4 @@ def test_report_counts_the_streamed_orders_and_finds_items_of_named_orders(
     assert [(d["kind"], d["order_no"], d["repair"]) for d in report["differences"]] == [
         ("SETTLED_AT_INSURANCE_ONLY", closed, "reverse_orphan_settlement")
     ]
-    assert ordering.reload(deps, closed).state == saga.CLOSED
+    assert orders.reload(deps, closed).state == saga.CLOSED

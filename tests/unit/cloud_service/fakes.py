@@ -7,8 +7,9 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
-from cloud_service import accounts, ordering, saga
+from cloud_service import accounts, saga
 from cloud_service.deps import Deps
+from cloud_service.saga import orders, patient
 from envelope import Reply
 
 Answer = Reply | Callable[[dict[str, Any]], Reply]
@@ -199,7 +200,7 @@ def new_order(deps: Deps, pay_mode: str = "INSURANCE", phone: str = "13800000001
     """A registration order of today, locked (CREATED)."""
     user = accounts.register_user(deps, phone)
     bind(deps, user)
-    order = ordering.create_registration(
+    order = patient.create_registration(
         deps,
         user,
         mrn="M0001",
@@ -215,8 +216,8 @@ def new_order(deps: Deps, pay_mode: str = "INSURANCE", phone: str = "13800000001
 def awaiting_order(deps: Deps, pay_mode: str = "INSURANCE", phone: str = "13800000001") -> str:
     """An order with its cashier open (AWAITING_PAYMENT)."""
     order_no = new_order(deps, pay_mode, phone)
-    order = ordering.reload(deps, order_no)
-    paying = ordering.start_payment(deps, order.user_id, order_no)
+    order = orders.reload(deps, order_no)
+    paying = patient.start_payment(deps, order.user_id, order_no)
     assert paying.state == saga.AWAITING_PAYMENT
     return order_no
 

@@ -7,11 +7,12 @@ from typing import Any
 
 import pytest
 
-from cloud_service import accounts, charging, ordering, saga
+from cloud_service import accounts, charging, saga
 from cloud_service.deps import Deps
 from cloud_service.errors import CloudError
-from cloud_service.payment import PaidTrade, record_payment
-from cloud_service.worker import drain_once
+from cloud_service.saga import orders, patient
+from cloud_service.saga.payments import PaidTrade, record_payment
+from cloud_service.saga.worker import drain_once
 from envelope import Reply, codes
 from tests.unit.cloud_service.fakes import BILLS, DIGEST, FakeHospital, bind, ok
 
@@ -38,7 +39,7 @@ def _charge(deps: Deps, user: str, pay_mode: str = "INSURANCE", **change: Any) -
 
 
 def _pay(deps: Deps, user: str, order_no: str) -> None:
-    paying = ordering.start_payment(deps, user, order_no)
+    paying = patient.start_payment(deps, user, order_no)
     assert paying.state == saga.AWAITING_PAYMENT
     record_payment(deps, PaidTrade("WECHAT", order_no, paying.cash_fen, "WX1", f"n-{order_no}"))
     while drain_once(deps):
@@ -50,10 +51,10 @@ def test_insured_charge_settles_the_listed_bills_and_confirms_with_3003(
 ) -> None:
     user = _user(deps)
     order_no = _charge(deps, user)
-    order = ordering.reload(deps, order_no)
+    order = orders.reload(deps, order_no)
     assert (order.kind, order.total_fen, order.state) == ("CHARGE", 1100, saga.CREATED)
     _pay(deps, user, order_no)
-    order = ordering.reload(deps, order_no)
+    order = orders.reload(deps, order_no)
     assert order.state == saga.CONFIRMED and '"receipt_no": "RC1"' in (order.result_json or "")
     presettle = next(body for code, body in hospital.calls if code == "4004")
     assert presettle["kind"] == "CHARGE" and presettle["bill_nos"] == ["B1", "B2"]
@@ -68,7 +69,7 @@ def test_self_pay_charge_pays_cash_then_3003(deps: Deps, hospital: FakeHospital)
     user = _user(deps)
     order_no = _charge(deps, user, "SELF_PAY")
     _pay(deps, user, order_no)
-    order = ordering.reload(deps, order_no)
+    order = orders.reload(deps, order_no)
     assert order.state == saga.CONFIRMED and order.cash_fen == 1100
     assert "4004" not in hospital.codes() and "4005" not in hospital.codes()
     assert next(b for c, b in hospital.calls if c == "3003")["settlement"]["pay_mode"] == "SELF_PAY"
@@ -81,7 +82,7 @@ def test_a_lost_3003_reply_is_asked_with_3005_before_anything_else(
     user = _user(deps)
     order_no = _charge(deps, user, "SELF_PAY")
     _pay(deps, user, order_no)
-    assert ordering.reload(deps, order_no).state == saga.CONFIRMED
+    assert orders.reload(deps, order_no).state == saga.CONFIRMED
     assert hospital.codes()[-2:] == ["3003", "3005"]
 
 
@@ -93,7 +94,7 @@ def test_an_unknown_charge_outcome_is_retried_not_assumed_failed(
     user = _user(deps)
     order_no = _charge(deps, user, "SELF_PAY")
     _pay(deps, user, order_no)
-    assert ordering.reload(deps, order_no).state == saga.PAID
+    assert orders.reload(deps, order_no).state == saga.PAID
 
 
 @pytest.mark.parametrize(
@@ -114,9 +115,9 @@ def test_bills_changed_before_paying_cancel_the_order_and_charge_nothing(
     order_no = _charge(deps, user)
     hospital.then("3001", ok(bills=[*BILLS, {"bill_no": "B3", "amount": 1}], bills_digest="e"))
     with pytest.raises(CloudError) as refused:
-        ordering.start_payment(deps, user, order_no)
+        patient.start_payment(deps, user, order_no)
     assert refused.value.result_code == codes.BILLS_CHANGED
-    assert ordering.reload(deps, order_no).state == saga.CANCELLED
+    assert orders.reload(deps, order_no).state == saga.CANCELLED
     assert "4004" not in hospital.codes()
 
 

@@ -7,18 +7,19 @@ import threading
 
 import pytest
 
-from cloud_service import accounts, ordering, registrations, saga
+from cloud_service import accounts, registrations, saga
 from cloud_service.deps import Deps
 from cloud_service.errors import CloudError
-from cloud_service.payment import PaidTrade, record_payment
-from cloud_service.worker import drain_once
+from cloud_service.saga import orders, patient
+from cloud_service.saga.payments import PaidTrade, record_payment
+from cloud_service.saga.worker import drain_once
 from envelope import Reply, codes
 from tests.unit.cloud_service.fakes import FakeChannel, FakeHospital, bind, new_order, ok
 
 
 def _order(deps: Deps) -> tuple[str, str]:
     order_no = new_order(deps, "SELF_PAY")
-    return ordering.reload(deps, order_no).user_id, order_no
+    return orders.reload(deps, order_no).user_id, order_no
 
 
 def _refusal(deps: Deps, user: str, order_no: str) -> CloudError:
@@ -42,14 +43,14 @@ def test_past_the_cut_off_the_order_stays_as_it_was(deps: Deps, hospital: FakeHo
     user, order_no = _order(deps)
     hospital.then("2007", Reply(codes.PAST_CUTOFF, "bookings can be cancelled until 08:00"))
     assert _refusal(deps, user, order_no).result_code == codes.PAST_CUTOFF
-    assert ordering.reload(deps, order_no).state == saga.CREATED
+    assert orders.reload(deps, order_no).state == saga.CREATED
 
 
 def test_cancelling_while_the_cashier_is_open_closes_the_channel_order(
     deps: Deps, hospital: FakeHospital, channel: FakeChannel
 ) -> None:
     user, order_no = _order(deps)
-    ordering.start_payment(deps, user, order_no)
+    patient.start_payment(deps, user, order_no)
     order = registrations.cancel_registration(deps, user, order_no)
     assert order.state == saga.CLOSED and channel.closed == [order_no]
     assert "2007" in hospital.codes()
@@ -57,11 +58,11 @@ def test_cancelling_while_the_cashier_is_open_closes_the_channel_order(
 
 def test_a_payment_that_got_in_first_wins_over_the_cancel(deps: Deps, channel: FakeChannel) -> None:
     user, order_no = _order(deps)
-    paying = ordering.start_payment(deps, user, order_no)
+    paying = patient.start_payment(deps, user, order_no)
     channel.trades[order_no].state = "SUCCESS"
     refused = _refusal(deps, user, order_no)
     assert refused.result_code == codes.ORDER_STATE_CONFLICT
-    assert ordering.reload(deps, order_no).state == saga.PAID
+    assert orders.reload(deps, order_no).state == saga.PAID
     assert paying.cash_fen == channel.trades[order_no].amount_fen
 
 
@@ -69,11 +70,11 @@ def test_a_paid_registration_is_refunded_at_the_window_not_here(
     deps: Deps, hospital: FakeHospital
 ) -> None:
     user, order_no = _order(deps)
-    paying = ordering.start_payment(deps, user, order_no)
+    paying = patient.start_payment(deps, user, order_no)
     record_payment(deps, PaidTrade("WECHAT", order_no, paying.cash_fen, "WX1", "n1"))
     while drain_once(deps):
         pass
-    assert ordering.reload(deps, order_no).state == saga.CONFIRMED
+    assert orders.reload(deps, order_no).state == saga.CONFIRMED
     refused = _refusal(deps, user, order_no)
     assert refused.result_code == codes.ORDER_STATE_CONFLICT and "窗口" in refused.result_msg
     assert "2007" not in hospital.codes()
@@ -105,7 +106,7 @@ def test_registrations_of_every_bound_record_carry_the_order_state(
 
 
 def _register(deps: Deps, user: str, schedule_id: str = "S1") -> str:
-    return ordering.create_registration(
+    return patient.create_registration(
         deps,
         user,
         mrn="M0001",

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from cloud_service import accounts, ordering, registrations, saga
+from cloud_service import accounts, registrations, saga
 from cloud_service.deps import Deps
 from cloud_service.errors import CloudError
-from cloud_service.payment import PaidTrade, record_payment
-from cloud_service.worker import drain_once
+from cloud_service.saga import orders, patient
+from cloud_service.saga.payments import PaidTrade, record_payment
+from cloud_service.saga.worker import drain_once
 from envelope import Reply, codes
 from servicekit.db import transaction
 from servicekit.logs import bind_trace_id, current_trace_id
@@ -26,7 +27,7 @@ TIMEOUT = Reply(codes.TIMED_OUT, "timed out")
 
 def _paid_order(deps: Deps, pay_mode: str = "INSURANCE") -> str:
     order_no = awaiting_order(deps, pay_mode)
-    paying = ordering.reload(deps, order_no)
+    paying = orders.reload(deps, order_no)
     taken = record_payment(deps, PaidTrade("WECHAT", order_no, paying.cash_fen, "WX1", "n1"))
     assert taken == order_no
     return order_no
@@ -40,9 +41,9 @@ def _run_all(deps: Deps) -> None:
 def test_insured_order_walks_every_state_to_confirmed(deps: Deps, hospital: FakeHospital) -> None:
     order_no = _paid_order(deps)
     _run_all(deps)
-    order = ordering.reload(deps, order_no)
+    order = orders.reload(deps, order_no)
     assert order.state == saga.CONFIRMED and order.setl_id == "SETL1"
-    assert [e.to_state for e in ordering.history(deps, order_no)] == [
+    assert [e.to_state for e in orders.history(deps, order_no)] == [
         "CREATED",
         "PRESETTLED",
         "AWAITING_PAYMENT",
@@ -62,7 +63,7 @@ def test_a_timed_out_settle_is_queried_before_anything_else(
     _run_all(deps)
     assert hospital.codes().count("4005") == 1  # never blindly retried
     assert hospital.codes()[hospital.codes().index("4005") + 1] == "4007"
-    assert ordering.reload(deps, order_no).state == saga.CONFIRMED
+    assert orders.reload(deps, order_no).state == saga.CONFIRMED
 
 
 def test_an_unknown_settle_outcome_is_retried_later_not_assumed_failed(
@@ -72,7 +73,7 @@ def test_an_unknown_settle_outcome_is_retried_later_not_assumed_failed(
     hospital.then("4007", Reply(codes.TIMED_OUT, "timed out"))
     order_no = _paid_order(deps)
     drain_once(deps)
-    assert ordering.reload(deps, order_no).state == saga.PAID
+    assert orders.reload(deps, order_no).state == saga.PAID
 
 
 def test_a_timed_out_confirm_is_queried_with_2010(deps: Deps, hospital: FakeHospital) -> None:
@@ -80,7 +81,7 @@ def test_a_timed_out_confirm_is_queried_with_2010(deps: Deps, hospital: FakeHosp
     order_no = _paid_order(deps, "SELF_PAY")
     _run_all(deps)
     assert "2010" in hospital.codes()
-    assert ordering.reload(deps, order_no).state == saga.CONFIRMED
+    assert orders.reload(deps, order_no).state == saga.CONFIRMED
 
 
 def test_a_hospital_refusal_after_payment_starts_compensation(
@@ -89,7 +90,7 @@ def test_a_hospital_refusal_after_payment_starts_compensation(
     hospital.then("2008", Reply(codes.LOCK_EXPIRED, "slot lock expired"))
     order_no = _paid_order(deps, "SELF_PAY")
     _run_all(deps)
-    order = ordering.reload(deps, order_no)
+    order = orders.reload(deps, order_no)
     assert order.state == saga.REFUNDING and "lock expired" in (order.failure or "")
 
 
@@ -97,7 +98,7 @@ def test_a_duplicate_notification_changes_nothing(deps: Deps) -> None:
     order_no = _paid_order(deps)
     again = record_payment(deps, PaidTrade("WECHAT", order_no, 100, "WX1", "n1"))
     assert again is None
-    assert [e.to_state for e in ordering.history(deps, order_no)].count("PAID") == 1
+    assert [e.to_state for e in orders.history(deps, order_no)].count("PAID") == 1
 
 
 def test_a_wrong_amount_is_refused_and_the_order_stays_unpaid(deps: Deps) -> None:
@@ -105,7 +106,7 @@ def test_a_wrong_amount_is_refused_and_the_order_stays_unpaid(deps: Deps) -> Non
     with pytest.raises(CloudError) as caught:
         record_payment(deps, PaidTrade("WECHAT", order_no, 1, "WX9", "n9"))
     assert caught.value.result_code == codes.AMOUNT_MISMATCH
-    assert ordering.reload(deps, order_no).state == saga.AWAITING_PAYMENT
+    assert orders.reload(deps, order_no).state == saga.AWAITING_PAYMENT
 
 
 def test_guarded_transition_refuses_a_stale_expected_state(deps: Deps) -> None:
@@ -126,7 +127,7 @@ def test_payment_deadline_closes_an_unpaid_order(deps: Deps, channel: FakeChanne
     )
     order_no = awaiting_order(quick, "SELF_PAY", "13800000004")
     _run_all(quick)
-    assert ordering.reload(quick, order_no).state == saga.CLOSED
+    assert orders.reload(quick, order_no).state == saga.CLOSED
     assert channel.closed == [order_no]
 
 
@@ -144,7 +145,7 @@ def test_a_lost_notification_is_found_by_the_deadline_query(
     order_no = awaiting_order(quick, "SELF_PAY", "13800000005")
     channel.trades[order_no].state = "SUCCESS"
     _run_all(quick)
-    assert ordering.reload(quick, order_no).state == saga.CONFIRMED
+    assert orders.reload(quick, order_no).state == saga.CONFIRMED
 
 
 def test_a_refused_lock_cancels_the_order(deps: Deps, hospital: FakeHospital) -> None:
@@ -152,7 +153,7 @@ def test_a_refused_lock_cancels_the_order(deps: Deps, hospital: FakeHospital) ->
     user = accounts.register_user(deps, "13800000006")
     bind(deps, user)
     with pytest.raises(CloudError) as caught:
-        ordering.create_registration(
+        patient.create_registration(
             deps,
             user,
             mrn="M0001",
@@ -168,7 +169,7 @@ def test_a_refused_lock_cancels_the_order(deps: Deps, hospital: FakeHospital) ->
 def test_another_users_record_cannot_be_booked(deps: Deps) -> None:
     user = accounts.register_user(deps, "13800000007")
     with pytest.raises(CloudError) as caught:
-        ordering.create_registration(
+        patient.create_registration(
             deps,
             user,
             mrn="M0001",
@@ -194,9 +195,9 @@ def test_zero_cash_insured_order_skips_payment(deps: Deps, hospital: FakeHospita
     hospital.then("4004", ok(split=free))
     hospital.then("4005", ok(setl_id="SETL0", split=free))
     order_no = new_order(deps, "INSURANCE", "13800000008")
-    ordering.start_payment(deps, ordering.reload(deps, order_no).user_id, order_no)
+    patient.start_payment(deps, orders.reload(deps, order_no).user_id, order_no)
     _run_all(deps)
-    states = [e.to_state for e in ordering.history(deps, order_no)]
+    states = [e.to_state for e in orders.history(deps, order_no)]
     assert states == ["CREATED", "PRESETTLED", "INSURANCE_SETTLED", "CONFIRMED"]
 
 
@@ -206,9 +207,9 @@ def test_every_hop_of_an_order_carries_the_trace_id_it_was_created_with(
     """The attack found the 4004 of ``POST /orders/<no>/pay`` under a trace of its own, so the
     console's timeline of the order never showed the pre-settle."""
     order_no = new_order(deps, "INSURANCE")  # created under trace "t1"
-    order = ordering.reload(deps, order_no)
+    order = orders.reload(deps, order_no)
     bind_trace_id("trace-of-the-pay-request")
-    ordering.start_payment(deps, order.user_id, order_no)
+    patient.start_payment(deps, order.user_id, order_no)
     assert current_trace_id() == "t1"  # the pay request's log lines follow the order too
     _run_all(deps)
     registrations.cancel_registration(deps, order.user_id, new_order(deps, "SELF_PAY"))

@@ -17,10 +17,11 @@ from datetime import timedelta
 
 from sqlalchemy import exists, select
 
-from cloud_service import saga
 from cloud_service.deps import Deps
 from cloud_service.models import Order, OutboxStep
-from cloud_service.steps import RetryLater, run_step
+from cloud_service.saga.outbox import RetryLater, claim_due, enqueue, finish_step, retry_step
+from cloud_service.saga.states import FINAL, next_step
+from cloud_service.saga.steps import run_step
 from envelope import clock
 from servicekit.db import transaction
 from servicekit.logs import bind_trace_id
@@ -40,7 +41,7 @@ def drain_once(deps: Deps, order_no: str | None = None) -> int:
     (0 or 1). One at a time, so that a lease starts when its step does: steps claimed
     together would wait for each other while their leases ran out (threads run in parallel)."""
     with transaction(deps.sessions) as session:
-        rows = saga.claim_due(session, 1, STEP_LEASE_SECONDS, order_no=order_no)
+        rows = claim_due(session, 1, STEP_LEASE_SECONDS, order_no=order_no)
         claimed = [(row.id, row.step, row.order_no, row.attempts + 1) for row in rows]
     for step_id, step, row_order, attempts in claimed:
         _run(deps, step_id, step, row_order, attempts)
@@ -54,15 +55,15 @@ def _run(deps: Deps, step_id: int, step: str, order_no: str, attempts: int) -> N
     except RetryLater as exc:
         log.warning("order %s step %s will retry: %s", order_no, step, exc)
         with transaction(deps.sessions) as session:
-            saga.retry_step(session, step_id, attempts, str(exc), exc.not_before)
+            retry_step(session, step_id, attempts, str(exc), exc.not_before)
         return
     except Exception as exc:  # a bug or an outage must not stop the worker
         log.exception("order %s step %s failed", order_no, step)
         with transaction(deps.sessions) as session:
-            saga.retry_step(session, step_id, attempts, type(exc).__name__)
+            retry_step(session, step_id, attempts, type(exc).__name__)
         return
     with transaction(deps.sessions) as session:
-        saga.finish_step(session, step_id)
+        finish_step(session, step_id)
 
 
 def _trace_of(deps: Deps, order_no: str) -> str:
@@ -104,8 +105,10 @@ def _drive_logged(deps: Deps, order_no: str) -> None:
 
 
 def resume_all(deps: Deps, grace_seconds: float = RESUME_GRACE_SECONDS) -> int:
-    """Give every non-final order without a pending step the step that moves it on; return
-    how many were re-enqueued (a crash between a commit and its step leaves none behind).
+    """The recovery sweep: give every non-final order without a pending step the step that
+    moves it on; return how many were re-enqueued. Every state change commits its next step
+    with it (a stored lock its "expire" step too), so only a crash or a lost outbox row
+    leaves an order here.
 
     An order whose last step finished after its last change was left where it is on purpose
     (a refund the channel refused waits for a person), so it is not resumed. Orders changed
@@ -118,7 +121,7 @@ def resume_all(deps: Deps, grace_seconds: float = RESUME_GRACE_SECONDS) -> int:
     with transaction(deps.sessions) as session:
         stranded = session.execute(
             select(Order.order_no, Order.state, Order.pay_mode, Order.lock_id).where(
-                Order.state.not_in(saga.FINAL),
+                Order.state.not_in(FINAL),
                 Order.updated_at <= quiet_since,
                 Order.created_at <= quiet_since,
                 ~taken_care_of,
@@ -126,10 +129,10 @@ def resume_all(deps: Deps, grace_seconds: float = RESUME_GRACE_SECONDS) -> int:
         ).all()
         resumed = 0
         for order_no, state, pay_mode, lock_id in stranded:
-            step = saga.next_step(state, pay_mode, lock_id is not None)
+            step = next_step(state, pay_mode, lock_id is not None)
             if step is None:
                 continue
-            saga.enqueue(session, order_no, step, clock.now())
+            enqueue(session, order_no, step)
             resumed += 1
     if resumed:
         log.warning("recovery: %d non-final orders had no pending step and were resumed", resumed)

@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from cloud_service import saga
 from cloud_service.channels.base import ChannelError, TradeNotFound
 from cloud_service.deps import Deps
 from cloud_service.errors import CloudError
 from cloud_service.models import ChannelNotice, Order
+from cloud_service.saga.states import State, next_step
+from cloud_service.saga.transitions import move
 from envelope import codes
 from servicekit.db import transaction
 
@@ -51,17 +52,16 @@ def record_payment(deps: Deps, trade: PaidTrade) -> str | None:
             if order is None:
                 raise CloudError(codes.RECORD_NOT_FOUND, "支付渠道的商户订单号没有对应的订单")
             _check_trade(order, trade)
-            if order.state != saga.AWAITING_PAYMENT:
+            if order.state != State.AWAITING_PAYMENT:
                 return None
-            next_step = "settle" if order.pay_mode == "INSURANCE" else "confirm"
-            saga.move(
+            move(
                 session,
                 order.order_no,
-                saga.AWAITING_PAYMENT,
-                saga.PAID,
+                State.AWAITING_PAYMENT,
+                State.PAID,
                 note=f"{trade.channel} paid {trade.amount_fen} fen",
                 channel_trade_no=trade.channel_trade_no,
-                step=next_step,
+                step=next_step(State.PAID, order.pay_mode, has_lock=True),
             )
             return order.order_no
     except IntegrityError:
@@ -80,7 +80,7 @@ def credit_per_query(deps: Deps, notified: PaidTrade) -> str | None:
     if order is None:
         raise CloudError(codes.RECORD_NOT_FOUND, "支付渠道的商户订单号没有对应的订单")
     _check_trade(order, notified)
-    if order.state != saga.AWAITING_PAYMENT:
+    if order.state != State.AWAITING_PAYMENT:
         return None
     try:
         trade = deps.channels[order.channel].query(notified.out_trade_no)

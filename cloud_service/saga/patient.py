@@ -1,4 +1,5 @@
-"""Creating orders and starting their payment: the patient-driven half of the saga."""
+"""The patient-driven half of the saga: creating a registration order (its slot locked or
+booked) and starting to pay an order (pre-settle when insured, then the channel's cashier)."""
 
 from __future__ import annotations
 
@@ -6,25 +7,29 @@ import json
 import secrets
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
-from cloud_service import saga
 from cloud_service.accounts import binding_of
 from cloud_service.deps import Deps
 from cloud_service.errors import CloudError
 from cloud_service.hospital import require_ok
-from cloud_service.models import AppUser, Order, OrderEvent
+from cloud_service.models import AppUser, Order
+from cloud_service.saga import calls
+from cloud_service.saga.lock import store_lock
+from cloud_service.saga.orders import follow_order, get_order
+from cloud_service.saga.outbox import enqueue
+from cloud_service.saga.states import State, Step
+from cloud_service.saga.transitions import move, record_created
 from cloud_service.slot_gate import Verdict
 from cloud_service.split import check_split
-from cloud_service.steps import expiry, settle_body
 from envelope import clock, codes
 from servicekit.db import transaction
-from servicekit.logs import bind_trace_id
 
 PAY_MODES = ("INSURANCE", "SELF_PAY")
-UNPAID = (saga.CREATED, saga.PRESETTLED, saga.AWAITING_PAYMENT)
+UNPAID = (State.CREATED, State.PRESETTLED, State.AWAITING_PAYMENT)
 CHANNELS = ("WECHAT", "ALIPAY")
+PAYABLE_LATER = (State.PRESETTLED, State.PAID, State.INSURANCE_SETTLED, State.CONFIRMED)
 
 
 def new_order_no(kind: str) -> str:
@@ -77,7 +82,7 @@ def create_registration(
             user_id=user_id,
             mrn=mrn,
             kind="REG",
-            state=saga.CREATED,
+            state=State.CREATED,
             pay_mode=pay_mode,
             channel=channel,
             entry=entry,
@@ -86,37 +91,34 @@ def create_registration(
         )
         with transaction(deps.sessions) as session:
             _within_unpaid_limit(session, deps, user_id)
-            saga.record_created(session, order, "registration order created")
-        body: dict[str, Any] = {"schedule_id": schedule_id, "mrn": mrn, "order_no": order.order_no}
-        if slot_id:
-            body["slot_id"] = slot_id
-        reply = deps.hospital.call("2006", body, trace_id=trace_id, operator=user_id, channel=entry)
+            record_created(session, order, "registration order created")
+        reply = calls.lock_slot(deps, order, slot_id)
         sold_out = reply.result_code == codes.SLOT_SOLD_OUT and not slot_id
         if sold_out and deps.slot_gate is not None:
             deps.slot_gate.full(schedule_id)
             holds_count = False  # the count is 0 now, as the HIS says: nothing to give back
         if reply.outcome_unknown:
             with transaction(deps.sessions) as session:
-                saga.enqueue(session, order.order_no, "lock_query", clock.now())
+                enqueue(session, order.order_no, Step.LOCK_QUERY)
             raise CloudError(codes.TIMED_OUT, "挂号结果正在确认中，请稍后查看订单")
         if not reply.ok:
             with transaction(deps.sessions) as session:
-                saga.move(
+                move(
                     session,
                     order.order_no,
-                    saga.CREATED,
-                    saga.CANCELLED,
+                    State.CREATED,
+                    State.CANCELLED,
                     note=f"{reply.result_code} {reply.result_msg}",
                     failure=reply.result_msg,
                 )
             raise CloudError(reply.result_code, reply.result_msg)
-        stored = _store_lock(deps, order.order_no, reply.body)
+        stored = store_lock(deps, order.order_no, reply.body)
         return stored
     finally:
         # Only a stored lock keeps the slot taken from the gate (its release gives it back);
         # a refusal, a lost reply (asked again by lock_query) or any failure gives it back now.
-        if stored is None:
-            _give_back(deps, schedule_id, holds_count)
+        if stored is None and holds_count and deps.slot_gate is not None:
+            deps.slot_gate.give_back(schedule_id)
 
 
 def _within_unpaid_limit(session: Session, deps: Deps, user_id: str) -> None:
@@ -150,7 +152,7 @@ def _pass_gate(deps: Deps, schedule_id: str, trace_id: str) -> bool:
     verdict = gate.take(schedule_id)
     if verdict is Verdict.BUSY:
         if gate.may_count(schedule_id):
-            answer = deps.hospital.call("2005", {"schedule_id": schedule_id}, trace_id=trace_id)
+            answer = calls.remaining_slots(deps, schedule_id, trace_id)
             free = answer.body.get("remaining") if answer.ok else None
             gate.set_count(schedule_id, free if isinstance(free, int) else None)
         else:
@@ -161,58 +163,30 @@ def _pass_gate(deps: Deps, schedule_id: str, trace_id: str) -> bool:
     return verdict is Verdict.ADMITTED
 
 
-def _give_back(deps: Deps, schedule_id: str, holds_count: bool) -> None:
-    if holds_count and deps.slot_gate is not None:
-        deps.slot_gate.give_back(schedule_id)
-
-
-def _store_lock(deps: Deps, order_no: str, lock: dict[str, Any], expire: bool = False) -> Order:
-    """Keep the HIS's lock on the order; with ``expire``, also the step that gives it up
-    if it is not paid in time."""
-    fees = lock.get("fees") or {}
-    with transaction(deps.sessions) as session:
-        order = session.get(Order, order_no)
-        assert order is not None
-        order.lock_id = lock["lock_id"]
-        order.total_fen = int(fees.get("total", lock.get("total", 0)))
-        order.visit_date = lock.get("visit_date") or lock.get("date")
-        order.result_json = json.dumps(
-            {"lock_status": lock.get("status"), "expires_at": lock.get("expires_at")}
-        )
-        if expire:
-            saga.enqueue(session, order_no, "expire", expiry(deps, order))
-        return order
-
-
 def start_payment(deps: Deps, user_id: str, order_no: str) -> Order:
     """Pre-settle with insurance when insured (4004), then open the channel's cashier for
     the cash part. Calling it again on an unpaid order gives the same cashier."""
     order = get_order(deps, user_id, order_no)
-    trace_id = follow_order(order)
-    if order.state == saga.CREATED:
+    follow_order(order)
+    if order.state == State.CREATED:
         if order.visit_date and order.visit_date != clock.today().isoformat():
             raise CloudError(
                 codes.NOT_PAYABLE_TODAY,
                 f"预约 {order.visit_date} 的号只能在就诊当日支付",
             )
         if order.kind == "CHARGE":
-            _check_bills_unchanged(deps, order, trace_id)
-        if order.pay_mode == "INSURANCE":
-            order = _presettle(deps, order, trace_id)
-        else:
-            order = _await_payment(deps, order, saga.CREATED, order.total_fen)
-    if order.state == saga.AWAITING_PAYMENT:
+            _check_bills_unchanged(deps, order)
+        order = _price(deps, order)
+    if order.state == State.AWAITING_PAYMENT:
         return _open_cashier(deps, order)
-    if order.state in (saga.PRESETTLED, saga.PAID, saga.INSURANCE_SETTLED, saga.CONFIRMED):
+    if order.state in PAYABLE_LATER:
         return order
     raise CloudError(codes.ORDER_STATE_CONFLICT, "该订单当前状态不能支付")
 
 
-def _check_bills_unchanged(deps: Deps, order: Order, trace_id: str) -> None:
+def _check_bills_unchanged(deps: Deps, order: Order) -> None:
     """Before any money moves: the unpaid bills must still be exactly the ones ordered."""
-    listed = require_ok(
-        deps.hospital.call("3001", {"mrn": order.mrn}, trace_id=trace_id, channel=order.entry)
-    )
+    listed = require_ok(calls.list_bills(deps, order.mrn, order.trace_id, order.entry))
     same = listed.get("bills_digest") == order.bills_digest and sorted(
         b["bill_no"] for b in listed.get("bills", [])
     ) == json.loads(order.bill_nos or "[]")
@@ -220,53 +194,47 @@ def _check_bills_unchanged(deps: Deps, order: Order, trace_id: str) -> None:
         return
     reason = "待缴账单已变化，请重新查询后再缴费"
     with transaction(deps.sessions) as session:
-        saga.move(
-            session, order.order_no, saga.CREATED, saga.CANCELLED, note=reason, failure=reason
-        )
+        move(session, order.order_no, State.CREATED, State.CANCELLED, note=reason, failure=reason)
     raise CloudError(codes.BILLS_CHANGED, reason)
 
 
-def _presettle(deps: Deps, order: Order, trace_id: str) -> Order:
-    body = settle_body(order)
-    answer = require_ok(
-        deps.hospital.call(
-            "4004", body, trace_id=trace_id, operator=order.user_id, channel=order.entry
-        )
-    )
-    split = check_split(answer.get("split") or {}, order.total_fen)
-    cash = split["psn_cash_pay"]
+def _price(deps: Deps, order: Order) -> Order:
+    """The cash part: insured, what the pre-settlement (4004) leaves; self-pay, the total.
+    The moves to PRESETTLED and AWAITING_PAYMENT are one transaction, each answering the
+    order as it now stands; a zero-cash order waits at PRESETTLED for its settle step."""
+    split = None
+    if order.pay_mode == "INSURANCE":
+        answer = require_ok(calls.presettle(deps, order))
+        split = check_split(answer.get("split") or {}, order.total_fen)
     with transaction(deps.sessions) as session:
-        saga.move(
+        if split is not None:
+            cash = split["psn_cash_pay"]
+            order = move(
+                session,
+                order.order_no,
+                State.CREATED,
+                State.PRESETTLED,
+                note=f"insurance pre-settled, cash part {cash} fen",
+                split_json=json.dumps(split),
+                cash_fen=cash,
+                step=Step.SETTLE if cash == 0 else None,
+            )
+            if cash == 0:
+                return order
+        deadline = clock.now() + deps.payment_window
+        cash_fen = order.cash_fen if split is not None else order.total_fen
+        return move(
             session,
             order.order_no,
-            saga.CREATED,
-            saga.PRESETTLED,
-            note=f"insurance pre-settled, cash part {cash} fen",
-            split_json=json.dumps(split),
-            cash_fen=cash,
-            step="settle" if cash == 0 else None,
-        )
-    if cash == 0:
-        return reload(deps, order.order_no)
-    return _await_payment(deps, reload(deps, order.order_no), saga.PRESETTLED, cash)
-
-
-def _await_payment(deps: Deps, order: Order, expected: str, cash_fen: int) -> Order:
-    deadline = clock.now() + deps.payment_window
-    with transaction(deps.sessions) as session:
-        saga.move(
-            session,
-            order.order_no,
-            expected,
-            saga.AWAITING_PAYMENT,
+            order.state,
+            State.AWAITING_PAYMENT,
             note=f"awaiting {cash_fen} fen by {order.channel}",
             cash_fen=cash_fen,
             out_trade_no=order.order_no,
             pay_deadline=deadline,
-            step="payment_deadline",
+            step=Step.PAYMENT_DEADLINE,
             step_due=deadline,
         )
-    return reload(deps, order.order_no)
 
 
 def _open_cashier(deps: Deps, order: Order) -> Order:
@@ -289,11 +257,15 @@ def _open_cashier(deps: Deps, order: Order) -> Order:
         prepay = channel.create_h5(order.out_trade_no, order.cash_fen, description)
         cashier_url = str(prepay.get("h5_url") or prepay.get("cashier_url") or "")
     with transaction(deps.sessions) as session:
-        stored = session.get(Order, order.order_no)
-        assert stored is not None
-        stored.cashier_url = cashier_url
-        stored.pay_params = json.dumps(pay_params) if pay_params else None
-        return stored
+        return session.scalars(
+            update(Order)
+            .where(Order.order_no == order.order_no)
+            .values(
+                cashier_url=cashier_url, pay_params=json.dumps(pay_params) if pay_params else None
+            )
+            .returning(Order)
+            .execution_options(synchronize_session=False, populate_existing=True)
+        ).one()
 
 
 def _app_identity(deps: Deps, user_id: str, field: str) -> str:
@@ -304,37 +276,3 @@ def _app_identity(deps: Deps, user_id: str, field: str) -> str:
     if not value:
         raise CloudError(codes.BAD_SIGNATURE, "请从微信或支付宝内重新进入后再支付")
     return str(value)
-
-
-def reload(deps: Deps, order_no: str) -> Order:
-    """The order as stored now."""
-    with deps.sessions() as session:
-        order = session.get(Order, order_no)
-    if order is None:
-        raise CloudError(codes.RECORD_NOT_FOUND, "没有这个订单")
-    return order
-
-
-def follow_order(order: Order) -> str:
-    """The order's own trace id, bound to this request's log lines too: every hop of an
-    order, whichever request or step makes it, carries the trace id it was created with."""
-    bind_trace_id(order.trace_id)
-    return order.trace_id
-
-
-def get_order(deps: Deps, user_id: str, order_no: str) -> Order:
-    """An order of this user (another user's order is as good as absent)."""
-    order = reload(deps, order_no)
-    if order.user_id != user_id:
-        raise CloudError(codes.RECORD_NOT_FOUND, "没有这个订单")
-    return order
-
-
-def history(deps: Deps, order_no: str) -> list[OrderEvent]:
-    """The order's state changes, oldest first."""
-    with deps.sessions() as session:
-        return list(
-            session.scalars(
-                select(OrderEvent).where(OrderEvent.order_no == order_no).order_by(OrderEvent.id)
-            )
-        )

@@ -1,0 +1,82 @@
+"""The outbox that drives the saga: a step is added in the transaction that changes the
+order's state, claimed by lease, then finished or released to run again later."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from cloud_service.models import OutboxStep
+from cloud_service.saga.states import Step
+from envelope import clock
+
+
+class RetryLater(Exception):
+    """A step could not finish now (outcome unknown or a peer down); run it again later.
+
+    ``not_before``: the step cannot succeed before then (a deadline not reached yet), so its
+    row waits for it instead of being tried every minute."""
+
+    def __init__(self, reason: str, not_before: datetime | None = None) -> None:
+        super().__init__(reason)
+        self.not_before = not_before
+
+
+def enqueue(session: Session, order_no: str, step: Step, due_at: datetime | None = None) -> None:
+    """Add an outbox row for the order's next step (due now unless ``due_at`` says)."""
+    session.add(OutboxStep(order_no=order_no, step=step, due_at=due_at or clock.now(), attempts=0))
+
+
+def claim_due(
+    session: Session, limit: int, lease_seconds: int = 30, order_no: str | None = None
+) -> list[OutboxStep]:
+    """Lease up to ``limit`` due outbox rows (a row leased by another worker is skipped)."""
+    now = clock.now()
+    free = OutboxStep.leased_until.is_(None) | (OutboxStep.leased_until < now)
+    query = select(OutboxStep).where(OutboxStep.done_at.is_(None), OutboxStep.due_at <= now, free)
+    if order_no is not None:
+        query = query.where(OutboxStep.order_no == order_no)
+    # a few more than asked: drainers looking at once all see the same first rows
+    candidates = session.scalars(query.order_by(OutboxStep.due_at).limit(limit + 8)).all()
+    claimed: list[OutboxStep] = []
+    for row in candidates:
+        if len(claimed) == limit:
+            break
+        result = session.execute(
+            update(OutboxStep)
+            .where(OutboxStep.id == row.id, OutboxStep.done_at.is_(None), free)
+            .values(
+                leased_until=now + timedelta(seconds=lease_seconds),
+                attempts=OutboxStep.attempts + 1,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount == 1:  # type: ignore[attr-defined]
+            claimed.append(row)
+    return claimed
+
+
+def finish_step(session: Session, step_id: int) -> None:
+    """Mark an outbox row done."""
+    session.execute(
+        update(OutboxStep)
+        .where(OutboxStep.id == step_id)
+        .values(done_at=clock.now(), leased_until=None)
+    )
+
+
+def retry_step(
+    session: Session, step_id: int, attempts: int, error: str, not_before: datetime | None = None
+) -> None:
+    """Release an outbox row to run again after an exponential backoff (at most a minute),
+    or at ``not_before`` when that is later."""
+    due = clock.now() + timedelta(seconds=min(2 ** max(attempts - 1, 0), 60))
+    if not_before is not None:
+        due = max(due, not_before)
+    session.execute(
+        update(OutboxStep)
+        .where(OutboxStep.id == step_id)
+        .values(due_at=due, leased_until=None, last_error=error[:500])
+    )
