@@ -6,7 +6,6 @@ before it retries. A peer that refused the connection never saw the message: 300
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -16,6 +15,7 @@ from urllib3.exceptions import ConnectTimeoutError, HTTPError, NewConnectionErro
 
 from envelope import codes, decoding
 from envelope import header as headers
+from envelope.canonical import compact_bytes
 from envelope.catalogue import HIP, INSFE
 from envelope.keys import KeyRing
 from envelope.messages import Message, Request, answer_model
@@ -149,7 +149,7 @@ class EnvelopeClient:
     def post(self, envelope: dict[str, Any]) -> Reply:
         """POST an already signed envelope; map transport faults to 3xxx replies."""
         request_header = envelope["header"]
-        data = json.dumps(envelope, ensure_ascii=False).encode("utf-8")
+        data = compact_bytes(envelope)
         try:
             response = self.pool.request(
                 "POST",
