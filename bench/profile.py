@@ -82,6 +82,7 @@ def summarise(collapsed: Path, top: int = 8) -> list[str]:
     """Lines describing one service's collapsed stacks (``frame;frame;... count``)."""
     by_library: Counter[str] = Counter()
     inclusive: Counter[str] = Counter()
+    leaves: Counter[str] = Counter()
     total = 0
     for line in collapsed.read_text(encoding="utf-8", errors="replace").splitlines():
         stack, _, count_text = line.rpartition(" ")
@@ -91,6 +92,7 @@ def summarise(collapsed: Path, top: int = 8) -> list[str]:
         frames = stack.split(";")
         total += count
         by_library[_where(frames)] += count
+        leaves[frames[-1].strip()] += count
         own = {f for f in frames if (_library(f) or "").startswith("own:")}
         for frame in own:
             inclusive[frame.split(" (")[0].strip()] += count
@@ -100,9 +102,12 @@ def summarise(collapsed: Path, top: int = 8) -> list[str]:
     lines += [f"    {n * 100 / total:4.0f}%  {name}" for name, n in by_library.most_common(top)]
     lines.append("  the project's functions holding the most samples (with what they call):")
     lines += [f"    {n * 100 / total:4.0f}%  {name}" for name, n in inclusive.most_common(top)]
+    lines.append("  the frames sampled most often (self time):")
+    lines += [f"    {n * 100 / total:4.0f}%  {name}" for name, n in leaves.most_common(5)]
     return lines
 
 
+KEPT = ROOT / "var" / "profile"
 OURS = (
     "cloud_service",
     "cloud_worker",
@@ -118,6 +123,7 @@ def main() -> int:
         print("needs py-spy (.venv/bin/pip install py-spy)", file=sys.stderr)
         return 1
     spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    KEPT.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="profile-") as tmp, postgres_databases() as dbs:
         stack = Stack(
             ports={name: free_port() for name in DEV_PORTS},
@@ -131,7 +137,7 @@ def main() -> int:
             chains = scenarios.registration_chains(stack, 40, 8)
             names = [n for n in stack.processes if n in OURS]
             for name in names:
-                out = Path(tmp) / f"{name}.txt"
+                out = KEPT / f"{name}.txt"
                 recorders[name] = subprocess.Popen(
                     [
                         spy,
@@ -162,7 +168,8 @@ def main() -> int:
         for name in recorders:
             ms = result.cpu_ms.get(name, 0.0)
             print(f"\n{name}: {ms:.0f} ms of CPU per complete insured registration")
-            print("\n".join(summarise(Path(tmp) / f"{name}.txt")))
+            print("\n".join(summarise(KEPT / f"{name}.txt")))
+        print(f"\nThe samples are kept in {KEPT} (collapsed stacks, one a line).")
     return 0
 
 
