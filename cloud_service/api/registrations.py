@@ -13,6 +13,7 @@ from cloud_service.api.context import deps, trace_id
 from cloud_service.api.orders import order_view
 from cloud_service.api.schemas import ErrorOut, OrderOut, RegistrationList, RegistrationQuery
 from cloud_service.api.spec import spec
+from cloud_service.saga import patient
 
 bp = Blueprint("registrations", __name__, url_prefix="/api/v1")
 _REFUSALS = {"HTTP_400": ErrorOut, "HTTP_404": ErrorOut, "HTTP_409": ErrorOut, "HTTP_502": ErrorOut}
@@ -42,4 +43,4 @@ def list_registrations(query: RegistrationQuery) -> RegistrationList:
 @spec.validate(resp=Response(HTTP_200=OrderOut, **_REFUSALS), tags=["orders"])
 def cancel(order_no: str) -> OrderOut:
     """Cancel an unpaid registration until the clinic's cut-off (a paid one: at the window)."""
-    return order_view(registrations.cancel_registration(deps(), current_user_id(), order_no))
+    return order_view(patient.cancel_registration(deps(), current_user_id(), order_no))

@@ -1,5 +1,8 @@
 """The patient-driven half of the saga: creating a registration order (its slot locked or
-booked) and starting to pay an order (pre-settle when insured, then the channel's cashier)."""
+booked), starting to pay an order (pre-settle when insured, then the channel's cashier),
+and cancelling an unpaid registration: in the HIS first (2007, until the clinic's cut-off),
+then in the ledger; a paid one is refunded at the hospital window (DESIGN §4), so it is
+refused with that advice."""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from cloud_service.accounts import binding_of
+from cloud_service.channels.base import ChannelError, TradeNotFound
 from cloud_service.deps import Deps
 from cloud_service.errors import CloudError
 from cloud_service.hospital import require_ok
@@ -19,6 +23,7 @@ from cloud_service.saga import calls
 from cloud_service.saga.lock import store_lock
 from cloud_service.saga.orders import follow_order, get_order
 from cloud_service.saga.outbox import enqueue
+from cloud_service.saga.payments import PaidTrade, record_payment
 from cloud_service.saga.states import State, Step
 from cloud_service.saga.transitions import move, record_created
 from cloud_service.slot_gate import Verdict
@@ -29,6 +34,7 @@ from servicekit.db import transaction
 PAY_MODES = ("INSURANCE", "SELF_PAY")
 UNPAID = (State.CREATED, State.PRESETTLED, State.AWAITING_PAYMENT)
 CHANNELS = ("WECHAT", "ALIPAY")
+WINDOW_REFUND = "该挂号已支付，已支付的挂号请到医院窗口办理退号退费"
 PAYABLE_LATER = (State.PRESETTLED, State.PAID, State.INSURANCE_SETTLED, State.CONFIRMED)
 
 
@@ -276,3 +282,55 @@ def _app_identity(deps: Deps, user_id: str, field: str) -> str:
     if not value:
         raise CloudError(codes.BAD_SIGNATURE, "请从微信或支付宝内重新进入后再支付")
     return str(value)
+
+
+def cancel_registration(deps: Deps, user_id: str, order_no: str) -> Order:
+    """Cancel an unpaid registration: the HIS frees the slot (2007), the order is closed."""
+    order = get_order(deps, user_id, order_no)
+    follow_order(order)
+    if order.kind != "REG":
+        raise CloudError(codes.ORDER_STATE_CONFLICT, "只有挂号订单可以取消")
+    if order.state in (State.CANCELLED, State.CLOSED):
+        return order
+    if order.state == State.CONFIRMED:
+        raise CloudError(codes.ORDER_STATE_CONFLICT, WINDOW_REFUND)
+    if order.state not in UNPAID:
+        raise CloudError(codes.ORDER_STATE_CONFLICT, "该订单正在支付处理中，请稍后再试")
+    if order.lock_id:
+        require_ok(calls.release_slot(deps, order, operator=user_id))
+        if deps.slot_gate is not None:
+            deps.slot_gate.give_back(order.schedule_id)
+    if order.state == State.AWAITING_PAYMENT:
+        return _close_unpaid(deps, order)
+    with transaction(deps.sessions) as session:
+        return move(
+            session, order_no, order.state, State.CANCELLED, note="cancelled by the patient"
+        )
+
+
+def _close_unpaid(deps: Deps, order: Order) -> Order:
+    """Close the cashier; a payment that got in first wins and the saga carries on."""
+    assert order.out_trade_no is not None
+    channel = deps.channels[order.channel]
+    try:
+        trade = channel.query(order.out_trade_no)
+    except TradeNotFound:
+        trade = None
+    except ChannelError as exc:
+        raise CloudError(codes.PEER_UNAVAILABLE, "支付渠道暂时无法连接，请稍后再试") from exc
+    if trade is not None and trade.state == "SUCCESS":
+        paid = PaidTrade(
+            order.channel, order.out_trade_no, trade.amount_fen, trade.transaction_id or ""
+        )
+        record_payment(deps, paid)
+        raise CloudError(codes.ORDER_STATE_CONFLICT, "订单已在此期间支付成功；" + WINDOW_REFUND)
+    if trade is not None:
+        channel.close(order.out_trade_no)
+    with transaction(deps.sessions) as session:
+        return move(
+            session,
+            order.order_no,
+            State.AWAITING_PAYMENT,
+            State.CLOSED,
+            note="cancelled by the patient; channel order closed",
+        )

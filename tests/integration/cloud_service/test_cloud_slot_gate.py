@@ -12,7 +12,7 @@ import pytest
 from redis import Redis
 from sqlalchemy import select
 
-from cloud_service import accounts, registrations
+from cloud_service import accounts
 from cloud_service.deps import Deps
 from cloud_service.errors import CloudError
 from cloud_service.models import Order, OutboxStep
@@ -113,7 +113,7 @@ def test_a_cancelled_registration_gives_its_slot_back_to_the_count(
     order_no = _register(deps, first)
     _register(deps, second)
     assert _refusal(deps, third) == codes.SLOT_SOLD_OUT
-    registrations.cancel_registration(deps, first, order_no)  # 2007 frees it
+    patient.cancel_registration(deps, first, order_no)  # 2007 frees it
     _register(deps, third)
     assert hospital.codes().count("2006") == 3
 

@@ -24,7 +24,7 @@ def _order(deps: Deps) -> tuple[str, str]:
 
 def _refusal(deps: Deps, user: str, order_no: str) -> CloudError:
     with pytest.raises(CloudError) as refused:
-        registrations.cancel_registration(deps, user, order_no)
+        patient.cancel_registration(deps, user, order_no)
     return refused.value
 
 
@@ -32,10 +32,10 @@ def test_an_unpaid_registration_is_released_in_the_his_then_cancelled(
     deps: Deps, hospital: FakeHospital
 ) -> None:
     user, order_no = _order(deps)
-    order = registrations.cancel_registration(deps, user, order_no)
+    order = patient.cancel_registration(deps, user, order_no)
     assert order.state == saga.CANCELLED
     assert hospital.calls[-1] == ("2007", {"lock_id": "L1", "mrn": "M0001"})
-    again = registrations.cancel_registration(deps, user, order_no)
+    again = patient.cancel_registration(deps, user, order_no)
     assert again.state == saga.CANCELLED and hospital.codes().count("2007") == 1
 
 
@@ -51,7 +51,7 @@ def test_cancelling_while_the_cashier_is_open_closes_the_channel_order(
 ) -> None:
     user, order_no = _order(deps)
     patient.start_payment(deps, user, order_no)
-    order = registrations.cancel_registration(deps, user, order_no)
+    order = patient.cancel_registration(deps, user, order_no)
     assert order.state == saga.CLOSED and channel.closed == [order_no]
     assert "2007" in hospital.codes()
 
@@ -142,7 +142,7 @@ def test_a_cancelled_lock_gives_its_place_back(deps: Deps) -> None:
     first = _register(deps, user, "S0")
     _register(deps, user, "S1")
     _register(deps, user, "S2")
-    registrations.cancel_registration(deps, user, first)
+    patient.cancel_registration(deps, user, first)
     assert _register(deps, user, "S3")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cloud_service import accounts, registrations, saga
+from cloud_service import accounts, saga
 from cloud_service.deps import Deps
 from cloud_service.errors import CloudError
 from cloud_service.saga import orders, patient
@@ -212,6 +212,6 @@ def test_every_hop_of_an_order_carries_the_trace_id_it_was_created_with(
     patient.start_payment(deps, order.user_id, order_no)
     assert current_trace_id() == "t1"  # the pay request's log lines follow the order too
     _run_all(deps)
-    registrations.cancel_registration(deps, order.user_id, new_order(deps, "SELF_PAY"))
+    patient.cancel_registration(deps, order.user_id, new_order(deps, "SELF_PAY"))
     assert {code for code, _ in hospital.traces} >= {"2006", "4004"}
     assert {trace for _, trace in hospital.traces} == {"t1"}
