@@ -13,6 +13,7 @@ from servicekit.db import make_engine, session_factory, transaction
 from servicekit.logs import configure
 from servicekit.metrics import install_metrics
 from servicekit.web import install_common
+from simulators.db import relaxed_sync
 from simulators.insurance_center.admin import admin_blueprint, faults_blueprint
 from simulators.insurance_center.policy import load_policy
 from simulators.insurance_center.service import Center
@@ -29,6 +30,7 @@ def create_app(config: Settings | None = None) -> Flask:
     settings = config or Settings.from_env()
     configure("insurance_center")
     engine = make_engine(settings.database_url)
+    relaxed_sync(engine)
     Base.metadata.create_all(engine)
     factory = session_factory(engine)
     with transaction(factory) as session:

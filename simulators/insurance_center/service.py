@@ -81,18 +81,34 @@ class Center:
             message = None
         if not isinstance(message, dict):
             return 400, reply(-1, received, _now(), err_msg="request is not a JSON object")
-        injected = self._take_fault(str(message.get("infno", "")))
-        if injected.get("mode") == "delay":
-            time.sleep(float(injected.get("seconds", 1)))
+        infno = str(message.get("infno", ""))
+        # The fault is taken in the message's own transaction; only a delay commits it
+        # first, to sleep outside the database lock before the message is processed.
         with transaction(self.factory) as session:
             docs = Docs(session)
-            if docs.get("nonce", headers.get("x-tif-nonce", "")) is not None:
-                return 401, reply(-1, received, _now(), err_msg="x-tif-nonce already used")
-            docs.put("nonce", headers.get("x-tif-nonce", ""), {"at": received.isoformat()})
-            answer = self._process(session, docs, message, received, injected)
+            injected = self._take_fault(docs, infno)
+            delayed = injected.get("mode") == "delay"
+            answer = None if delayed else self._answer(docs, headers, message, received, injected)
+        if answer is None:
+            time.sleep(float(injected.get("seconds", 1)))
+            with transaction(self.factory) as session:
+                answer = self._answer(Docs(session), headers, message, received, injected)
         if injected.get("mode") == "drop":
             time.sleep(float(injected.get("seconds", 5)))  # committed; the reply comes too late
-        return 200, answer
+        return answer
+
+    def _answer(
+        self,
+        docs: Docs,
+        headers: Mapping[str, str],
+        message: dict[str, Any],
+        received: datetime,
+        injected: dict[str, Any],
+    ) -> tuple[int, dict[str, Any]]:
+        """The nonce recorded once, then the message processed: (HTTP status, reply)."""
+        if not docs.add("nonce", headers.get("x-tif-nonce", ""), {"at": received.isoformat()}):
+            return 401, reply(-1, received, _now(), err_msg="x-tif-nonce already used")
+        return 200, self._process(docs.session, docs, message, received, injected)
 
     def _process(
         self,
@@ -144,15 +160,13 @@ class Center:
         with session.begin_nested():  # a refusal undoes the code's half-made changes
             return handler(ctx)
 
-    def _take_fault(self, infno: str) -> dict[str, Any]:
-        with transaction(self.factory) as session:
-            docs = Docs(session)
-            fault = docs.get("fault", infno)
-            if fault is None:
-                return {}
-            fault["count"] = int(fault.get("count", 1)) - 1
-            if fault["count"] <= 0:
-                docs.drop("fault", infno)
-            else:
-                docs.put("fault", infno, fault)
-            return fault
+    def _take_fault(self, docs: Docs, infno: str) -> dict[str, Any]:
+        fault = docs.get("fault", infno)
+        if fault is None:
+            return {}
+        fault["count"] = int(fault.get("count", 1)) - 1
+        if fault["count"] <= 0:
+            docs.drop("fault", infno)
+        else:
+            docs.put("fault", infno, fault)
+        return fault

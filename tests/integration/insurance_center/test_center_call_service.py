@@ -292,3 +292,26 @@ def test_settle_refuses_a_total_that_differs_from_the_uploaded_fees(client: Flas
         sign_no,
     )
     assert answer["infcode"] == -1 and "medfee_sumamt" in answer["err_msg"]
+
+
+def test_a_replayed_nonce_is_refused_and_the_message_not_processed(client: FlaskClient) -> None:
+    sign_no = sign_in(client)
+    headers = tif_headers()
+    node = {"data": {"mdtrt_cert_no": ZHANG_WEI}}
+    first = client.post(CALL_SERVICE_PATH, json=message("1101", node, sign_no), headers=headers)
+    assert first.status_code == 200 and first.get_json()["infcode"] == 0
+    replayed_msgid = message("2201", {"data": {"psn_no": "P1"}}, sign_no)
+    again = client.post(CALL_SERVICE_PATH, json=replayed_msgid, headers=headers)
+    assert again.status_code == 401 and "nonce" in again.get_json()["err_msg"]
+    # the refused message was not logged: its msgid, sent afresh, is processed
+    fresh = client.post(CALL_SERVICE_PATH, json=replayed_msgid, headers=tif_headers())
+    assert fresh.status_code == 200 and "nonce" not in fresh.get_json().get("err_msg", "")
+
+
+def test_an_error_fault_is_used_up_even_when_its_message_is_refused(client: FlaskClient) -> None:
+    sign_no = sign_in(client)
+    client.post("/sim/faults", json={"infno": "1101", "mode": "error", "count": 1})
+    node = {"data": {"mdtrt_cert_no": ZHANG_WEI}}
+    assert call(client, "1101", node, sign_no)["err_msg"].startswith("injected fault")
+    assert client.get("/sim/faults").get_json() == {"faults": []}
+    assert call(client, "1101", node, sign_no)["infcode"] == 0
