@@ -18,6 +18,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from servicekit.db import transaction
 from servicekit.metrics import record_notification
+from simulators.db import any_row
 
 log = logging.getLogger("simulators.delivery")
 
@@ -140,6 +141,9 @@ class Deliveries:
     def _claim(self) -> list[tuple[str, str, str]]:
         now = time.time()
         model = self.model
+        due = f"state = 'PENDING' AND next_attempt_at <= {now!r} AND lease_until <= {now!r}"
+        if not any_row(self.factory, f"SELECT 1 FROM {model.__tablename__} WHERE {due} LIMIT 1"):
+            return []  # most rounds: nothing due, and no write transaction to learn it
         with transaction(self.factory) as session:
             rows = session.scalars(
                 select(model)

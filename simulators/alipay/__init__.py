@@ -25,6 +25,7 @@ from simulators.alipay.notifier import Notifier
 from simulators.alipay.settings import Settings
 from simulators.alipay.signing import Platform, load_platform
 from simulators.alipay.state import EXTENSION, Simulator
+from simulators.db import relaxed_sync
 
 log = logging.getLogger("simulators.alipay")
 SERVICE = "alipay_sim"
@@ -65,6 +66,7 @@ def create_app(config: Settings | None = None) -> Flask:
     logs.configure(SERVICE)
     app = Flask(__name__)
     engine = make_engine(settings.database_url)
+    relaxed_sync(engine)
     Base.metadata.create_all(engine)
     factory = session_factory(engine)
     notifier = Notifier(factory, settings.notify_schedule)

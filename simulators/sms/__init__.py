@@ -16,6 +16,7 @@ from werkzeug.exceptions import HTTPException
 
 from servicekit import logs, metrics, web
 from servicekit.db import make_engine, session_factory
+from simulators.db import relaxed_sync
 from simulators.sms import admin, api, pages
 from simulators.sms.models import Base
 from simulators.sms.refusals import PLATFORM
@@ -52,6 +53,7 @@ def create_app(config: Settings | None = None) -> Flask:
     app = Flask(__name__)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     engine = make_engine(settings.database_url)
+    relaxed_sync(engine)
     Base.metadata.create_all(engine)
     factory = session_factory(engine)
     app.extensions[EXTENSION] = Simulator(settings, factory)

@@ -19,6 +19,7 @@ from werkzeug.exceptions import HTTPException
 from servicekit import logs, metrics, web
 from servicekit.db import make_engine, session_factory
 from simulators import cashier_page
+from simulators.db import relaxed_sync
 from simulators.wechatpay import admin, api, cashier, jsbridge, oauth, refunds
 from simulators.wechatpay.identities import Directory
 from simulators.wechatpay.models import Base
@@ -71,6 +72,7 @@ def create_app(config: Settings | None = None) -> Flask:
     app = Flask(__name__)
     platform = _platform(settings)
     engine = make_engine(settings.database_url)
+    relaxed_sync(engine)
     Base.metadata.create_all(engine)
     factory = session_factory(engine)
     notifier = Notifier(

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from envelope import clock
 from servicekit.db import transaction
+from simulators.db import any_row
 from simulators.wechatpay.models import Refund, Trade
 from simulators.wechatpay.notifier import enqueue_event
 from simulators.wechatpay.signing import Platform
@@ -169,6 +170,9 @@ def finish(session: Session, platform: Platform, refund: Refund, status: str) ->
 
 def settle_due(factory: sessionmaker[Session], platform: Platform) -> int:
     """Settle every PROCESSING refund whose time has come; how many were settled."""
+    due_now = f"status = 'PROCESSING' AND settle_at <= {time.time()!r}"
+    if not any_row(factory, f"SELECT 1 FROM {Refund.__tablename__} WHERE {due_now} LIMIT 1"):
+        return 0  # the notifier's every round: no write transaction for nothing
     with transaction(factory) as session:
         due = session.scalars(
             select(Refund).where(Refund.status == "PROCESSING", Refund.settle_at <= time.time())

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from servicekit.db import transaction
+from simulators.db import any_row
 from simulators.wechatpay.identities import Directory
 from simulators.wechatpay.models import Fault
 from simulators.wechatpay.notifier import Notifier
@@ -61,7 +62,10 @@ def error_answer(platform: Platform, status: int, code: str, message: str) -> Re
 
 def take_fault(path: str) -> Fault | None:
     """The first injected fault for this path with calls left, counted down by one."""
-    with transaction(current().factory) as session:
+    factory = current().factory
+    if not any_row(factory, f"SELECT 1 FROM {Fault.__tablename__} WHERE remaining > 0 LIMIT 1"):
+        return None
+    with transaction(factory) as session:
         for fault in session.scalars(select(Fault).order_by(Fault.id)):
             if path.startswith(fault.path_prefix) and fault.remaining > 0:
                 fault.remaining -= 1
