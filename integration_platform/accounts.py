@@ -11,9 +11,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from envelope import codes
 from envelope.codes import EnvelopeError
+from envelope.messages import his
 from envelope.server import Incoming
 from integration_platform.deps import Deps
-from integration_platform.fields import date_field, text
+from integration_platform.fields import day, typed
 from integration_platform.models import Patient
 from integration_platform.tables import PATIENTS
 from servicekit import idcard
@@ -163,23 +164,23 @@ def lock_patient(connection: Connection, mrn: str) -> None:
 
 def handle_patient_query(deps: Deps, incoming: Incoming) -> dict[str, Any]:
     """1001 patient query."""
-    body = incoming.body
-    return query_patient(deps.engine, text(body, "id_card_no"), text(body, "name"))
+    request = typed(incoming, his.PatientQuery)
+    return query_patient(deps.engine, request.id_card_no.strip(), request.name.strip())
 
 
 def handle_patient_create(deps: Deps, incoming: Incoming) -> dict[str, Any]:
     """1002 patient create (idempotent on id_card_no)."""
-    body = incoming.body
+    request = typed(incoming, his.PatientCreate)
     return create_patient(
         deps.sessions,
-        id_card_no=text(body, "id_card_no"),
-        name=text(body, "name"),
-        phone=text(body, "phone"),
-        gender=text(body, "gender"),
-        birth_date=date_field(body, "birth_date"),
+        id_card_no=request.id_card_no.strip(),
+        name=request.name.strip(),
+        phone=request.phone.strip(),
+        gender=request.gender.strip(),
+        birth_date=day(request.birth_date, "birth_date"),
     )
 
 
 def handle_patient_info(deps: Deps, incoming: Incoming) -> dict[str, Any]:
     """1003 patient info."""
-    return patient_info(deps.engine, text(incoming.body, "mrn"))
+    return patient_info(deps.engine, typed(incoming, his.PatientInfo).mrn.strip())

@@ -20,11 +20,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from envelope import clock, codes
 from envelope.canonical import canonical_bytes
 from envelope.codes import EnvelopeError
+from envelope.messages import his
 from envelope.server import Incoming
 from integration_platform.accounts import find_patient
 from integration_platform.amounts import check_settlement
 from integration_platform.deps import Deps
-from integration_platform.fields import date_range, text
+from integration_platform.fields import date_range, typed
 from integration_platform.models import Bill, BillItem, Charge, Department, Doctor, to_db_time
 from integration_platform.models import from_db_time as shown
 from servicekit.db import transaction
@@ -227,33 +228,35 @@ def query_charge(sessions: sessionmaker[Session], order_no: str) -> dict[str, An
 
 def handle_unpaid(deps: Deps, incoming: Incoming) -> dict[str, Any]:
     """3001 unpaid bill list."""
-    return unpaid_bills(deps.sessions, text(incoming.body, "mrn"))
+    return unpaid_bills(deps.sessions, typed(incoming, his.UnpaidBills).mrn.strip())
 
 
 def handle_bill(deps: Deps, incoming: Incoming) -> dict[str, Any]:
     """3002 bill detail."""
-    return bill_detail(deps.sessions, text(incoming.body, "bill_no"), text(incoming.body, "mrn"))
+    request = typed(incoming, his.BillDetail)
+    return bill_detail(deps.sessions, request.bill_no.strip(), request.mrn.strip())
 
 
 def handle_charge(deps: Deps, incoming: Incoming) -> dict[str, Any]:
     """3003 charge confirm."""
-    body = incoming.body
+    request = typed(incoming, his.ConfirmCharge)
     return confirm_charge(
         deps.sessions,
-        order_no=text(body, "order_no"),
-        mrn=text(body, "mrn"),
-        bill_nos=list(body["bill_nos"]),
-        digest=text(body, "bills_digest"),
-        settlement=body["settlement"],
+        order_no=request.order_no.strip(),
+        mrn=request.mrn.strip(),
+        bill_nos=list(request.bill_nos),
+        digest=request.bills_digest.strip(),
+        settlement=request.settlement,
     )
 
 
 def handle_receipts(deps: Deps, incoming: Incoming) -> dict[str, Any]:
     """3004 charge records."""
-    start, end = date_range(incoming.body)
-    return charge_records(deps.sessions, text(incoming.body, "mrn"), start, end)
+    request = typed(incoming, his.ChargeRecords)
+    start, end = date_range(request.start_date, request.end_date)
+    return charge_records(deps.sessions, request.mrn.strip(), start, end)
 
 
 def handle_charge_query(deps: Deps, incoming: Incoming) -> dict[str, Any]:
     """3005 charge query."""
-    return query_charge(deps.sessions, text(incoming.body, "order_no"))
+    return query_charge(deps.sessions, typed(incoming, his.QueryCharge).order_no.strip())

@@ -12,10 +12,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from envelope import clock, codes
 from envelope.codes import EnvelopeError
+from envelope.messages import his
 from envelope.server import Incoming
 from integration_platform import fees
 from integration_platform.deps import Deps
-from integration_platform.fields import date_range, optional_text, text
+from integration_platform.fields import date_range, optional, typed
 from integration_platform.locking import release_lapsed
 from integration_platform.models import Department, Doctor, to_db_time
 from integration_platform.tables import DEPARTMENTS, DOCTORS, REGISTRATIONS, SCHEDULES, SLOTS
@@ -247,38 +248,31 @@ def slot_detail(engine: Engine, schedule_id: str) -> dict[str, Any]:
 
 def handle_departments(deps: Deps, incoming: Incoming) -> dict[str, Any]:
     """2001 department list."""
+    typed(incoming, his.Departments)
     return list_departments(deps.sessions)
 
 
 def handle_doctors(deps: Deps, incoming: Incoming) -> dict[str, Any]:
     """2002 doctor list."""
-    return list_doctors(deps.sessions, optional_text(incoming.body, "dept_code"))
+    return list_doctors(deps.sessions, optional(typed(incoming, his.Doctors).dept_code))
 
 
 def handle_schedules(deps: Deps, incoming: Incoming) -> dict[str, Any]:
     """2003 schedule list."""
-    start, end = date_range(incoming.body)
-    return list_schedules(
-        deps.engine,
-        start,
-        end,
-        optional_text(incoming.body, "dept_code"),
-        optional_text(incoming.body, "doctor_code"),
-    )
+    request = typed(incoming, his.Schedules)
+    start, end = date_range(request.start_date, request.end_date)
+    dept_code, doctor_code = optional(request.dept_code), optional(request.doctor_code)
+    return list_schedules(deps.engine, start, end, dept_code, doctor_code)
 
 
 def handle_remaining(deps: Deps, incoming: Incoming) -> dict[str, Any]:
     """2004 remaining slots."""
-    start, end = date_range(incoming.body)
-    return remaining_slots(
-        deps.engine,
-        start,
-        end,
-        optional_text(incoming.body, "dept_code"),
-        optional_text(incoming.body, "doctor_code"),
-    )
+    request = typed(incoming, his.RemainingSlots)
+    start, end = date_range(request.start_date, request.end_date)
+    dept_code, doctor_code = optional(request.dept_code), optional(request.doctor_code)
+    return remaining_slots(deps.engine, start, end, dept_code, doctor_code)
 
 
 def handle_slots(deps: Deps, incoming: Incoming) -> dict[str, Any]:
     """2005 slot detail."""
-    return slot_detail(deps.engine, text(incoming.body, "schedule_id"))
+    return slot_detail(deps.engine, typed(incoming, his.SlotDetail).schedule_id.strip())

@@ -10,32 +10,33 @@ from functools import partial
 from typing import Any
 
 from envelope.server import Handler, Incoming
+from envelope.trades import Trade
 from integration_platform import accounts, charging, clinics, locking, registration, reports
 from integration_platform.deps import Deps
 
-HANDLERS: dict[str, Callable[[Deps, Incoming], dict[str, Any]]] = {
-    "1001": accounts.handle_patient_query,
-    "1002": accounts.handle_patient_create,
-    "1003": accounts.handle_patient_info,
-    "2001": clinics.handle_departments,
-    "2002": clinics.handle_doctors,
-    "2003": clinics.handle_schedules,
-    "2004": clinics.handle_remaining,
-    "2005": clinics.handle_slots,
-    "2006": locking.handle_lock,
-    "2007": locking.handle_unlock,
-    "2008": registration.handle_confirm,
-    "2009": registration.handle_records,
-    "2010": registration.handle_query,
-    "3001": charging.handle_unpaid,
-    "3002": charging.handle_bill,
-    "3003": charging.handle_charge,
-    "3004": charging.handle_receipts,
-    "3005": charging.handle_charge_query,
-    "5001": reports.handle_lab_list,
-    "5002": reports.handle_exam_list,
-    "5003": reports.handle_lab_detail,
-    "5004": reports.handle_exam_detail,
+HANDLERS: dict[Trade, Callable[[Deps, Incoming], dict[str, Any]]] = {
+    Trade.PATIENT_QUERY: accounts.handle_patient_query,
+    Trade.PATIENT_CREATE: accounts.handle_patient_create,
+    Trade.PATIENT_INFO: accounts.handle_patient_info,
+    Trade.DEPARTMENTS: clinics.handle_departments,
+    Trade.DOCTORS: clinics.handle_doctors,
+    Trade.SCHEDULES: clinics.handle_schedules,
+    Trade.REMAINING_SLOTS: clinics.handle_remaining,
+    Trade.SLOT_DETAIL: clinics.handle_slots,
+    Trade.LOCK_SLOT: locking.handle_lock,
+    Trade.UNLOCK_SLOT: locking.handle_unlock,
+    Trade.CONFIRM_REGISTRATION: registration.handle_confirm,
+    Trade.REGISTRATION_RECORDS: registration.handle_records,
+    Trade.QUERY_REGISTRATION: registration.handle_query,
+    Trade.UNPAID_BILLS: charging.handle_unpaid,
+    Trade.BILL_DETAIL: charging.handle_bill,
+    Trade.CONFIRM_CHARGE: charging.handle_charge,
+    Trade.CHARGE_RECORDS: charging.handle_receipts,
+    Trade.QUERY_CHARGE: charging.handle_charge_query,
+    Trade.LAB_REPORTS: reports.handle_lab_list,
+    Trade.EXAM_REPORTS: reports.handle_exam_list,
+    Trade.LAB_REPORT: reports.handle_lab_detail,
+    Trade.EXAM_REPORT: reports.handle_exam_detail,
 }
 
 

@@ -16,10 +16,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from envelope import clock, codes
 from envelope.codes import EnvelopeError
+from envelope.messages import his
 from envelope.server import Incoming
 from integration_platform.accounts import lock_patient
 from integration_platform.deps import Deps
-from integration_platform.fields import optional_text, text
+from integration_platform.fields import optional, typed
 from integration_platform.models import Registration, Schedule, Slot, to_db_time
 from integration_platform.tables import REGISTRATIONS, SCHEDULES, SLOTS
 from integration_platform.views import REG_BY_ORDER, lock_view
@@ -330,22 +331,23 @@ def unlock(
 
 def handle_lock(deps: Deps, incoming: Incoming) -> dict[str, Any]:
     """2006 slot lock / book."""
-    body = incoming.body
+    request = typed(incoming, his.LockSlot)
     return lock_slot(
         deps.engine,
-        schedule_id=text(body, "schedule_id"),
-        slot_id=optional_text(body, "slot_id"),
-        mrn=text(body, "mrn"),
-        order_no=text(body, "order_no"),
+        schedule_id=request.schedule_id.strip(),
+        slot_id=optional(request.slot_id),
+        mrn=request.mrn.strip(),
+        order_no=request.order_no.strip(),
         lock_minutes=deps.settings.lock_minutes,
     )
 
 
 def handle_unlock(deps: Deps, incoming: Incoming) -> dict[str, Any]:
     """2007 unlock / cancel booking."""
+    request = typed(incoming, his.UnlockSlot)
     return unlock(
         deps.sessions,
-        text(incoming.body, "lock_id"),
-        text(incoming.body, "mrn"),
+        request.lock_id.strip(),
+        request.mrn.strip(),
         deps.settings.cancel_cutoff_minutes,
     )

@@ -14,11 +14,12 @@ from sqlalchemy.exc import IntegrityError
 from envelope import clock, codes
 from envelope.canonical import canonical_bytes
 from envelope.codes import EnvelopeError
+from envelope.messages import his
 from envelope.server import Incoming
 from integration_platform.accounts import require_patient
 from integration_platform.amounts import check_settlement
 from integration_platform.deps import Deps
-from integration_platform.fields import date_range, text
+from integration_platform.fields import date_range, typed
 from integration_platform.locking import guarded_slot_update, release_lapsed
 from integration_platform.models import to_db_time
 from integration_platform.tables import REGISTRATIONS, SCHEDULES
@@ -173,21 +174,22 @@ def registration_records(engine: Engine, mrn: str, start: date, end: date) -> di
 
 def handle_confirm(deps: Deps, incoming: Incoming) -> dict[str, Any]:
     """2008 registration confirm."""
-    body = incoming.body
+    request = typed(incoming, his.ConfirmRegistration)
     return confirm_registration(
         deps.engine,
-        order_no=text(body, "order_no"),
-        lock_id=text(body, "lock_id"),
-        settlement=body["settlement"],
+        order_no=request.order_no.strip(),
+        lock_id=request.lock_id.strip(),
+        settlement=request.settlement,
     )
 
 
 def handle_records(deps: Deps, incoming: Incoming) -> dict[str, Any]:
     """2009 registration records."""
-    start, end = date_range(incoming.body)
-    return registration_records(deps.engine, text(incoming.body, "mrn"), start, end)
+    request = typed(incoming, his.RegistrationRecords)
+    start, end = date_range(request.start_date, request.end_date)
+    return registration_records(deps.engine, request.mrn.strip(), start, end)
 
 
 def handle_query(deps: Deps, incoming: Incoming) -> dict[str, Any]:
     """2010 registration query."""
-    return query_registration(deps.engine, text(incoming.body, "order_no"))
+    return query_registration(deps.engine, typed(incoming, his.QueryRegistration).order_no.strip())

@@ -11,10 +11,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from envelope import clock, codes
 from envelope.codes import EnvelopeError
+from envelope.messages import his
 from envelope.server import Incoming
 from integration_platform.accounts import find_patient
 from integration_platform.deps import Deps
-from integration_platform.fields import date_range, text
+from integration_platform.fields import date_range, typed
 from integration_platform.models import ExamReport, LabReport, LabReportItem, to_db_time
 from integration_platform.models import from_db_time as shown
 
@@ -136,21 +137,25 @@ def exam_report(sessions: sessionmaker[Session], report_id: str, mrn: str) -> di
 
 def handle_lab_list(deps: Deps, incoming: Incoming) -> dict[str, Any]:
     """5001 lab report list."""
-    start, end = date_range(incoming.body)
-    return list_reports(deps.sessions, "LAB", text(incoming.body, "mrn"), start, end)
+    request = typed(incoming, his.LabReports)
+    start, end = date_range(request.start_date, request.end_date)
+    return list_reports(deps.sessions, "LAB", request.mrn.strip(), start, end)
 
 
 def handle_exam_list(deps: Deps, incoming: Incoming) -> dict[str, Any]:
     """5002 exam report list."""
-    start, end = date_range(incoming.body)
-    return list_reports(deps.sessions, "EXAM", text(incoming.body, "mrn"), start, end)
+    request = typed(incoming, his.ExamReports)
+    start, end = date_range(request.start_date, request.end_date)
+    return list_reports(deps.sessions, "EXAM", request.mrn.strip(), start, end)
 
 
 def handle_lab_detail(deps: Deps, incoming: Incoming) -> dict[str, Any]:
     """5003 lab report detail."""
-    return lab_report(deps.sessions, text(incoming.body, "report_id"), text(incoming.body, "mrn"))
+    request = typed(incoming, his.LabReport)
+    return lab_report(deps.sessions, request.report_id.strip(), request.mrn.strip())
 
 
 def handle_exam_detail(deps: Deps, incoming: Incoming) -> dict[str, Any]:
     """5004 exam report detail."""
-    return exam_report(deps.sessions, text(incoming.body, "report_id"), text(incoming.body, "mrn"))
+    request = typed(incoming, his.ExamReport)
+    return exam_report(deps.sessions, request.report_id.strip(), request.mrn.strip())

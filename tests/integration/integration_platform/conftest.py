@@ -14,7 +14,8 @@ import pytest
 from flask import Flask
 from sqlalchemy.orm import Session, sessionmaker
 
-from envelope import EnvelopeClient, KeyRing
+from envelope import EnvelopeClient, KeyRing, codes
+from envelope.messages import validate_answer
 from integration_platform import MIGRATIONS, SERVICE, Settings, create_app
 from integration_platform.seed import seed
 from servicekit.db import make_engine, migrate, session_factory
@@ -88,7 +89,8 @@ def sessions_of(app: Flask) -> sessionmaker[Session]:
 
 
 def make_call(app: Flask) -> Call:
-    """A function that signs a request as the gateway relays it, posts it, returns the reply."""
+    """A function that signs a request as the gateway relays it, posts it, returns the reply
+    (a 0000 answer checked against its answer model on the way)."""
     client = app.test_client()
     senders = {"CLOUD": HIP_RING, "INSFE": INSFE_HIP_RING}
 
@@ -104,7 +106,11 @@ def make_call(app: Flask) -> Call:
         )
         response = client.post("/envelope", json=builder.build(trade_code, body))
         document = response.get_json()
-        return document["header"]["result_code"], document["body"]
+        result_code = document["header"]["result_code"]
+        if result_code == codes.SUCCESS:
+            # Every answer any test gets is one its trade's answer model accepts.
+            validate_answer(trade_code, document["body"])
+        return result_code, document["body"]
 
     return call
 
