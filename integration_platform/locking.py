@@ -23,7 +23,7 @@ from integration_platform.deps import Deps
 from integration_platform.fields import optional, typed
 from integration_platform.models import Registration, Schedule, Slot, to_db_time
 from integration_platform.tables import REGISTRATIONS, SCHEDULES, SLOTS
-from integration_platform.views import REG_BY_ORDER, lock_view
+from integration_platform.views import REG_BY_ORDER, lapsed_lock, lock_view
 from servicekit.db import transaction
 
 ONE_A_DAY = "该就诊人当天在该科室已有挂号，同一科室每天只能挂一个号"
@@ -126,6 +126,7 @@ def _take_first(skip_locked: bool) -> Any:
 # for the others, to see whether one of them gave its slot back.
 _TAKE_FIRST = (_take_first(skip_locked=True), _take_first(skip_locked=False))
 _INSERT = insert(REGISTRATIONS)
+_ORDER_SEEN = select(_R.lock_id).where(_R.order_no == bindparam("b_order_no"))
 
 
 def release_lapsed(
@@ -213,8 +214,11 @@ def _lock_once(
     lock_minutes: int,
     now: datetime,
 ) -> dict[str, Any]:
-    earlier = connection.execute(REG_BY_ORDER, {"order_no": order_no}).first()
-    if earlier is not None:
+    if connection.execute(_ORDER_SEEN, {"b_order_no": order_no}).first() is not None:
+        earlier = connection.execute(REG_BY_ORDER, {"order_no": order_no}).one()
+        if lapsed_lock(earlier._mapping, now):  # answered as released, as a query would
+            release_lapsed(connection, now, mrn=earlier.mrn, schedule_id=earlier.schedule_id)
+            earlier = connection.execute(REG_BY_ORDER, {"order_no": order_no}).one()
         return _repeat(earlier, schedule_id, slot_id, mrn)
     schedule = _lockable_schedule(connection, schedule_id, mrn, now)
     same_day = schedule.visit_date == now.astimezone(clock.SHANGHAI).date()

@@ -23,7 +23,12 @@ from integration_platform.fields import date_range, typed
 from integration_platform.locking import guarded_slot_update, release_lapsed
 from integration_platform.models import to_db_time
 from integration_platform.tables import REGISTRATIONS, SCHEDULES
-from integration_platform.views import REG_BY_ORDER, REGISTRATION_ROW, registration_view
+from integration_platform.views import (
+    REG_BY_ORDER,
+    REGISTRATION_ROW,
+    lapsed_lock,
+    registration_view,
+)
 
 _R, _SC = REGISTRATIONS.c, SCHEDULES.c
 _HOLDS = ("LOCKED", "BOOKED", "CONFIRMED")
@@ -140,11 +145,6 @@ def confirm_registration(
     raise EnvelopeError(codes.ORDER_STATE_CONFLICT, "the registration kept changing")
 
 
-def _lapsed_lock(reg: Mapping[Any, Any], now: datetime) -> bool:
-    expires = reg["expires_at"]
-    return reg["status"] == "LOCKED" and expires is not None and expires < to_db_time(now)
-
-
 def query_registration(
     engine: Engine, order_no: str, now: datetime | None = None
 ) -> dict[str, Any]:
@@ -155,7 +155,7 @@ def query_registration(
         row = connection.execute(REG_BY_ORDER, {"order_no": order_no}).first()
         if row is None:
             return {"status": "NONE", "order_no": order_no}
-        if _lapsed_lock(row._mapping, moment):
+        if lapsed_lock(row._mapping, moment):
             release_lapsed(connection, moment, mrn=row.mrn, schedule_id=row.schedule_id)
             connection.commit()
             row = connection.execute(REG_BY_ORDER, {"order_no": order_no}).one()

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, select
 
 from envelope import clock
 from integration_platform import fees
-from integration_platform.models import from_db_time
+from integration_platform.models import from_db_time, to_db_time
 from integration_platform.tables import DEPARTMENTS, REGISTRATIONS, SCHEDULES, SLOTS
 
 _R, _S, _SC, _D = REGISTRATIONS.c, SLOTS.c, SCHEDULES.c, DEPARTMENTS.c
@@ -56,6 +57,12 @@ REGISTRATION_ROW = (
     .join(DEPARTMENTS, _D.dept_code == _SC.dept_code)
 )
 REG_BY_ORDER = REGISTRATION_ROW.where(_R.order_no == bindparam("order_no"))
+
+
+def lapsed_lock(reg: Mapping[Any, Any], now: datetime) -> bool:
+    """True for a same-day lock whose time ran out but that no request has released yet."""
+    expires = reg["expires_at"]
+    return reg["status"] == "LOCKED" and expires is not None and expires < to_db_time(now)
 
 
 def _expires(reg: Mapping[Any, Any]) -> str | None:
