@@ -12,6 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from envelope import HIP, INSFE, EnvelopeClient
 from envelope.codes import EnvelopeError
+from insurance_frontend.db import Database
 from insurance_frontend.hip import EnvelopeHip, HipPort
 from insurance_frontend.insured import CenterCalls
 from insurance_frontend.ledger import Ledger
@@ -32,6 +33,7 @@ class Deps:
     """The service's parts; nothing in them talks to a peer until called."""
 
     settings: Settings
+    db: Database
     redis: Any
     ledger: Ledger
     signins: SignIns
@@ -42,9 +44,10 @@ class Deps:
 
 def build_deps(settings: Settings, hip: HipPort | None = None) -> Deps:
     """Make engines, clients and services for one process."""
-    factory = session_factory(make_engine(settings.database_url))
+    engine = make_engine(settings.database_url)
+    factory, db = session_factory(engine), Database(engine)
     redis = connect(settings.redis_url)
-    ledger = Ledger(factory)
+    ledger = Ledger(factory, db)
     national = NationalClient(settings, ledger)
     signins = SignIns(factory, redis, national, settings.sign_valid_days)
     hip = hip or EnvelopeHip(
@@ -58,10 +61,10 @@ def build_deps(settings: Settings, hip: HipPort | None = None) -> Deps:
     )
     center = CenterCalls(national, signins)
     settlement = InsuranceSettlement(
-        center, hip, Orders(factory), ledger, redis, settings.order_lock_seconds
+        center, hip, Orders(db), ledger, redis, settings.order_lock_seconds
     )
     reconciliation = Reconciliation(factory, ledger, center, settings.mdtrtarea_admvs)
-    return Deps(settings, redis, ledger, signins, center, settlement, reconciliation)
+    return Deps(settings, db, redis, ledger, signins, center, settlement, reconciliation)
 
 
 def sign_in_at_start(signins: SignIns) -> None:

@@ -108,5 +108,13 @@ HANDLERS: dict[str, Callable[[Deps, Incoming], dict[str, Any]]] = {
 
 
 def bind_handlers(deps: Deps) -> dict[str, Handler]:
-    """The table with the process's deps bound, as EnvelopeEndpoint takes it."""
-    return {code: partial(handler, deps) for code, handler in HANDLERS.items()}
+    """The table with the process's deps bound, as EnvelopeEndpoint takes it; each message
+    runs its statements on one database connection (db.py)."""
+    return {code: partial(_on_one_connection, handler, deps) for code, handler in HANDLERS.items()}
+
+
+def _on_one_connection(
+    handler: Callable[[Deps, Incoming], dict[str, Any]], deps: Deps, incoming: Incoming
+) -> dict[str, Any]:
+    with deps.db.held():
+        return handler(deps, incoming)

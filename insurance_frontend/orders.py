@@ -5,54 +5,61 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import Table, bindparam, insert, select, update
 
 from envelope import clock, codes
 from envelope.codes import EnvelopeError
+from insurance_frontend.db import Database
 from insurance_frontend.fees import SettleRequest
 from insurance_frontend.models import InsuranceOrder
-from servicekit.db import transaction
 
 OPEN, PRESETTLED, SETTLED, REVERSED = "OPEN", "PRESETTLED", "SETTLED", "REVERSED"
+TABLE: Table = InsuranceOrder.__table__  # type: ignore[assignment]
+GET = select(TABLE).where(TABLE.c.order_no == bindparam("b_order_no"))
+INSERT = insert(TABLE).returning(TABLE.c.id)
+UPDATE = (
+    update(TABLE)
+    .where(
+        TABLE.c.order_no == bindparam("b_order_no"),
+        TABLE.c.status.in_(bindparam("b_allowed", expanding=True)),
+    )
+    .returning(*TABLE.c)
+)
 
 
 class Orders:
-    """Reads and writes insurance_orders."""
+    """Reads and writes insurance_orders, each in one prepared SQL statement on the message's
+    connection (db.py; no ORM unit of work: an order is read and changed several times per
+    message); the orders handed out are detached InsuranceOrder objects."""
 
-    def __init__(self, factory: sessionmaker[Session]) -> None:
-        self.factory = factory
+    def __init__(self, db: Database) -> None:
+        self.db = db
 
     def get(self, order_no: str) -> InsuranceOrder | None:
         """The order, or None."""
-        with self.factory() as session:
-            return session.scalars(
-                select(InsuranceOrder).where(InsuranceOrder.order_no == order_no)
-            ).first()
+        with self.db.unit() as connection:
+            row = connection.execute(GET, {"b_order_no": order_no}).first()
+        return None if row is None else InsuranceOrder(**row._mapping)
 
     def open(self, **values: Any) -> InsuranceOrder:
         """Insert a new order in state OPEN (its visit is registered at the center)."""
         now = clock.now()
-        order = InsuranceOrder(status=OPEN, created_at=now, updated_at=now, **values)
-        with transaction(self.factory) as session:
-            session.add(order)
-        return order
+        fields = {**values, "status": OPEN, "created_at": now, "updated_at": now}
+        with self.db.unit() as connection:
+            order_id = connection.execute(INSERT, fields).scalar_one()
+        return InsuranceOrder(id=order_id, **fields)
 
     def update(self, order_no: str, expected: Iterable[str], **values: Any) -> InsuranceOrder:
         """Change an order that is in one of the expected states, else 2014."""
-        allowed = tuple(expected)
-        with transaction(self.factory) as session:
-            order = session.scalars(
-                select(InsuranceOrder).where(InsuranceOrder.order_no == order_no).with_for_update()
-            ).first()
-            if order is None or order.status not in allowed:
-                raise EnvelopeError(
-                    codes.ORDER_STATE_CONFLICT, f"order is {order.status if order else 'unknown'}"
-                )
-            for name, value in values.items():
-                setattr(order, name, value)
-            order.updated_at = clock.now()
-        return order
+        guard = {"b_order_no": order_no, "b_allowed": list(expected)}
+        with self.db.unit() as connection:
+            row = connection.execute(UPDATE, {**values, "updated_at": clock.now(), **guard}).first()
+        if row is None:
+            order = self.get(order_no)
+            raise EnvelopeError(
+                codes.ORDER_STATE_CONFLICT, f"order is {order.status if order else 'unknown'}"
+            )
+        return InsuranceOrder(**row._mapping)
 
 
 def same_order(order: InsuranceOrder, req: SettleRequest) -> None:

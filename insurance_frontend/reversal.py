@@ -49,11 +49,7 @@ class Undo:
 
     def unknown_settles(self, order_no: str) -> list[str]:
         """msgids of this order's 2207 messages whose outcome is not known."""
-        return [
-            str(row.msgid)
-            for row in self.ledger.rows(order_no)
-            if row.infno == "2207" and row.outcome in (PENDING, UNKNOWN) and row.msgid
-        ]
+        return self.ledger.unsettled(order_no, "2207", (PENDING, UNKNOWN))
 
     def resolve_lost_settles(self, order: InsuranceOrder, trace_id: str, who: Operator) -> bool:
         """2601 for every 2207 of the order with no known outcome; True when none is left.

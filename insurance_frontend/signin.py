@@ -7,17 +7,23 @@ serial is opened and settlement keeps using the old one while it is valid
 (INSURANCE_SIGN_VALID_DAYS, five by default); after that every message is refused with 2013
 SIGN_IN_REQUIRED until a sign-out and sign-in succeed. Serials live in the sign_ins table; a
 Redis lock makes sure only one worker signs at a time. "now" is injectable for tests.
+
+Every message asks for the current serial, so each worker keeps the one it read last and
+reads the table again only when the Redis counter GENERATION_KEY, raised after every sign-in
+and sign-out, has moved (or CACHE_SECONDS have passed, or Redis does not answer).
 """
 
 from __future__ import annotations
 
 import logging
 import socket
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
+from redis.exceptions import RedisError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -34,6 +40,8 @@ log = logging.getLogger("insurance_frontend.signin")
 LOCK_NAME = "insfe:signin:lock"
 LOCK_SECONDS = 120.0  # how long a killed worker keeps the others from signing in
 TRIED_KEY = "insfe:signin:tried:"  # + date: the daily cycle was tried on first use that day
+GENERATION_KEY = "insfe:signin:generation"  # raised after every sign-in and sign-out
+CACHE_SECONDS = 60.0  # the longest a worker trusts its serial without reading the table
 
 
 class SignIns:
@@ -52,14 +60,47 @@ class SignIns:
         self.national = national
         self.valid_days = valid_days
         self.now = now
+        # (generation, serial, time.monotonic() when read) of the last read of the table
+        self._known: tuple[object, SignInRow, float] | None = None
 
     def current(self, at: datetime | None = None) -> SignInRow | None:
         """The newest serial that is neither signed out nor expired."""
         at = at or self.now()
+        generation = self._generation()
+        if self._still_known(generation, at):
+            return self._known[1]  # type: ignore[index]
         for row in reversed(self.open_serials()):
             if aware(row.valid_until) > at:
+                if generation is not None:
+                    self._known = (generation, row, time.monotonic())
                 return row
         return None
+
+    def _still_known(self, generation: object | None, at: datetime) -> bool:
+        """The serial read last is still the current one, without reading the table."""
+        known = self._known
+        return (
+            known is not None
+            and generation == known[0]
+            and time.monotonic() - known[2] < CACHE_SECONDS
+            and aware(known[1].valid_until) > at
+        )
+
+    def _generation(self) -> object | None:
+        """The counter of sign-ins and sign-outs; None (read the table) when Redis is away."""
+        try:
+            value = self.redis.get(GENERATION_KEY)
+        except RedisError:
+            return None
+        return b"0" if value is None else value
+
+    def _changed(self) -> None:
+        """A serial was opened or closed: every worker reads the table again."""
+        self._known = None
+        try:
+            self.redis.incr(GENERATION_KEY)
+        except RedisError as exc:  # the others notice within CACHE_SECONDS
+            log.warning("sign-in change not announced: %s", exc)
 
     def open_serials(self) -> list[SignInRow]:
         """Every serial not signed out (expired ones too), oldest first."""
@@ -142,6 +183,7 @@ class SignIns:
             row = session.scalars(select(SignInRow).where(SignInRow.sign_no == sign_no)).first()
             if row is not None:
                 row.signed_out_at = self.now()
+        self._changed()
         log.info("signed out of the insurance center")
 
     def _sign_in(self) -> str:
@@ -163,6 +205,7 @@ class SignIns:
                     valid_until=now + timedelta(days=self.valid_days),
                 )
             )
+        self._changed()
         log.info("signed in to the insurance center")
         return sign_no
 

@@ -12,14 +12,19 @@ from __future__ import annotations
 import argparse
 import cProfile
 import json
+import logging
 import multiprocessing
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+from flask import Flask
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 from envelope import CLOUD, INSFE, EnvelopeClient, Incoming
 from insurance_frontend import Settings, create_app
@@ -34,7 +39,6 @@ from tests.integration.insurance_frontend.insfe_neighbours import (
     FakeHis,
     center_app,
     center_url,
-    serving,
 )
 
 ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
@@ -50,12 +54,25 @@ class AnyOrderHis(FakeHis):
         return super().registration(incoming)
 
 
+class KeptAlive(WSGIRequestHandler):
+    """HTTP/1.1 with kept-alive connections, as gunicorn's gthread workers answer."""
+
+    protocol_version = "HTTP/1.1"
+
+
+def serve(app: Flask) -> str:
+    """Serve an app on 127.0.0.1 in a daemon thread; its base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=KeptAlive)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{server.server_port}"
+
+
 def neighbours(tmp: str, urls: Any) -> None:
     """Child process: serve the center and the HIS until killed."""
-    with serving(center_app(Path(tmp))) as center, serving(AnyOrderHis().app()) as his:
-        urls.put((center, his))
-        while True:
-            time.sleep(60)
+    logging.disable(logging.INFO)
+    urls.put((serve(center_app(Path(tmp))), serve(AnyOrderHis().app())))
+    while True:
+        time.sleep(60)
 
 
 @contextmanager

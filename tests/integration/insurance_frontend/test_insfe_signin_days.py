@@ -118,3 +118,30 @@ def test_sign_in_time_is_read_as_hours_and_minutes() -> None:
 def test_sign_in_time_that_is_not_hh_mm_is_refused(text: str) -> None:
     with pytest.raises(ValueError):
         parse_at(text)
+
+
+def test_a_serial_another_worker_signed_in_or_out_is_used_at_once(
+    app: Flask, his: FakeHis, signins: SignIns
+) -> None:
+    first = signins.current()
+    assert first is not None and settle_sign_no(app, his) == first.sign_no  # the kept serial
+    other = SignIns(signins.factory, signins.redis, signins.national, signins.valid_days)
+    renewed = other.sign_in_now()  # a staff command in another process: out, then in anew
+    assert renewed != first.sign_no
+    assert settle_sign_no(app, his) == renewed
+
+
+def test_a_worker_whose_redis_is_away_reads_the_serial_from_the_table(
+    app: Flask, his: FakeHis, signins: SignIns, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = signins.current()
+    assert first is not None
+    other = SignIns(signins.factory, signins.redis, signins.national, signins.valid_days)
+    renewed = other.sign_in_now()
+
+    def away(name: str) -> None:
+        raise signin.RedisError("down")
+
+    monkeypatch.setattr(signins.redis, "get", away)
+    current = signins.current()
+    assert current is not None and current.sign_no == renewed
