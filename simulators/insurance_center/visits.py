@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from functools import lru_cache
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from simulators.insurance_center.persons import person_by_psn_no
@@ -14,9 +17,10 @@ CATALOGUE_FILE = Path(__file__).with_name("catalogue.json")
 _LEVELS = (CLASS_A, CLASS_B, CLASS_C)
 
 
-def load_catalogue(path: Path = CATALOGUE_FILE) -> dict[str, str]:
-    """med_list_codg -> chrgitm_lv from catalogue.json."""
-    return dict(json.loads(path.read_text(encoding="utf-8"))["items"])
+@lru_cache(maxsize=4)
+def load_catalogue(path: Path = CATALOGUE_FILE) -> Mapping[str, str]:
+    """med_list_codg -> chrgitm_lv from catalogue.json, read once (a file of the package)."""
+    return MappingProxyType(dict(json.loads(path.read_text(encoding="utf-8"))["items"]))
 
 
 def open_visit(ctx: Context, mdtrt_id: Any, psn_no: Any) -> dict[str, Any]:
@@ -69,14 +73,14 @@ def cancel_visit(ctx: Context) -> dict[str, Any]:
     return {}
 
 
-def _level(item: dict[str, Any], catalogue: dict[str, str]) -> str:
+def _level(item: dict[str, Any], catalogue: Mapping[str, str]) -> str:
     level = catalogue.get(str(item.get("med_list_codg") or ""))
     if level is None:
         level = str(item.get("chrgitm_lv") or CLASS_C)
     return level if level in _LEVELS else CLASS_C
 
 
-def _fee_row(ctx: Context, item: dict[str, Any], catalogue: dict[str, str]) -> dict[str, Any]:
+def _fee_row(ctx: Context, item: dict[str, Any], catalogue: Mapping[str, str]) -> dict[str, Any]:
     amount = to_fen(item.get("det_item_fee_sumamt"), "det_item_fee_sumamt")
     if amount < 0:
         raise Refusal("det_item_fee_sumamt must not be negative")

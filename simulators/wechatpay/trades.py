@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from envelope import clock
@@ -169,7 +169,7 @@ def close_order(factory: sessionmaker[Session], out_trade_no: str, mchid: str) -
 
 def by_prepay_id(session: Session, prepay_id: str) -> Trade:
     """The order behind a cashier link, or TradeError(ORDER_NOT_EXIST)."""
-    trade = session.query(Trade).filter_by(prepay_id=prepay_id).one_or_none()
+    trade = session.scalars(select(Trade).where(Trade.prepay_id == prepay_id)).one_or_none()
     if trade is None:
         raise TradeError(404, "ORDER_NOT_EXIST", "订单不存在")
     return trade
