@@ -11,7 +11,7 @@ from cloud_service.api.auth import current_principal, current_user_id
 from cloud_service.api.context import deps, trace_id
 from cloud_service.api.schemas import ErrorOut, OrderEventOut, OrderOut, RegistrationIn
 from cloud_service.api.spec import spec
-from cloud_service.models import Order
+from cloud_service.models import Order, OrderEvent
 from cloud_service.saga import orders, patient
 from envelope import clock
 
@@ -56,12 +56,13 @@ def pay(order_no: str) -> OrderOut:
 @spec.validate(resp=Response(HTTP_200=OrderOut, HTTP_404=ErrorOut), tags=["orders"])
 def read(order_no: str) -> OrderOut:
     """The order, its state and its history."""
-    return order_view(orders.get_order(deps(), current_user_id(), order_no))
+    return order_view(*orders.read_with_history(deps(), current_user_id(), order_no))
 
 
-def order_view(order: Order) -> OrderOut:
-    """The API shape of an order with its history."""
-    events = orders.history(deps(), order.order_no)
+def order_view(order: Order, events: list[OrderEvent] | None = None) -> OrderOut:
+    """The API shape of an order with its history (read now when not given)."""
+    if events is None:
+        events = orders.history(deps(), order.order_no)
     return OrderOut(
         order_no=order.order_no,
         kind=order.kind,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from cloud_service.deps import Deps
 from cloud_service.errors import CloudError
@@ -35,11 +36,21 @@ def get_order(deps: Deps, user_id: str, order_no: str) -> Order:
     return order
 
 
+def read_with_history(deps: Deps, user_id: str, order_no: str) -> tuple[Order, list[OrderEvent]]:
+    """An order of this user and its history, read on one connection (a patient's poll)."""
+    with deps.sessions() as session:
+        order = session.get(Order, order_no)
+        if order is None or order.user_id != user_id:
+            raise CloudError(codes.RECORD_NOT_FOUND, "没有这个订单")
+        return order, _events(session, order_no)
+
+
+def _events(session: Session, order_no: str) -> list[OrderEvent]:
+    query = select(OrderEvent).where(OrderEvent.order_no == order_no).order_by(OrderEvent.id)
+    return list(session.scalars(query))
+
+
 def history(deps: Deps, order_no: str) -> list[OrderEvent]:
     """The order's state changes, oldest first."""
     with deps.sessions() as session:
-        return list(
-            session.scalars(
-                select(OrderEvent).where(OrderEvent.order_no == order_no).order_by(OrderEvent.id)
-            )
-        )
+        return _events(session, order_no)
