@@ -11,16 +11,17 @@ from typing import Any
 
 from envelope import codes
 from envelope.codes import EnvelopeError
+from envelope.messages import insurance
 from insurance_frontend.hip import HipPort
 
-REG, CHARGE = "REG", "CHARGE"
+REG = "REG"
 PAYABLE_REGISTRATION = ("LOCKED", "BOOKED")
 CLASS_LEVEL = {"A": "01", "B": "02", "C": "03"}
 
 
 @dataclass(frozen=True)
 class SettleRequest:
-    """The body of 4004 and 4005."""
+    """What 4004 and 4005 ask, as the orders table keeps it ("" and () where a kind has none)."""
 
     order_no: str
     mrn: str
@@ -31,25 +32,17 @@ class SettleRequest:
     acct_used: bool = False
 
     @classmethod
-    def from_body(cls, body: dict[str, Any]) -> SettleRequest:
-        """Parse and check the kind-specific fields (1009 when they are missing)."""
-        kind = body["kind"]
-        request = cls(
-            order_no=body["order_no"],
-            mrn=body["mrn"],
-            kind=kind,
-            lock_id=str(body.get("lock_id") or ""),
-            bill_nos=tuple(str(b) for b in body.get("bill_nos") or ()),
-            bills_digest=str(body.get("bills_digest") or ""),
-            acct_used=bool(body.get("acct_used", False)),
+    def of(cls, request: insurance.Presettle) -> SettleRequest:
+        """From the typed request, whose model already refused a kind without its fields."""
+        return cls(
+            order_no=request.order_no,
+            mrn=request.mrn,
+            kind=request.kind,
+            lock_id=request.lock_id or "",
+            bill_nos=tuple(request.bill_nos or ()),
+            bills_digest=request.bills_digest or "",
+            acct_used=request.acct_used,
         )
-        if kind == REG and not request.lock_id:
-            raise EnvelopeError(codes.BODY_INVALID, "kind REG needs lock_id")
-        if kind == CHARGE and not (request.bill_nos and request.bills_digest):
-            raise EnvelopeError(codes.BODY_INVALID, "kind CHARGE needs bill_nos and bills_digest")
-        if kind not in (REG, CHARGE):
-            raise EnvelopeError(codes.BODY_INVALID, "kind must be REG or CHARGE")
-        return request
 
 
 @dataclass(frozen=True)
@@ -141,9 +134,10 @@ def order_fees(hip: HipPort, request: SettleRequest, trace_id: str) -> Fees:
 
 
 def patient_identity(hip: HipPort, mrn: str, trace_id: str) -> tuple[str, str]:
-    """1003: (id_card_no, name) of the patient, wherever the answer nests them."""
+    """1003: (id_card_no, name) of the patient, where the contract's answer puts them (the
+    top level of PatientInfoAnswer); an answer without them names no one."""
     body = hip.patient(mrn, trace_id)
-    for node in (body, body.get("patient"), body.get("demographics")):
-        if isinstance(node, dict) and node.get("id_card_no") and node.get("name"):
-            return str(node["id_card_no"]), str(node["name"])
-    raise EnvelopeError(codes.PATIENT_NOT_FOUND, "HIS has no ID card number for this patient")
+    id_card_no, name = body.get("id_card_no"), body.get("name")
+    if not (isinstance(id_card_no, str) and id_card_no and isinstance(name, str) and name):
+        raise EnvelopeError(codes.PATIENT_NOT_FOUND, "HIS has no ID card number for this patient")
+    return id_card_no, name

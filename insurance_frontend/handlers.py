@@ -13,7 +13,9 @@ from typing import Any
 
 from envelope import codes
 from envelope.codes import EnvelopeError
+from envelope.messages import insurance
 from envelope.server import Handler, Incoming
+from envelope.trades import Trade
 from insurance_frontend.deps import Deps
 from insurance_frontend.fees import SettleRequest
 from insurance_frontend.insured import person_info_body
@@ -40,70 +42,61 @@ def staff_only(deps: Deps, incoming: Incoming) -> dict[str, Any]:
 
 def insured_person(deps: Deps, incoming: Incoming) -> dict[str, Any]:
     """4003 insured person info (1101)."""
+    request = incoming.typed(insurance.InsuredPerson)
     person = deps.center.person(
-        incoming.body["id_card_no"],
-        incoming.body["name"],
-        trace_id=incoming.trace_id,
-        operator=operator_of(incoming),
+        request.id_card_no, request.name, trace_id=incoming.trace_id, operator=operator_of(incoming)
     )
     return person_info_body(person)
 
 
 def pre_settle(deps: Deps, incoming: Incoming) -> dict[str, Any]:
     """4004 pre-settle."""
-    return deps.settlement.presettle(
-        SettleRequest.from_body(incoming.body), incoming.trace_id, operator_of(incoming)
-    )
+    request = SettleRequest.of(incoming.typed(insurance.Presettle))
+    return deps.settlement.presettle(request, incoming.trace_id, operator_of(incoming))
 
 
 def settle(deps: Deps, incoming: Incoming) -> dict[str, Any]:
     """4005 settle, idempotent on order_no."""
-    return deps.settlement.settle(
-        SettleRequest.from_body(incoming.body), incoming.trace_id, operator_of(incoming)
-    )
+    request = SettleRequest.of(incoming.typed(insurance.Settle))
+    return deps.settlement.settle(request, incoming.trace_id, operator_of(incoming))
 
 
 def settle_reversal(deps: Deps, incoming: Incoming) -> dict[str, Any]:
     """4006 settle reversal, idempotent on order_no."""
+    request = incoming.typed(insurance.ReverseSettlement)
     return deps.settlement.reverse(
-        incoming.body["order_no"],
-        str(incoming.body.get("reason") or ""),
-        incoming.trace_id,
-        operator_of(incoming),
+        request.order_no, request.reason, incoming.trace_id, operator_of(incoming)
     )
 
 
 def settle_query(deps: Deps, incoming: Incoming) -> dict[str, Any]:
     """4007 settle query (a lost settle is resolved first)."""
-    return deps.settlement.query(
-        incoming.body["order_no"], incoming.trace_id, operator_of(incoming)
-    )
+    request = incoming.typed(insurance.QuerySettlement)
+    return deps.settlement.query(request.order_no, incoming.trace_id, operator_of(incoming))
 
 
 def reconcile_totals(deps: Deps, incoming: Incoming) -> dict[str, Any]:
     """4008 reconcile totals for a date (3201, then 3202 when they disagree)."""
-    return deps.reconciliation.totals(
-        parse_day(incoming.body["date"]), incoming.trace_id, operator_of(incoming)
-    )
+    day = parse_day(incoming.typed(insurance.ReconcileTotals).date)
+    return deps.reconciliation.totals(day, incoming.trace_id, operator_of(incoming))
 
 
 def reconcile_detail(deps: Deps, incoming: Incoming) -> dict[str, Any]:
     """4009 reconcile detail for a date (3202)."""
-    return deps.reconciliation.detail(
-        parse_day(incoming.body["date"]), incoming.trace_id, operator_of(incoming)
-    )
+    day = parse_day(incoming.typed(insurance.ReconcileDetail).date)
+    return deps.reconciliation.detail(day, incoming.trace_id, operator_of(incoming))
 
 
-HANDLERS: dict[str, Callable[[Deps, Incoming], dict[str, Any]]] = {
-    "4001": staff_only,
-    "4002": staff_only,
-    "4003": insured_person,
-    "4004": pre_settle,
-    "4005": settle,
-    "4006": settle_reversal,
-    "4007": settle_query,
-    "4008": reconcile_totals,
-    "4009": reconcile_detail,
+HANDLERS: dict[Trade, Callable[[Deps, Incoming], dict[str, Any]]] = {
+    Trade.INSURANCE_SIGN_IN: staff_only,
+    Trade.INSURANCE_SIGN_OUT: staff_only,
+    Trade.INSURED_PERSON: insured_person,
+    Trade.PRESETTLE: pre_settle,
+    Trade.SETTLE: settle,
+    Trade.REVERSE_SETTLEMENT: settle_reversal,
+    Trade.QUERY_SETTLEMENT: settle_query,
+    Trade.RECONCILE_TOTALS: reconcile_totals,
+    Trade.RECONCILE_DETAIL: reconcile_detail,
 }
 
 

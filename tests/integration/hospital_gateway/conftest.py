@@ -59,8 +59,9 @@ def backends() -> Iterator[dict[str, Backend]]:
                     "psn_no": "PSN0001",
                     "insutype": "310",
                     "insuplc_admdvs": "110105",
+                    "psn_type": "11",
                     "acct_balance": 1000,
-                    "status": "ACTIVE",
+                    "status": "INSURED",
                 }
             },
         ),

@@ -252,3 +252,20 @@ def test_order_lock_taken_over_before_2207_refuses_with_2014_and_sends_no_2207(
     assert not [r for r in parts(app).ledger.rows(body["order_no"]) if r.infno == "2207"]
     assert redis.get(key) == b"another worker"  # the other worker's lock is left alone
     assert send(app, "4007", {"order_no": body["order_no"]})[2]["status"] == "PRESETTLED"
+
+
+def test_forged_bodies_are_refused_with_1009_before_anything_is_sent(
+    app: Flask, his: FakeHis
+) -> None:
+    body = reg_body(his)
+    for forged in (
+        {**body, "medfee_sumamt": 1},  # an amount from the Internet zone
+        {**body, "kind": "FREE"},
+        {**body, "acct_used": "yes"},
+        {k: v for k, v in body.items() if k != "lock_id"},
+    ):
+        code, msg, _ = send(app, "4004", forged)
+        assert code == "1009" and msg
+    assert send(app, "4003", {"id_card_no": 110105198001010016, "name": "张伟"})[0] == "1009"
+    assert send(app, "4008", {"date": "2026-02-30"})[0] == "1009"
+    assert parts(app).ledger.rows(body["order_no"]) == []

@@ -8,6 +8,7 @@ import pytest
 
 from envelope import codes
 from envelope.codes import EnvelopeError
+from envelope.messages import insurance
 from insurance_frontend.fees import SettleRequest, order_fees, patient_identity
 
 ITEMS = [
@@ -33,11 +34,12 @@ ITEMS = [
 
 
 class FakeHip:
-    def __init__(self, registration: dict[str, Any]) -> None:
+    def __init__(self, registration: dict[str, Any], **person: Any) -> None:
         self.reg = registration
+        self.person = person
 
     def patient(self, mrn: str, trace_id: str) -> dict[str, Any]:
-        return {"mrn": mrn, "demographics": {"id_card_no": "110105198001010016", "name": "张伟"}}
+        return {"mrn": mrn, "id_card_no": "110105198001010016", "name": "张伟", **self.person}
 
     def registration(self, order_no: str, trace_id: str) -> dict[str, Any]:
         return self.reg
@@ -60,7 +62,11 @@ def _reg(**change: Any) -> dict[str, Any]:
     }
 
 
-REQUEST = SettleRequest.from_body(
+def request(body: dict[str, Any]) -> SettleRequest:
+    return SettleRequest.of(insurance.Presettle.model_validate(body))
+
+
+REQUEST = request(
     {"order_no": "O1", "mrn": "M1", "kind": "REG", "lock_id": "L1", "acct_used": True}
 )
 
@@ -89,15 +95,29 @@ def test_registration_that_does_not_match_is_refused(change: dict[str, Any], cod
 def test_charge_needs_exactly_the_listed_bills() -> None:
     body = {"order_no": "O2", "mrn": "M1", "kind": "CHARGE", "bill_nos": ["B1"]}
     assert (
-        order_fees(
-            FakeHip(_reg()), SettleRequest.from_body({**body, "bills_digest": "d1"}), "t"
-        ).total_fen
-        == 2500
+        order_fees(FakeHip(_reg()), request({**body, "bills_digest": "d1"}), "t").total_fen == 2500
     )
     with pytest.raises(EnvelopeError) as caught:
-        order_fees(FakeHip(_reg()), SettleRequest.from_body({**body, "bills_digest": "old"}), "t")
+        order_fees(FakeHip(_reg()), request({**body, "bills_digest": "old"}), "t")
     assert caught.value.result_code == codes.BILLS_CHANGED
 
 
-def test_patient_identity_is_found_in_the_demographics() -> None:
+def test_patient_identity_is_read_where_the_1003_answer_puts_it() -> None:
     assert patient_identity(FakeHip(_reg()), "M1", "t") == ("110105198001010016", "张伟")
+
+
+@pytest.mark.parametrize(
+    "person",
+    [
+        {"id_card_no": None, "demographics": {"id_card_no": "110105198001010016", "name": "张伟"}},
+        {"name": "", "patient": {"id_card_no": "110105198001010016", "name": "张伟"}},
+        {"id_card_no": 110105198001010016},
+        {"name": ["张伟"]},
+    ],
+)
+def test_patient_identity_elsewhere_or_of_another_type_names_no_one(
+    person: dict[str, Any],
+) -> None:
+    with pytest.raises(EnvelopeError) as caught:
+        patient_identity(FakeHip(_reg(), **person), "M1", "t")
+    assert caught.value.result_code == codes.PATIENT_NOT_FOUND
