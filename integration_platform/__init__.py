@@ -9,7 +9,7 @@ from flask import Flask
 from sqlalchemy import text
 
 from envelope import HIP, EnvelopeEndpoint, Link, RedisNonceStore, Verifier
-from integration_platform.database import hip_engine
+from integration_platform.database import hip_engine, reader_of
 from integration_platform.deps import Deps
 from integration_platform.settings import Settings
 from servicekit import logs, metrics, redis_client, web
@@ -35,7 +35,7 @@ def create_app(config: Settings | None = None) -> Flask:
         RedisNonceStore(redis, "hip"),
     )
     app = Flask(SERVICE)
-    deps = Deps(settings=settings, engine=engine, sessions=session_factory(engine))
+    deps = Deps(settings, engine, session_factory(engine), reader_of(engine))
     app.extensions[SERVICE] = deps  # for tools and tests; no module reads it back
     recorder = metrics.envelope_recorder(SERVICE)
     EnvelopeEndpoint(HIP, verifier, bind_handlers(deps), on_result=recorder).install(app)

@@ -165,7 +165,7 @@ def lock_patient(connection: Connection, mrn: str) -> None:
 def handle_patient_query(deps: Deps, incoming: Incoming) -> dict[str, Any]:
     """1001 patient query."""
     request = typed(incoming, his.PatientQuery)
-    return query_patient(deps.engine, request.id_card_no.strip(), request.name.strip())
+    return query_patient(deps.reader, request.id_card_no.strip(), request.name.strip())
 
 
 def handle_patient_create(deps: Deps, incoming: Incoming) -> dict[str, Any]:
@@ -183,4 +183,4 @@ def handle_patient_create(deps: Deps, incoming: Incoming) -> dict[str, Any]:
 
 def handle_patient_info(deps: Deps, incoming: Incoming) -> dict[str, Any]:
     """1003 patient info."""
-    return patient_info(deps.engine, typed(incoming, his.PatientInfo).mrn.strip())
+    return patient_info(deps.reader, typed(incoming, his.PatientInfo).mrn.strip())

@@ -262,7 +262,7 @@ def handle_schedules(deps: Deps, incoming: Incoming) -> dict[str, Any]:
     request = typed(incoming, his.Schedules)
     start, end = date_range(request.start_date, request.end_date)
     dept_code, doctor_code = optional(request.dept_code), optional(request.doctor_code)
-    return list_schedules(deps.engine, start, end, dept_code, doctor_code)
+    return list_schedules(deps.reader, start, end, dept_code, doctor_code)
 
 
 def handle_remaining(deps: Deps, incoming: Incoming) -> dict[str, Any]:
@@ -270,7 +270,7 @@ def handle_remaining(deps: Deps, incoming: Incoming) -> dict[str, Any]:
     request = typed(incoming, his.RemainingSlots)
     start, end = date_range(request.start_date, request.end_date)
     dept_code, doctor_code = optional(request.dept_code), optional(request.doctor_code)
-    return remaining_slots(deps.engine, start, end, dept_code, doctor_code)
+    return remaining_slots(deps.reader, start, end, dept_code, doctor_code)
 
 
 def handle_slots(deps: Deps, incoming: Incoming) -> dict[str, Any]:

@@ -46,3 +46,12 @@ def hip_engine(url: str, idle_ping_seconds: float = IDLE_PING_SECONDS) -> Engine
             raise DisconnectionError("the idle connection is gone") from exc
 
     return engine
+
+
+def reader_of(engine: Engine) -> Engine:
+    """The engine for single-statement reads: on PostgreSQL in autocommit, so a read is one
+    round trip instead of BEGIN, the read and ROLLBACK; SQLite's engine as it is (its
+    transactions begin IMMEDIATE, which an autocommit connection would never end)."""
+    if engine.dialect.name != "postgresql":
+        return engine
+    return engine.execution_options(isolation_level="AUTOCOMMIT")

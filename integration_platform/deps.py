@@ -1,5 +1,6 @@
 """What create_app builds for the handlers of one integration_platform: its settings, its
-database engine (Core statements on the hot paths) and its session factory (the rest)."""
+database engine (Core statements on the hot paths), its session factory (the rest) and the
+engine its single-statement reads go through."""
 
 from __future__ import annotations
 
@@ -18,3 +19,4 @@ class Deps:
     settings: Settings
     engine: Engine
     sessions: sessionmaker[Session]
+    reader: Engine  # single-statement reads (autocommit on PostgreSQL)

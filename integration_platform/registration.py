@@ -146,20 +146,21 @@ def confirm_registration(
 
 
 def query_registration(
-    engine: Engine, order_no: str, now: datetime | None = None
+    engine: Engine, order_no: str, now: datetime | None = None, *, reader: Engine | None = None
 ) -> dict[str, Any]:
     """2010: the registration of an order, or status NONE when the HIS never saw it; a lock
-    that lapsed is released first, so the answer says RELEASED."""
+    that lapsed is released first, so the answer says RELEASED. ``reader`` serves the read
+    (the engine itself when not given)."""
     moment = now or clock.now()
-    with engine.connect() as connection:
+    with (reader or engine).connect() as connection:
         row = connection.execute(REG_BY_ORDER, {"order_no": order_no}).first()
-        if row is None:
-            return {"status": "NONE", "order_no": order_no}
-        if lapsed_lock(row._mapping, moment):
+    if row is None:
+        return {"status": "NONE", "order_no": order_no}
+    if lapsed_lock(row._mapping, moment):
+        with engine.begin() as connection:
             release_lapsed(connection, moment, mrn=row.mrn, schedule_id=row.schedule_id)
-            connection.commit()
             row = connection.execute(REG_BY_ORDER, {"order_no": order_no}).one()
-        return registration_view(row._mapping)
+    return registration_view(row._mapping)
 
 
 def registration_records(engine: Engine, mrn: str, start: date, end: date) -> dict[str, Any]:
@@ -192,4 +193,5 @@ def handle_records(deps: Deps, incoming: Incoming) -> dict[str, Any]:
 
 def handle_query(deps: Deps, incoming: Incoming) -> dict[str, Any]:
     """2010 registration query."""
-    return query_registration(deps.engine, typed(incoming, his.QueryRegistration).order_no.strip())
+    order_no = typed(incoming, his.QueryRegistration).order_no.strip()
+    return query_registration(deps.engine, order_no, reader=deps.reader)

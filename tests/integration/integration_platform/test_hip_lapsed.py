@@ -3,6 +3,7 @@ writing, and the request that needs the slot, the patient or the order releases 
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from typing import Any
 
@@ -15,6 +16,7 @@ from tests.integration.integration_platform.conftest import sessions_of
 from tests.integration.integration_platform.test_hip_registration import (
     LI_NA,
     TOTAL_DR001,
+    WANG_QIANG,
     ZHANG_WEI,
     _expire,
     confirm,
@@ -37,6 +39,11 @@ def _stored(app: Flask, order_no: str) -> tuple[str, str]:
 def _today(doctor: str = "DR001") -> dict[str, str]:
     day = clock.today().isoformat()
     return {"start_date": day, "end_date": day, "doctor_code": doctor}
+
+
+def _remaining_of(call: Call, sid: str) -> int:
+    rows = call("2004", _today("DR002"))[1]["schedules"]
+    return int(next(row["remaining"] for row in rows if row["schedule_id"] == sid))
 
 
 def _remaining(call: Call, code: str) -> int:
@@ -102,3 +109,20 @@ def test_a_repeated_lock_of_a_lapsed_order_answers_it_and_takes_no_second_slot(
     assert code == "0000" and again["lock_id"] == first["lock_id"]
     assert again["status"] == "RELEASED" and _stored(app, "LP-10") == ("RELEASED", "FREE")
     assert _remaining(call, "2004") == 10
+
+
+def test_on_postgresql_reads_in_autocommit_see_and_release_a_lapsed_lock(
+    pg_app: Flask, call_factory: Callable[[Flask], Call]
+) -> None:
+    call = call_factory(pg_app)
+    order_no = f"LP-PG-{secrets.token_hex(4)}"
+    sid = schedule_id(0, "DR002")
+    before = _remaining_of(call, sid)
+    code, body = lock(call, order_no, mrn=WANG_QIANG, sid=sid)
+    assert code == "0000" and _remaining_of(call, sid) == before - 1
+    assert call("1003", {"mrn": WANG_QIANG})[1]["mrn"] == WANG_QIANG
+    _expire(pg_app, body["lock_id"])
+    assert _remaining_of(call, sid) == before
+    assert call("2010", {"order_no": order_no})[1]["status"] == "RELEASED"
+    assert _stored(pg_app, order_no) == ("RELEASED", "FREE")
+    assert _remaining_of(call, sid) == before
