@@ -4,8 +4,9 @@ order's state, claimed by lease, then finished or released to run again later.""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any, NamedTuple
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 
 from cloud_service.models import OutboxStep
@@ -29,32 +30,58 @@ def enqueue(session: Session, order_no: str, step: Step, due_at: datetime | None
     session.add(OutboxStep(order_no=order_no, step=step, due_at=due_at or clock.now(), attempts=0))
 
 
+class Claimed(NamedTuple):
+    """A leased outbox row: ``attempts`` counts this run."""
+
+    id: int
+    step: str
+    order_no: str
+    attempts: int
+
+
 def claim_due(
     session: Session, limit: int, lease_seconds: int = 30, order_no: str | None = None
-) -> list[OutboxStep]:
-    """Lease up to ``limit`` due outbox rows (a row leased by another worker is skipped)."""
+) -> list[Claimed]:
+    """Lease up to ``limit`` due outbox rows (a row leased by another worker is skipped).
+    On PostgreSQL one statement (UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED)
+    RETURNING); SQLite, whose writers queue on BEGIN IMMEDIATE, selects then updates."""
     now = clock.now()
     free = OutboxStep.leased_until.is_(None) | (OutboxStep.leased_until < now)
-    query = select(OutboxStep).where(OutboxStep.done_at.is_(None), OutboxStep.due_at <= now, free)
+    due = select(OutboxStep.id).where(OutboxStep.done_at.is_(None), OutboxStep.due_at <= now, free)
     if order_no is not None:
-        query = query.where(OutboxStep.order_no == order_no)
+        due = due.where(OutboxStep.order_no == order_no)
+    lease = {"leased_until": now + timedelta(seconds=lease_seconds)}
+    if session.get_bind().dialect.name == "postgresql":
+        chosen = due.order_by(OutboxStep.due_at).limit(limit).with_for_update(skip_locked=True)
+        claimed = session.execute(
+            update(OutboxStep)
+            .where(OutboxStep.id.in_(chosen.scalar_subquery()))
+            .values(attempts=OutboxStep.attempts + 1, **lease)
+            .returning(OutboxStep.id, OutboxStep.step, OutboxStep.order_no, OutboxStep.attempts)
+            .execution_options(synchronize_session=False)
+        ).all()
+        return [Claimed(*row) for row in claimed]
+    return _claim_one_by_one(session, due, limit, free, lease)
+
+
+def _claim_one_by_one(
+    session: Session, due: Select[int], limit: int, free: Any, lease: dict[str, Any]
+) -> list[Claimed]:
     # a few more than asked: drainers looking at once all see the same first rows
-    candidates = session.scalars(query.order_by(OutboxStep.due_at).limit(limit + 8)).all()
-    claimed: list[OutboxStep] = []
-    for row in candidates:
+    candidates = session.scalars(due.order_by(OutboxStep.due_at).limit(limit + 8)).all()
+    claimed: list[Claimed] = []
+    for step_id in candidates:
         if len(claimed) == limit:
             break
-        result = session.execute(
+        row = session.execute(
             update(OutboxStep)
-            .where(OutboxStep.id == row.id, OutboxStep.done_at.is_(None), free)
-            .values(
-                leased_until=now + timedelta(seconds=lease_seconds),
-                attempts=OutboxStep.attempts + 1,
-            )
+            .where(OutboxStep.id == step_id, OutboxStep.done_at.is_(None), free)
+            .values(attempts=OutboxStep.attempts + 1, **lease)
+            .returning(OutboxStep.id, OutboxStep.step, OutboxStep.order_no, OutboxStep.attempts)
             .execution_options(synchronize_session=False)
-        )
-        if result.rowcount == 1:  # type: ignore[attr-defined]
-            claimed.append(row)
+        ).first()
+        if row is not None:
+            claimed.append(Claimed(*row))
     return claimed
 
 

@@ -12,6 +12,7 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
@@ -41,8 +42,7 @@ def drain_once(deps: Deps, order_no: str | None = None) -> int:
     (0 or 1). One at a time, so that a lease starts when its step does: steps claimed
     together would wait for each other while their leases ran out (threads run in parallel)."""
     with transaction(deps.sessions) as session:
-        rows = claim_due(session, 1, STEP_LEASE_SECONDS, order_no=order_no)
-        claimed = [(row.id, row.step, row.order_no, row.attempts + 1) for row in rows]
+        claimed = claim_due(session, 1, STEP_LEASE_SECONDS, order_no=order_no)
     for step_id, step, row_order, attempts in claimed:
         _run(deps, step_id, step, row_order, attempts)
     return len(claimed)
@@ -142,34 +142,52 @@ def resume_all(deps: Deps, grace_seconds: float = RESUME_GRACE_SECONDS) -> int:
 def run_forever(
     deps: Deps, interval_seconds: float, stop: threading.Event, threads: int = 1
 ) -> None:
-    """Resume every non-final order, then poll the outbox on ``threads`` threads until
-    ``stop`` is set."""
+    """Resume every non-final order, then drain the outbox on ``threads`` threads until
+    ``stop`` is set. While nothing is due only the first thread looks, every
+    ``interval_seconds``; the others wait until it finds a step (or ``threads`` intervals
+    pass), so an idle worker costs one claim per interval, not one per thread."""
     log.info("saga worker started at %s with %d threads", clock.now_iso(), threads)
+    wake = threading.Event()
     drainers = [
         threading.Thread(
-            target=_drain_forever, args=(deps, interval_seconds, stop), name=f"saga-{n}"
+            target=_follow, args=(deps, interval_seconds * threads, stop, wake), name=f"saga-{n}"
         )
         for n in range(1, threads)
     ]
     for thread in drainers:
         thread.start()
-    _drain_forever(deps, interval_seconds, stop, resume=True)
-    for thread in drainers:
-        thread.join()
+    try:
+        _lead(deps, interval_seconds, stop, wake)
+    finally:
+        wake.set()  # the followers see stop at once
+        for thread in drainers:
+            thread.join()
 
 
-def _drain_forever(
-    deps: Deps, interval_seconds: float, stop: threading.Event, resume: bool = False
+def _lead(
+    deps: Deps, interval_seconds: float, stop: threading.Event, wake: threading.Event
 ) -> None:
     next_resume = 0.0
     while not stop.is_set():
-        try:
-            if resume and time.monotonic() >= next_resume:
-                resume_all(deps)
-                next_resume = time.monotonic() + RESUME_GRACE_SECONDS
-            ran = drain_once(deps)
-        except Exception:
-            log.exception("outbox drain failed")
-            ran = 0
-        if ran == 0:
+        if time.monotonic() >= next_resume:
+            _safely(resume_all, deps)
+            next_resume = time.monotonic() + RESUME_GRACE_SECONDS
+        if _safely(drain_once, deps):
+            wake.set()
+        else:
             stop.wait(interval_seconds)
+
+
+def _follow(deps: Deps, idle_seconds: float, stop: threading.Event, wake: threading.Event) -> None:
+    while not stop.is_set():
+        if _safely(drain_once, deps) == 0:
+            wake.clear()
+            wake.wait(idle_seconds)
+
+
+def _safely(work: Callable[[Deps], int], deps: Deps) -> int:
+    try:
+        return work(deps)
+    except Exception:
+        log.exception("outbox drain failed")
+        return 0

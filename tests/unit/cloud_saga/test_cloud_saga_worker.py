@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 import time
 
+import pytest
 from sqlalchemy import func, select, update
 
 from cloud_service import saga
@@ -82,6 +83,29 @@ def test_several_drainers_finish_every_order_once(
     # each order's expire step (stored with its lock) and payment_deadline, both due at the
     # end of the 15-minute window: they find the order confirmed and finish doing nothing
     assert sorted(waiting) == ["expire"] * len(placed) + ["payment_deadline"] * len(placed)
+
+
+def test_an_idle_worker_looks_once_per_interval_not_once_per_thread(
+    deps: Deps, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With nothing due, only the first drainer claims every interval; the other seven
+    wait for it (or for eight intervals): 8 threads x 0.05 s for 1 s were 160 claims."""
+    looks: list[str] = []
+    real = worker.drain_once
+
+    def counted(built: Deps, order_no: str | None = None) -> int:
+        looks.append(threading.current_thread().name)
+        return real(built, order_no)
+
+    monkeypatch.setattr(worker, "drain_once", counted)
+    stop = threading.Event()
+    runner = threading.Thread(target=worker.run_forever, args=(deps, 0.05, stop, 8))
+    runner.start()
+    time.sleep(1.0)
+    stop.set()
+    runner.join(timeout=5)
+    assert not runner.is_alive()  # stop reaches the waiting drainers at once
+    assert 10 <= len(looks) <= 20 + 7 * 3 + 7, len(looks)
 
 
 def test_drive_soon_moves_the_order_on_a_background_thread(
