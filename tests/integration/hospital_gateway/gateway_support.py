@@ -75,6 +75,7 @@ def patient_query(incoming: Incoming) -> dict[str, Any]:
         "mrn": "M0001",
         "patient_type": "EMPLOYEE",
         "insured": True,
+        "phone": "13800000000",
     }
 
 
