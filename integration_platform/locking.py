@@ -146,12 +146,6 @@ def release_lapsed(
     return len(rows)
 
 
-def release_expired(engine: Engine, now: datetime | None = None) -> int:
-    """Return every lapsed same-day lock's slot to FREE, exactly once; the count released."""
-    with engine.begin() as connection:
-        return release_lapsed(connection, now or clock.now())
-
-
 def guarded_slot_update(
     db: Connection | Session, slot_id: str, expected: tuple[str, ...], new_status: str
 ) -> bool:

@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 
 from envelope import clock
 from integration_platform.accounts import create_patient
-from integration_platform.locking import release_expired
+from integration_platform.locking import release_lapsed
 from integration_platform.models import Registration, Slot, to_db_time
 from integration_platform.seed import seed
 from servicekit import idcard
@@ -169,6 +169,12 @@ def test_chosen_slot_that_is_taken_is_refused_with_2002(call: Call) -> None:
     assert lock(call, "PICK-2", mrn=LI_NA, slot_id=slot)[0] == "2002"
 
 
+def release_expired(app: Flask) -> int:
+    """Release every lapsed lock of the app's database, as one transaction; the count."""
+    with app.extensions["integration_platform"].engine.begin() as connection:
+        return int(release_lapsed(connection, clock.now()))
+
+
 def _expire(app: Flask, lock_id: str) -> None:
     with app.extensions["integration_platform"].sessions.begin() as session:
         session.execute(
@@ -181,9 +187,8 @@ def _expire(app: Flask, lock_id: str) -> None:
 def test_expired_lock_is_released_exactly_once(app: Flask, call: Call) -> None:
     lock_id = lock(call, "EXP-1")[1]["lock_id"]
     _expire(app, lock_id)
-    engine = app.extensions["integration_platform"].engine
-    assert release_expired(engine) == 1
-    assert release_expired(engine) == 0
+    assert release_expired(app) == 1
+    assert release_expired(app) == 0
     assert call("2010", {"order_no": "EXP-1"})[1]["status"] == "RELEASED"
     assert call("2005", {"schedule_id": schedule_id()})[1]["slots"][0]["status"] == "FREE"
     code, body = lock(call, "EXP-2")
@@ -274,7 +279,7 @@ def test_expired_lock_still_held_is_confirmed(app: Flask, call: Call) -> None:
 def test_released_lock_is_confirmed_when_its_slot_is_free(app: Flask, call: Call) -> None:
     lock_id = lock(call, "CF-6")[1]["lock_id"]
     _expire(app, lock_id)
-    release_expired(app.extensions["integration_platform"].engine)
+    release_expired(app)
     code, body = confirm(call, "CF-6", lock_id, self_pay(TOTAL_DR001))
     assert code == "0000" and body["status"] == "CONFIRMED"
 
