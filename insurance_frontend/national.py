@@ -13,7 +13,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-import requests
+import urllib3
+from urllib3.exceptions import ConnectTimeoutError, HTTPError, NewConnectionError
 
 from insurance_frontend.ledger import FAILED, OK, UNKNOWN, Ledger
 from insurance_frontend.settings import Settings
@@ -71,51 +72,44 @@ class Answer:
     reached: bool = True  # False when the center surely never saw the message
 
 
-def _never_sent(exc: requests.RequestException) -> bool:
-    if isinstance(exc, requests.ConnectTimeout):
-        return True
-    if isinstance(exc, requests.ConnectionError):
-        reason = repr(exc.args[0]) if exc.args else ""
-        return "NewConnectionError" in reason or "Connection refused" in reason
-    return False
+def _never_sent(exc: HTTPError) -> bool:
+    """True when the center surely never saw the message (refused, or no connection in time)."""
+    return isinstance(exc, (NewConnectionError, ConnectTimeoutError))
 
 
-def _read_reply(response: requests.Response) -> tuple[str, dict[str, Any], str]:
+def _read_reply(status: int, content: bytes) -> tuple[str, dict[str, Any], str]:
     """(outcome, output, err_msg) of an HTTP answer; anything unreadable is UNKNOWN."""
     try:
-        reply = json.loads(response.content.decode("utf-8"), parse_float=Decimal)
+        reply = json.loads(content.decode("utf-8"), parse_float=Decimal)
     except (UnicodeDecodeError, ValueError):
         reply = None
     if not isinstance(reply, dict) or "infcode" not in reply:
-        if 400 <= response.status_code < 500:
-            return FAILED, {}, f"center refused the request (HTTP {response.status_code})"
-        return UNKNOWN, {}, f"unreadable reply (HTTP {response.status_code})"
+        if 400 <= status < 500:
+            return FAILED, {}, f"center refused the request (HTTP {status})"
+        return UNKNOWN, {}, f"unreadable reply (HTTP {status})"
     if str(reply["infcode"]) == "0":
         output = reply.get("output")
         return OK, output if isinstance(output, dict) else {}, ""
     return FAILED, {}, str(reply.get("err_msg") or "center refused the message")
 
 
-def center_session() -> requests.Session:
-    """One kept-alive connection pool to the center for the whole process.
-
-    The private line is no place for a proxy, a .netrc or another CA bundle from the
-    environment: without trust_env, requests does not read the environment on every call
-    (which cost more CPU than the rest of the POST)."""
-    session = requests.Session()
-    session.trust_env = False
-    return session
+def center_pool() -> urllib3.PoolManager:
+    """Kept-alive connections to the center for the whole process, through urllib3 directly
+    (requests cost more CPU per call than the rest of the POST): no retries (a message whose
+    reply is lost is resolved by 2601, never sent again blindly), no proxy from the
+    environment (the private line has none)."""
+    return urllib3.PoolManager(num_pools=2, maxsize=16, retries=False)
 
 
 class NationalClient:
     """Sends national messages to the center's callService address, through the ledger."""
 
     def __init__(
-        self, settings: Settings, ledger: Ledger, session: requests.Session | None = None
+        self, settings: Settings, ledger: Ledger, pool: urllib3.PoolManager | None = None
     ) -> None:
         self.settings = settings
         self.ledger = ledger
-        self.session = session or center_session()
+        self.pool = pool or center_pool()
 
     def call(
         self,
@@ -177,22 +171,28 @@ class NationalClient:
             "input": node,
         }
 
-    def _post(self, msgid: str, request: dict[str, Any]) -> tuple[Answer, str | None]:
+    def http(self, data: bytes) -> tuple[int, bytes]:
+        """POST one request to the center: (HTTP status, reply bytes); raises HTTPError."""
         s = self.settings
+        response = self.pool.request(
+            "POST",
+            s.center_url,
+            body=data,
+            headers=tif_headers(s.paas_id, s.paas_token),
+            timeout=urllib3.Timeout(connect=s.center_connect_timeout, read=s.center_read_timeout),
+        )
+        return response.status, response.data
+
+    def _post(self, msgid: str, request: dict[str, Any]) -> tuple[Answer, str | None]:
         data = json.dumps(request, ensure_ascii=False).encode("utf-8")
         try:
-            response = self.session.post(
-                s.center_url,
-                data=data,
-                headers=tif_headers(s.paas_id, s.paas_token),
-                timeout=(s.center_connect_timeout, s.center_read_timeout),
-            )
-        except requests.RequestException as exc:
+            status, content = self.http(data)
+        except HTTPError as exc:
             if _never_sent(exc):
                 return Answer(
                     msgid, FAILED, err_msg="insurance center not reachable", reached=False
                 ), None
             return Answer(msgid, UNKNOWN, err_msg=f"no reply: {type(exc).__name__}"), None
-        outcome, output, err_msg = _read_reply(response)
-        text = response.content.decode("utf-8", errors="replace")
+        outcome, output, err_msg = _read_reply(status, content)
+        text = content.decode("utf-8", errors="replace")
         return Answer(msgid, outcome, output, err_msg), text

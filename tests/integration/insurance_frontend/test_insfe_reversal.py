@@ -91,20 +91,20 @@ def test_settle_reply_that_does_not_add_up_is_refused_reversed_and_never_booked(
     app: Flask, his: FakeHis, center: str
 ) -> None:
     national = parts(app).center.national
-    real_post = national.session.post
+    real_http = national.http
 
-    def tampering_post(url: str, **kwargs: Any) -> requests.Response:
-        response = real_post(url, **kwargs)
-        if json.loads(kwargs["data"])["infno"] == "2207":
-            reply = response.json()
+    def tampering_http(data: bytes) -> tuple[int, bytes]:
+        status, content = real_http(data)
+        if json.loads(data)["infno"] == "2207":
+            reply = json.loads(content)
             reply["output"]["setlinfo"]["psn_cash_pay"] = "0.01"  # no longer adds up
-            response._content = json.dumps(reply).encode()
-        return response
+            content = json.dumps(reply).encode()
+        return status, content
 
     body = reg_body(his)
     pre = send(app, "4004", body)
     before = person_at(center, pre[2]["psn_no"])
-    national.session.post = tampering_post  # type: ignore[method-assign,assignment]
+    national.http = tampering_http  # type: ignore[method-assign]
     code, msg, _ = send(app, "4005", body)
     assert code == "2015" and "2601" in msg
     order = send(app, "4007", {"order_no": body["order_no"]})[2]

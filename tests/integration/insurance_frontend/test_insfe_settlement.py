@@ -85,16 +85,16 @@ def test_presettle_settle_query_gives_one_consistent_split(
 
 def test_every_message_is_in_the_ledger_before_it_is_sent(app: Flask, his: FakeHis) -> None:
     national = parts(app).center.national
-    ledger, real_post = parts(app).ledger, national.session.post
+    ledger, real_http = parts(app).ledger, national.http
     seen: list[tuple[str, str]] = []
 
-    def checking_post(url: str, **kwargs: Any) -> requests.Response:
-        msgid = json.loads(kwargs["data"])["msgid"]
+    def checking_http(data: bytes) -> tuple[int, bytes]:
+        msgid = json.loads(data)["msgid"]
         row = next(r for r in ledger.rows() if r.msgid == msgid)
         seen.append((row.infno, row.outcome))
-        return real_post(url, **kwargs)
+        return real_http(data)
 
-    national.session.post = checking_post  # type: ignore[method-assign,assignment]
+    national.http = checking_http  # type: ignore[method-assign]
     body = reg_body(his)
     assert send(app, "4004", body)[0] == "0000"
     assert send(app, "4005", body)[0] == "0000"
