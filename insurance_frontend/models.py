@@ -47,6 +47,8 @@ class InsuranceOrder(Base):
     insutype: Mapped[str] = mapped_column(String(8))
     insuplc_admdvs: Mapped[str] = mapped_column(String(16), default="")
     mdtrt_id: Mapped[str] = mapped_column(String(64))
+    # the ID card the visit was registered with (2201); "" for orders from before 0003
+    mdtrt_cert_no: Mapped[str] = mapped_column(String(32), default="")
     chrg_bchno: Mapped[str] = mapped_column(String(64))
     fees_uploaded: Mapped[bool] = mapped_column(Boolean, default=False)
     acct_used: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -121,7 +121,8 @@ class InsuranceSettlement:
             if req.acct_used != order.acct_used:
                 raise EnvelopeError(codes.DUPLICATE_ORDER, "acct_used differs from pre-settle")
             self._resolve_or_refuse(order, trace_id, who)
-            id_card_no, _name = patient_identity(self.hip, req.mrn, trace_id)
+            # the certificate the visit was registered with; the HIS only for older orders
+            id_card_no = order.mdtrt_cert_no or patient_identity(self.hip, req.mrn, trace_id)[0]
             fees = order_fees(self.hip, req, trace_id)
             if fees.total_fen != order.medfee_sumamt_fen:
                 raise EnvelopeError(codes.AMOUNT_MISMATCH, "fees changed since pre-settle")
@@ -212,6 +213,7 @@ class InsuranceSettlement:
             insutype=person.insutype,
             insuplc_admdvs=person.insuplc_admdvs,
             mdtrt_id=mdtrt_id,
+            mdtrt_cert_no=id_card_no,
             chrg_bchno=req.order_no[-30:],
             fees_uploaded=False,
             acct_used=req.acct_used,

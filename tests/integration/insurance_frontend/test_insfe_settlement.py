@@ -240,13 +240,13 @@ def test_order_lock_taken_over_before_2207_refuses_with_2014_and_sends_no_2207(
     body = reg_body(his)
     assert send(app, "4004", body)[0] == "0000"
     settlement, redis = parts(app).settlement, parts(app).redis
-    key, real_patient = f"insfe:order:{body['order_no']}", settlement.hip.patient
+    key, real_fees = f"insfe:order:{body['order_no']}", settlement.hip.registration
 
-    def patient_while_the_lock_is_lost(mrn: str, trace_id: str) -> dict[str, Any]:
+    def fees_while_the_lock_is_lost(order_no: str, trace_id: str) -> dict[str, Any]:
         redis.set(key, "another worker")  # the lock lapsed and another worker took it
-        return real_patient(mrn, trace_id)
+        return real_fees(order_no, trace_id)
 
-    monkeypatch.setattr(settlement.hip, "patient", patient_while_the_lock_is_lost)
+    monkeypatch.setattr(settlement.hip, "registration", fees_while_the_lock_is_lost)
     code, msg, _ = send(app, "4005", body)
     assert code == "2014" and "4007" in msg
     assert not [r for r in parts(app).ledger.rows(body["order_no"]) if r.infno == "2207"]
@@ -269,3 +269,19 @@ def test_forged_bodies_are_refused_with_1009_before_anything_is_sent(
     assert send(app, "4003", {"id_card_no": 110105198001010016, "name": "张伟"})[0] == "1009"
     assert send(app, "4008", {"date": "2026-02-30"})[0] == "1009"
     assert parts(app).ledger.rows(body["order_no"]) == []
+
+
+def test_settle_is_sent_for_the_certificate_the_visit_was_registered_with(
+    app: Flask, his: FakeHis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    body = reg_body(his)
+    assert send(app, "4004", body)[0] == "0000"
+
+    def patient_gone(incoming: Any) -> dict[str, Any]:
+        raise AssertionError("settle asked the HIS for the patient again")
+
+    monkeypatch.setattr(his, "patient", patient_gone)
+    assert send(app, "4005", body)[0] == "0000"
+    (settle_row,) = [r for r in parts(app).ledger.rows(body["order_no"]) if r.infno == "2207"]
+    assert settle_row.request is not None
+    assert settle_row.request["input"]["data"]["mdtrt_cert_no"] == ZHANG_WEI_ID
