@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import logging
 from datetime import date, datetime, time, timedelta
-from typing import Any
 
 from cloud_service.deps import Deps
 from cloud_service.models import Order
@@ -14,6 +13,7 @@ from cloud_service.saga import calls
 from cloud_service.saga.outbox import RetryLater, enqueue
 from cloud_service.saga.states import Step
 from envelope import clock, codes
+from envelope.messages.his_answers import LockAnswer, RegistrationAnswer
 from servicekit.db import transaction
 
 log = logging.getLogger(__name__)
@@ -23,20 +23,17 @@ log = logging.getLogger(__name__)
 LOCK_GONE = frozenset({codes.SUCCESS, codes.RECORD_NOT_FOUND, codes.LOCK_EXPIRED})
 
 
-def store_lock(deps: Deps, order_no: str, lock: dict[str, Any]) -> Order:
+def store_lock(deps: Deps, order_no: str, lock: LockAnswer | RegistrationAnswer) -> Order:
     """Keep the HIS's lock (2006, or 2010 after a lost reply) on the order and, in the same
     commit, the "expire" step that gives it up if it is not paid in time: were they apart, a
     crash in between would leave a lock that nothing gives back until the recovery sweep."""
-    fees = lock.get("fees") or {}
     with transaction(deps.sessions) as session:
         order = session.get(Order, order_no)
         assert order is not None
-        order.lock_id = lock["lock_id"]
-        order.total_fen = int(fees.get("total", lock.get("total", 0)))
-        order.visit_date = lock.get("visit_date") or lock.get("date")
-        order.result_json = json.dumps(
-            {"lock_status": lock.get("status"), "expires_at": lock.get("expires_at")}
-        )
+        order.lock_id = lock.lock_id
+        order.total_fen = lock.fees.total
+        order.visit_date = lock.visit_date
+        order.result_json = json.dumps({"lock_status": lock.status, "expires_at": lock.expires_at})
         enqueue(session, order_no, Step.EXPIRE, expiry(deps, order))
         return order
 

@@ -17,7 +17,7 @@ from cloud_service.accounts import binding_of
 from cloud_service.channels.base import ChannelError, TradeNotFound
 from cloud_service.deps import Deps
 from cloud_service.errors import CloudError
-from cloud_service.hospital import require_ok
+from cloud_service.hospital import require_ok, require_ok_as
 from cloud_service.models import AppUser, Order
 from cloud_service.saga import calls
 from cloud_service.saga.lock import store_lock
@@ -29,6 +29,8 @@ from cloud_service.saga.transitions import move, record_created
 from cloud_service.slot_gate import Verdict
 from cloud_service.split import check_split
 from envelope import clock, codes
+from envelope.messages.his_answers import LockAnswer, SlotDetailAnswer, UnpaidBillsAnswer
+from envelope.messages.insurance import OrderAnswer
 from servicekit.db import transaction
 
 PAY_MODES = ("INSURANCE", "SELF_PAY")
@@ -118,7 +120,7 @@ def create_registration(
                     failure=reply.result_msg,
                 )
             raise CloudError(reply.result_code, reply.result_msg)
-        stored = store_lock(deps, order.order_no, reply.body)
+        stored = store_lock(deps, order.order_no, reply.answer(LockAnswer))
         return stored
     finally:
         # Only a stored lock keeps the slot taken from the gate (its release gives it back);
@@ -159,8 +161,8 @@ def _pass_gate(deps: Deps, schedule_id: str, trace_id: str) -> bool:
     if verdict is Verdict.BUSY:
         if gate.may_count(schedule_id):
             answer = calls.remaining_slots(deps, schedule_id, trace_id)
-            free = answer.body.get("remaining") if answer.ok else None
-            gate.set_count(schedule_id, free if isinstance(free, int) else None)
+            free = answer.answer(SlotDetailAnswer).remaining if answer.ok else None
+            gate.set_count(schedule_id, free)
         else:
             gate.wait_for_count(schedule_id)
         verdict = gate.take(schedule_id)
@@ -192,9 +194,10 @@ def start_payment(deps: Deps, user_id: str, order_no: str) -> Order:
 
 def _check_bills_unchanged(deps: Deps, order: Order) -> None:
     """Before any money moves: the unpaid bills must still be exactly the ones ordered."""
-    listed = require_ok(calls.list_bills(deps, order.mrn, order.trace_id, order.entry))
-    same = listed.get("bills_digest") == order.bills_digest and sorted(
-        b["bill_no"] for b in listed.get("bills", [])
+    reply = calls.list_bills(deps, order.mrn, order.trace_id, order.entry)
+    listed = require_ok_as(reply, UnpaidBillsAnswer)
+    same = listed.bills_digest == order.bills_digest and sorted(
+        bill.bill_no for bill in listed.bills
     ) == json.loads(order.bill_nos or "[]")
     if same:
         return
@@ -210,8 +213,8 @@ def _price(deps: Deps, order: Order) -> Order:
     order as it now stands; a zero-cash order waits at PRESETTLED for its settle step."""
     split = None
     if order.pay_mode == "INSURANCE":
-        answer = require_ok(calls.presettle(deps, order))
-        split = check_split(answer.get("split") or {}, order.total_fen)
+        answer = require_ok_as(calls.presettle(deps, order), OrderAnswer)
+        split = check_split(answer.split.model_dump() if answer.split else {}, order.total_fen)
     with transaction(deps.sessions) as session:
         if split is not None:
             cash = split["psn_cash_pay"]

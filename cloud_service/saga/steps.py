@@ -22,22 +22,33 @@ from cloud_service.saga.states import State, Step
 from cloud_service.saga.transitions import move
 from cloud_service.split import check_split
 from envelope import Reply, clock, codes
+from envelope.messages.his_answers import (
+    ChargeAnswer,
+    ChargeQueryAnswer,
+    RegistrationAnswer,
+    RegistrationQueryAnswer,
+)
+from envelope.messages.insurance import OrderAnswer
 from servicekit.db import transaction
 
 
 def settle(deps: Deps, order: Order) -> None:
-    """Insurance settle (4005) after the cash part is in; on a lost reply, ask 4007."""
+    """Insurance settle (4005) after the cash part is in; on a lost reply (or one outside
+    the contract, 3003 too), ask 4007."""
     if order.state not in (State.PAID, State.PRESETTLED) or order.pay_mode != "INSURANCE":
         return
     reply = calls.settle(deps, order)
     # 2014: another request holds the order at insurance_frontend; its outcome is unknown too
     unknown = reply.result_code.startswith("3") or reply.result_code == codes.ORDER_STATE_CONFLICT
     if reply.outcome_unknown or unknown:
-        reply = _asked_again(calls.settlement_status(deps, order), "SETTLED", "settle")
+        reply = _asked_again(calls.settlement_status(deps, order), OrderAnswer, "SETTLED", "settle")
     if not reply.ok:
         _compensate(deps, order, f"insurance refused: {reply.result_code} {reply.result_msg}")
         return
-    split = check_split(reply.body.get("split") or {}, order.total_fen)
+    settled = reply.answer(OrderAnswer)
+    if settled.status != "SETTLED" or settled.split is None:
+        raise RetryLater(f"settle answered {settled.status}; asked again later")
+    split = check_split(settled.split.model_dump(), order.total_fen)
     if split["psn_cash_pay"] != order.cash_fen:
         _compensate(deps, order, "settled cash part differs from what the patient paid")
         return
@@ -47,19 +58,28 @@ def settle(deps: Deps, order: Order) -> None:
             order.order_no,
             order.state,
             State.INSURANCE_SETTLED,
-            note=f"insurance settled {reply.body.get('setl_id')}",
-            setl_id=str(reply.body.get("setl_id")),
+            note=f"insurance settled {settled.setl_id}",
+            setl_id=settled.setl_id,
             split_json=json.dumps(split),
             step=Step.CONFIRM,
         )
 
 
-def _asked_again(status: Reply, done: str, what: str) -> Reply:
+StatusAnswer = OrderAnswer | ChargeQueryAnswer | RegistrationQueryAnswer
+
+
+def _asked_again(status: Reply, model: type[StatusAnswer], done: str, what: str) -> Reply:
     """The answer of a status query (2010, 3005, 4007) after a lost reply: ``done`` means
     the call went through; anything else leaves the step to run again."""
-    if status.ok and status.body.get("status") == done:
+    state = _status_of(status, model)
+    if state == done:
         return status
-    raise RetryLater(f"{what} outcome unknown ({status.result_code} {status.body.get('status')})")
+    raise RetryLater(f"{what} outcome unknown ({status.result_code} {state})")
+
+
+def _status_of(reply: Reply, model: type[StatusAnswer]) -> str | None:
+    """The ``status`` a 0000 status answer names (its model has one), else None."""
+    return str(reply.answer(model).status) if reply.ok else None
 
 
 def confirm(deps: Deps, order: Order) -> None:
@@ -70,23 +90,35 @@ def confirm(deps: Deps, order: Order) -> None:
     if order.kind == "CHARGE":
         reply = calls.charge_bills(deps, order)
         if reply.outcome_unknown or reply.result_code.startswith("3"):
-            reply = _asked_again(calls.charge_status(deps, order), "PAID", "charge")
-        _record_confirm(deps, order, reply, ("receipt_no", "invoice_no"), "bills charged")
+            reply = _asked_again(
+                calls.charge_status(deps, order), ChargeQueryAnswer, "PAID", "charge"
+            )
+        _record_confirm(
+            deps, order, reply, ChargeAnswer, ("receipt_no", "invoice_no"), "bills charged"
+        )
         return
     reply = calls.confirm_registration(deps, order)
     if reply.outcome_unknown or reply.result_code.startswith("3"):
-        reply = _asked_again(calls.registration_status(deps, order), "CONFIRMED", "confirm")
+        query = calls.registration_status(deps, order)
+        reply = _asked_again(query, RegistrationQueryAnswer, "CONFIRMED", "confirm")
     keys = ("reg_no", "visit_no", "queue_no", "location")
-    _record_confirm(deps, order, reply, keys, "registration confirmed")
+    _record_confirm(deps, order, reply, RegistrationAnswer, keys, "registration confirmed")
 
 
 def _record_confirm(
-    deps: Deps, order: Order, reply: Reply, keys: tuple[str, ...], what: str
+    deps: Deps,
+    order: Order,
+    reply: Reply,
+    model: type[RegistrationAnswer | ChargeAnswer],
+    keys: tuple[str, ...],
+    what: str,
 ) -> None:
     if not reply.ok:
         _compensate(deps, order, f"hospital refused: {reply.result_code} {reply.result_msg}")
         return
-    keep = {k: reply.body.get(k) for k in keys}
+    # a status query's answer was checked as the confirm's when it was read (2010, 3005)
+    done = reply.answer(model)
+    keep = {key: getattr(done, key) for key in keys}
     with transaction(deps.sessions) as session:
         move(
             session,
@@ -158,8 +190,8 @@ def lock_query(deps: Deps, order: Order) -> None:
     status = calls.registration_status(deps, order)
     if not status.ok:
         raise RetryLater(f"lock outcome unknown ({status.result_code})")
-    if status.body.get("status") in ("LOCKED", "BOOKED"):
-        store_lock(deps, order.order_no, status.body)
+    if _status_of(status, RegistrationQueryAnswer) in ("LOCKED", "BOOKED"):
+        store_lock(deps, order.order_no, status.answer(RegistrationAnswer))
         return
     with transaction(deps.sessions) as session:
         move(

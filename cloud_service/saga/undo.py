@@ -28,6 +28,7 @@ from cloud_service.saga.outbox import RetryLater, enqueue
 from cloud_service.saga.states import LIFE_CYCLE, NEXT_STEP, State, Step
 from cloud_service.saga.transitions import move
 from envelope import codes
+from envelope.messages.insurance import OrderAnswer, ReversalAnswer
 from servicekit.db import transaction
 
 log = logging.getLogger(__name__)
@@ -77,9 +78,9 @@ def reverse_insurance(deps: Deps, order: Order, reason: str) -> str:
     more, else RetryLater. Returns the settlement reversed, as 4006 named it."""
     reply = calls.reverse_settlement(deps, order, reason)
     if reply.ok:
-        return str(reply.body.get("setl_id") or order.setl_id or "")
+        return reply.answer(ReversalAnswer).setl_id or order.setl_id or ""
     status = calls.settlement_status(deps, order)
-    if status.ok and status.body.get("status") in NOTHING_SETTLED:
+    if status.ok and status.answer(OrderAnswer).status in NOTHING_SETTLED:
         return str(order.setl_id or "")
     raise RetryLater(f"reversal not confirmed: {reply.result_code} {reply.result_msg}")
 

@@ -9,7 +9,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.unit.cloud_service.fakes import DIGEST, FakeHospital
+from tests.unit.cloud_service.answers import DIGEST
+from tests.unit.cloud_service.fakes import FakeHospital
 
 ZHANG_WEI = {"id_card_no": "110105198001010016", "name": "张伟"}
 

@@ -20,6 +20,7 @@ from cloud_service.saga.worker import resume_all
 from envelope import Reply, clock, codes
 from servicekit.db import transaction
 from tests.unit.cloud_saga.saga_fakes import BillingChannel, new_order, paid_order, run_all
+from tests.unit.cloud_service.answers import hold, registration
 from tests.unit.cloud_service.fakes import FakeHospital, ok
 
 BOOKED_ON = datetime(2026, 3, 2, 10, 0, tzinfo=clock.SHANGHAI)
@@ -45,13 +46,7 @@ def _booking(deps: Deps, hospital: FakeHospital) -> str:
     """A registration booked today for tomorrow (2006 answers BOOKED, no expiry), unpaid."""
     hospital.then(
         "2006",
-        ok(
-            lock_id="L1",
-            status="BOOKED",
-            expires_at=None,
-            visit_date=VISIT_DAY,
-            fees={"reg_fee": 100, "diag_fee": 1000, "total": 1100},
-        ),
+        lambda body: ok(**hold(body, "BOOKED", visit_date=VISIT_DAY)),
     )
     return new_order(deps)
 
@@ -132,7 +127,7 @@ def test_a_booking_found_after_a_lost_lock_reply_gets_its_expire_step_at_once(
     hospital.then("2006", Reply(codes.TIMED_OUT, "reply lost"))
     with pytest.raises(CloudError):
         new_order(deps)
-    hospital.then("2010", ok(status="BOOKED", lock_id="L1", visit_date=VISIT_DAY))
+    hospital.then("2010", lambda body: ok(**registration(body, "BOOKED", visit_date=VISIT_DAY)))
     run_all(deps)
     (order_no,) = {o for o, _ in _pending_of_all(deps)}
     assert orders.reload(deps, order_no).lock_id == "L1"

@@ -16,6 +16,7 @@ from cloud_service.saga import orders, worker
 from envelope import Reply, clock, codes
 from servicekit.db import transaction
 from tests.unit.cloud_saga.saga_fakes import BillingChannel, paid_order, run_all
+from tests.unit.cloud_service.answers import registration
 from tests.unit.cloud_service.fakes import FakeHospital, ok
 
 
@@ -44,7 +45,7 @@ def test_a_drainer_claims_one_step_at_a_time_leased_for_longer_than_it_can_take(
                 select(OutboxStep.leased_until).where(OutboxStep.leased_until.is_not(None))
             ).all()
         seen.append((len(leases), min((at - clock.now()).total_seconds() for at in leases)))
-        return ok(reg_no="REG1", visit_no="V1", queue_no=1)
+        return ok(**registration(body))
 
     hospital.then("2008", confirm)
     assert worker.drain_once(deps) == 1
@@ -130,7 +131,7 @@ def test_a_background_drive_failing_midway_leaves_the_worker_to_finish_it_once(
         raise ConnectionError("gateway down")
 
     hospital.then("4005", Reply(codes.TIMED_OUT, "reply lost"))
-    hospital.then("2008", gateway_down, ok(reg_no="REG1", visit_no="V1", queue_no=1))
+    hospital.then("2008", gateway_down, lambda body: ok(**registration(body)))
     order_no = paid_order(deps, channel)
     worker.drive_soon(deps, order_no)
     deadline = time.monotonic() + 10

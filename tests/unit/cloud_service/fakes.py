@@ -11,19 +11,18 @@ from cloud_service import accounts, saga
 from cloud_service.deps import Deps
 from cloud_service.saga import orders, patient
 from envelope import Reply
+from envelope.messages import Request
+from tests.unit.cloud_service.answers import (
+    BILLS,
+    DIGEST,
+    charge,
+    hold,
+    insurance,
+    registration,
+    slot_detail,
+)
 
 Answer = Reply | Callable[[dict[str, Any]], Reply]
-
-SPLIT = {
-    "medfee_sumamt": 1100,
-    "fulamt_ownpay_amt": 100,
-    "preselfpay_amt": 0,
-    "inscp_scp_amt": 1000,
-    "hifp_pay": 700,
-    "acct_pay": 300,
-    "psn_cash_pay": 100,
-}
-
 
 DEPARTMENTS: list[dict[str, Any]] = [
     {"dept_code": "D01", "name": "内科", "parent_code": None},
@@ -34,11 +33,6 @@ DOCTORS = [
     {"doctor_code": "DR001", "name": "王建国", "dept_code": "D0101"},
     {"doctor_code": "DR016", "name": "马超", "dept_code": "D05"},
 ]
-BILLS = [
-    {"bill_no": "B1", "amount": 600, "kind": "PRESCRIPTION"},
-    {"bill_no": "B2", "amount": 500, "kind": "EXAM"},
-]
-DIGEST = "d" * 64
 ITEM = {"item_code": "YP1", "amount": 600, "insurance_class": "B", "list_code": "X1"}
 LAB_ITEM = {"name": "总胆固醇", "value": "6.21", "unit": "mmol/L", "abnormal_flag": "H"}
 
@@ -106,36 +100,25 @@ class FakeHospital:
                     if _matches(s, body)
                 ]
             ),
-            "2005": ok(
-                schedule_id="S1",
-                date="2099-01-01",
-                period="AM",
-                remaining=1,
-                slots=[{"slot_id": "S1-01", "seq_no": 1, "status": "FREE"}],
-            ),
-            "2007": lambda body: ok(lock_id=body["lock_id"], status="RELEASED"),
+            "2005": lambda body: ok(**slot_detail(body)),
+            "2007": lambda body: ok(lock_id=body["lock_id"], order_no="R1", status="RELEASED"),
             "2009": lambda body: ok(
                 registrations=[{"order_no": "R-HIS-1", "mrn": body["mrn"], "status": "BOOKED"}]
             ),
             "3001": ok(bills=BILLS, total=1100, bills_digest=DIGEST),
             "3002": lambda body: ok(bill_no=body["bill_no"], amount=600, items=[ITEM]),
-            "3003": ok(receipt_no="RC1", invoice_no="INV1", status="PAID"),
-            "3005": ok(status="PAID", receipt_no="RC1", invoice_no="INV1"),
+            "3003": lambda body: ok(**charge(body)),
+            "3005": lambda body: ok(**charge(body)),
             "5001": ok(reports=[{"report_id": "LR1", "kind": "LAB"}]),
             "5002": ok(reports=[{"report_id": "ER1", "kind": "EXAM"}]),
             "5003": lambda body: ok(report={"report_id": body["report_id"], "items": [LAB_ITEM]}),
             "5004": lambda body: ok(report={"report_id": body["report_id"], "modality": "CT"}),
-            "2006": lambda body: ok(
-                lock_id="L1",
-                status="LOCKED",
-                expires_at="2099-01-01T00:00:00+08:00",
-                fees={"reg_fee": 100, "diag_fee": 1000, "total": 1100},
-            ),
-            "4004": ok(split=SPLIT),
-            "4005": ok(setl_id="SETL1", split=SPLIT),
-            "4007": ok(status="SETTLED", setl_id="SETL1", split=SPLIT),
-            "2008": ok(reg_no="REG1", visit_no="V1", queue_no=1, location="门诊2楼"),
-            "2010": ok(status="CONFIRMED", reg_no="REG1"),
+            "2006": lambda body: ok(**hold(body)),
+            "4004": lambda body: ok(**insurance(body, "PRESETTLED")),
+            "4005": lambda body: ok(**insurance(body)),
+            "4007": lambda body: ok(**insurance(body)),
+            "2008": lambda body: ok(**registration(body)),
+            "2010": lambda body: ok(**registration(body)),
         }
         for code, answer in defaults.items():
             self.answers.setdefault(code, [answer])
@@ -159,6 +142,14 @@ class FakeHospital:
         queue = self.answers[trade_code]
         answer = queue.pop(0) if len(queue) > 1 else queue[0]
         return answer(body) if callable(answer) else answer
+
+    def ask(
+        self, request: Request, *, trace_id: str, operator: str = "system", channel: str = "APP"
+    ) -> Reply:
+        """Answer a typed request as ``call`` answers its body (the body sent as the
+        envelope client sends it)."""
+        body = request.model_dump(mode="json", exclude_none=True)
+        return self.call(request.trade, body, trace_id=trace_id, operator=operator, channel=channel)
 
     def codes(self) -> list[str]:
         """The trade codes called, in order."""

@@ -14,7 +14,8 @@ from cloud_service.saga import orders, patient
 from cloud_service.saga.payments import PaidTrade, record_payment
 from cloud_service.saga.worker import drain_once
 from envelope import Reply, codes
-from tests.unit.cloud_service.fakes import BILLS, DIGEST, FakeHospital, bind, ok
+from tests.unit.cloud_service.answers import BILLS, DIGEST, bill
+from tests.unit.cloud_service.fakes import FakeHospital, bind, ok
 
 TIMEOUT = Reply(codes.TIMED_OUT, "timed out")
 
@@ -113,7 +114,8 @@ def test_bills_changed_before_paying_cancel_the_order_and_charge_nothing(
 ) -> None:
     user = _user(deps)
     order_no = _charge(deps, user)
-    hospital.then("3001", ok(bills=[*BILLS, {"bill_no": "B3", "amount": 1}], bills_digest="e"))
+    more = [*BILLS, bill("B3", 1, "EXAM")]
+    hospital.then("3001", ok(bills=more, total=1101, bills_digest="e" * 64))
     with pytest.raises(CloudError) as refused:
         patient.start_payment(deps, user, order_no)
     assert refused.value.result_code == codes.BILLS_CHANGED
@@ -128,7 +130,7 @@ def test_no_unpaid_bills_and_unbound_or_uninsured_records_are_refused(
     with pytest.raises(CloudError) as unbound:
         _charge(deps, user, mrn="M9999")
     assert unbound.value.result_code == codes.PATIENT_MISMATCH
-    hospital.then("3001", ok(bills=[], total=0, bills_digest="x"))
+    hospital.then("3001", ok(bills=[], total=0, bills_digest="0" * 64))
     with pytest.raises(CloudError) as nothing:
         _charge(deps, user)
     assert nothing.value.result_code == codes.RECORD_NOT_FOUND

@@ -14,6 +14,7 @@ from cloud_service.saga import orders, patient
 from cloud_service.saga.payments import PaidTrade, record_payment
 from cloud_service.saga.worker import drain_once
 from envelope import Reply, codes
+from tests.unit.cloud_service.answers import hold
 from tests.unit.cloud_service.fakes import FakeChannel, FakeHospital, bind, new_order, ok
 
 
@@ -149,13 +150,9 @@ def test_a_cancelled_lock_gives_its_place_back(deps: Deps) -> None:
 def test_future_bookings_do_not_count_as_unpaid_same_day_locks(
     deps: Deps, hospital: FakeHospital
 ) -> None:
-    booked = ok(
-        lock_id="L2",
-        status="BOOKED",
-        expires_at=None,
-        visit_date="2099-01-01",
-        fees={"reg_fee": 100, "diag_fee": 1000, "total": 1100},
-    )
+    def booked(body: dict[str, object]) -> Reply:
+        return ok(**hold(body, "BOOKED", lock_id="L2", visit_date="2099-01-01"))
+
     hospital.then("2006", booked, booked, booked, booked)
     user = _hoarder(deps)
     for n in range(4):

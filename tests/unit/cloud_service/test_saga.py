@@ -13,6 +13,7 @@ from cloud_service.saga.worker import drain_once
 from envelope import Reply, codes
 from servicekit.db import transaction
 from servicekit.logs import bind_trace_id, current_trace_id
+from tests.unit.cloud_service.answers import insurance
 from tests.unit.cloud_service.fakes import (
     FakeChannel,
     FakeHospital,
@@ -192,8 +193,8 @@ def test_zero_cash_insured_order_skips_payment(deps: Deps, hospital: FakeHospita
         "acct_pay": 300,
         "psn_cash_pay": 0,
     }
-    hospital.then("4004", ok(split=free))
-    hospital.then("4005", ok(setl_id="SETL0", split=free))
+    hospital.then("4004", lambda body: ok(**insurance(body, "PRESETTLED", split=free)))
+    hospital.then("4005", lambda body: ok(**insurance(body, setl_id="SETL0", split=free)))
     order_no = new_order(deps, "INSURANCE", "13800000008")
     patient.start_payment(deps, orders.reload(deps, order_no).user_id, order_no)
     _run_all(deps)

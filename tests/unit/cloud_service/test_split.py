@@ -7,7 +7,7 @@ import pytest
 from cloud_service.errors import CloudError
 from cloud_service.split import check_split
 from envelope import codes
-from tests.unit.cloud_service.fakes import SPLIT
+from tests.unit.cloud_service.answers import SPLIT
 
 
 def test_a_consistent_split_passes() -> None:
