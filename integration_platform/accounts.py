@@ -45,7 +45,6 @@ _BY_MRN = select(
     _P.phone,
 ).where(_P.mrn == bindparam("mrn"))
 _EXISTS_BY_MRN = select(_P.mrn).where(_P.mrn == bindparam("mrn"))
-_LOCK_BY_MRN = _EXISTS_BY_MRN.with_for_update()
 
 
 def _summary(patient: Any) -> dict[str, Any]:
@@ -152,13 +151,6 @@ def find_patient(session: Session, mrn: str) -> Patient:
 def require_patient(connection: Connection, mrn: str) -> None:
     """Refuse (2001) a record number the HIS does not have."""
     if connection.execute(_EXISTS_BY_MRN, {"mrn": mrn}).first() is None:
-        raise EnvelopeError(codes.PATIENT_NOT_FOUND, "no patient with this record number")
-
-
-def lock_patient(connection: Connection, mrn: str) -> None:
-    """Lock the patient of a record number until the transaction ends (FOR UPDATE on
-    PostgreSQL; SQLite's transactions are serial already), or 2001."""
-    if connection.execute(_LOCK_BY_MRN, {"mrn": mrn}).first() is None:
         raise EnvelopeError(codes.PATIENT_NOT_FOUND, "no patient with this record number")
 
 

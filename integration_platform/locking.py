@@ -18,11 +18,10 @@ from envelope import clock, codes
 from envelope.codes import EnvelopeError
 from envelope.messages import his
 from envelope.server import Incoming
-from integration_platform.accounts import lock_patient
 from integration_platform.deps import Deps
 from integration_platform.fields import optional, typed
 from integration_platform.models import Registration, Schedule, Slot, to_db_time
-from integration_platform.tables import REGISTRATIONS, SCHEDULES, SLOTS
+from integration_platform.tables import PATIENTS, REGISTRATIONS, SCHEDULES, SLOTS
 from integration_platform.views import REG_BY_ORDER, lapsed_lock, lock_view
 from servicekit.db import transaction
 
@@ -127,6 +126,14 @@ def _take_first(skip_locked: bool) -> Any:
 _TAKE_FIRST = (_take_first(skip_locked=True), _take_first(skip_locked=False))
 _INSERT = insert(REGISTRATIONS)
 _ORDER_SEEN = select(_R.lock_id).where(_R.order_no == bindparam("b_order_no"))
+# The patient's row locked until the transaction ends (FOR UPDATE on PostgreSQL; SQLite's
+# writers are serial already), which serializes this patient's locks so that the checks
+# after it hold, and whether the order is known already: one statement.
+_LOCK_PATIENT = (
+    select(PATIENTS.c.mrn, _ORDER_SEEN.scalar_subquery().label("seen"))
+    .where(PATIENTS.c.mrn == bindparam("b_mrn"))
+    .with_for_update(of=PATIENTS)
+)
 
 
 def release_lapsed(
@@ -174,16 +181,28 @@ def _take_slot(
     raise EnvelopeError(codes.SLOT_SOLD_OUT, "no free slot left in this schedule")
 
 
-def _repeat(row: Any, schedule_id: str, slot_id: str | None, mrn: str) -> dict[str, Any]:
+def _repeat(
+    connection: Connection,
+    order_no: str,
+    schedule_id: str,
+    slot_id: str | None,
+    mrn: str,
+    now: datetime,
+) -> dict[str, Any]:
+    """The answer to a lock asked again for a known order (a lapsed one released first, so
+    it answers RELEASED as a query would), or 2007 when the request is another."""
+    row = connection.execute(REG_BY_ORDER, {"order_no": order_no}).one()
+    if lapsed_lock(row._mapping, now):
+        release_lapsed(connection, now, mrn=row.mrn, schedule_id=row.schedule_id)
+        row = connection.execute(REG_BY_ORDER, {"order_no": order_no}).one()
     if (row.schedule_id, row.mrn) != (schedule_id, mrn) or (slot_id and slot_id != row.slot_id):
         raise EnvelopeError(codes.DUPLICATE_ORDER, "order_no already used for another lock")
     return lock_view(row._mapping, row._mapping)
 
 
 def _lockable_schedule(connection: Connection, schedule_id: str, mrn: str, now: datetime) -> Any:
-    """The schedule, once the patient, the day, the one-slot rule and the one registration
-    per department a day allow a lock."""
-    lock_patient(connection, mrn)  # serializes this patient's locks: the checks below hold
+    """The schedule, once the day, the one-slot rule and the one registration per department
+    a day allow the (locked) patient a lock."""
     release_lapsed(connection, now, mrn=mrn, schedule_id=schedule_id)
     params = {"b_schedule_id": schedule_id, "b_mrn": mrn}
     schedule = connection.execute(_SCHEDULE, params).first()
@@ -208,12 +227,13 @@ def _lock_once(
     lock_minutes: int,
     now: datetime,
 ) -> dict[str, Any]:
-    if connection.execute(_ORDER_SEEN, {"b_order_no": order_no}).first() is not None:
-        earlier = connection.execute(REG_BY_ORDER, {"order_no": order_no}).one()
-        if lapsed_lock(earlier._mapping, now):  # answered as released, as a query would
-            release_lapsed(connection, now, mrn=earlier.mrn, schedule_id=earlier.schedule_id)
-            earlier = connection.execute(REG_BY_ORDER, {"order_no": order_no}).one()
-        return _repeat(earlier, schedule_id, slot_id, mrn)
+    params = {"b_mrn": mrn, "b_order_no": order_no}
+    patient = connection.execute(_LOCK_PATIENT, params).first()
+    seen = patient.seen if patient else connection.execute(_ORDER_SEEN, params).scalar()
+    if seen is not None:
+        return _repeat(connection, order_no, schedule_id, slot_id, mrn, now)
+    if patient is None:
+        raise EnvelopeError(codes.PATIENT_NOT_FOUND, "no patient with this record number")
     schedule = _lockable_schedule(connection, schedule_id, mrn, now)
     same_day = schedule.visit_date == now.astimezone(clock.SHANGHAI).date()
     status = "LOCKED" if same_day else "BOOKED"
