@@ -110,10 +110,9 @@ def run(count: int, sqlite: bool, profile_to: str = "") -> None:
             child.kill()
 
 
-def measure(db: str, center: str, his: str, count: int, profile_to: str) -> None:
-    """Build the app on ``db``, warm it up, then time ``count`` registrations."""
-    migrate(db, MIGRATIONS)
-    settings = Settings(
+def frontend_settings(db: str, center: str, his: str) -> Settings:
+    """The frontend's settings with the test keys, the served neighbours and ``db``."""
+    return Settings(
         redis_url="redis://127.0.0.1:6379/0",
         hospital_code="H00001",
         center_url=center_url(center),
@@ -127,7 +126,12 @@ def measure(db: str, center: str, his: str, count: int, profile_to: str) -> None
         insfe_hip_ring=INSFE_HIP_RING,
         database_url=db,
     )
-    client = create_app(settings).test_client()
+
+
+def measure(db: str, center: str, his: str, count: int, profile_to: str) -> None:
+    """Build the app on ``db``, warm it up, then time ``count`` registrations."""
+    migrate(db, MIGRATIONS)
+    client = create_app(frontend_settings(db, center, his)).test_client()
     cloud = EnvelopeClient(
         "unused", INSFE_RING, sender=CLOUD, receiver=INSFE, hospital_code="H00001"
     )
