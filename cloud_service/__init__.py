@@ -21,7 +21,7 @@ from cloud_service.channels.wechat import WeChatPayChannel
 from cloud_service.deps import Deps, Identity
 from cloud_service.errors import CloudError, api_status
 from cloud_service.hospital import GatewayHospital
-from cloud_service.notices import notices_blueprint
+from cloud_service.notices import notices_endpoint
 from cloud_service.saga.clinic_stopped import refund_stopped_clinic
 from cloud_service.settings import Settings
 from cloud_service.slot_gate import SlotGate
@@ -131,14 +131,12 @@ def create_app(config: Settings | None = None) -> Flask:
     ):
         app.register_blueprint(blueprint)
     # 6xxx notices the intranet sends out through the gateway (6003 window refunds, ...)
-    app.register_blueprint(
-        notices_blueprint(
-            settings.cloud_ring,
-            redis_client.connect(settings.redis_url),
-            lambda: app.extensions["cloud_deps"],
-            on_clinic_stopped=refund_stopped_clinic,
-        )
-    )
+    notices_endpoint(
+        settings.cloud_ring,
+        redis_client.connect(settings.redis_url),
+        lambda: app.extensions["cloud_deps"],
+        on_clinic_stopped=refund_stopped_clinic,
+    ).install(app)
     app.register_blueprint(reconcile_api.blueprint(settings.ops_token))
     web.register(app)  # the patient H5 pages (/h5/) and the operations console (/console/)
     spec.register(app)

@@ -16,10 +16,12 @@ from sqlalchemy.orm import Session
 from cloud_service.channels.base import ChannelError
 from cloud_service.deps import Deps, Identity
 from cloud_service.errors import CloudError
-from cloud_service.hospital import require_ok
+from cloud_service.hospital import ask, require_ok_as
 from cloud_service.models import AppUser, Binding, Order
 from cloud_service.sms_codes import WRONG_CODE
 from envelope import clock, codes
+from envelope.messages.his import PatientCreate, PatientQuery
+from envelope.messages.his_answers import PatientCreated, PatientQueryAnswer
 from servicekit.db import transaction
 from servicekit.idcard import InvalidIdCard, parse_id_card
 from servicekit.masking import mask_id_card, mask_phone
@@ -127,28 +129,30 @@ def find_record(
     phone = user_phone(deps, user_id)
     if not phone:
         raise CloudError(codes.PHONE_NOT_VERIFIED, "请先验证手机号，再绑定就诊人")
-    query = {"id_card_no": card.number, "name": name}
-    patient = require_ok(deps.hospital.call("1001", query, trace_id=trace_id, operator=user_id))
-    if not patient.get("exists"):
-        created = deps.hospital.call(
-            "1002",
-            {
-                **query,
-                "phone": phone,
-                "gender": card.gender,
-                "birth_date": card.birth_date.isoformat(),
-            },
-            trace_id=trace_id,
-            operator=user_id,
+    query = PatientQuery(id_card_no=card.number, name=name)
+    patient = _query(deps, query, user_id, trace_id)
+    if not patient.exists:
+        create = PatientCreate(
+            id_card_no=card.number,
+            name=name,
+            phone=phone,
+            gender=card.gender,
+            birth_date=card.birth_date.isoformat(),
         )
+        created = ask(deps.hospital, create, trace_id=trace_id, operator=user_id)
         if created.result_code == codes.PATIENT_MISMATCH:  # "registered under another name"
             raise CloudError(codes.PATIENT_MISMATCH, NOT_VERIFIABLE)
-        require_ok(created)
-        patient = require_ok(deps.hospital.call("1001", query, trace_id=trace_id, operator=user_id))
-        if not patient.get("exists"):
+        require_ok_as(created, PatientCreated)
+        patient = _query(deps, query, user_id, trace_id)
+        if not patient.exists:
             raise CloudError(codes.PATIENT_MISMATCH, NOT_VERIFIABLE)
     relation = "CHILD" if _age(card.birth_date) < CHILD_AGE else ""
-    return patient, card.number, phone, relation
+    return patient.model_dump(), card.number, phone, relation
+
+
+def _query(deps: Deps, query: PatientQuery, user_id: str, trace_id: str) -> PatientQueryAnswer:
+    reply = ask(deps.hospital, query, trace_id=trace_id, operator=user_id)
+    return require_ok_as(reply, PatientQueryAnswer)
 
 
 def _age(birth: date) -> int:

@@ -17,9 +17,17 @@ from sqlalchemy.exc import IntegrityError
 
 from cloud_service.deps import Deps
 from cloud_service.errors import CloudError
-from cloud_service.hospital import require_ok
+from cloud_service.hospital import answer_of
 from cloud_service.models import CatalogCache
 from envelope import clock, codes
+from envelope.messages.his import Departments, Doctors, RemainingSlots, Schedules, SlotDetail
+from envelope.messages.his_answers import (
+    DepartmentsAnswer,
+    DoctorsAnswer,
+    RemainingAnswer,
+    SchedulesAnswer,
+    SlotDetailAnswer,
+)
 from servicekit.db import transaction
 
 CATALOG_DAYS = 14  # how far ahead schedules are cached and may be listed
@@ -28,12 +36,22 @@ Rows = list[dict[str, Any]]
 
 def departments(deps: Deps, trace_id: str, refresh: bool = False) -> Rows:
     """Today's cached department list, fetched from the HIS (2001) when stale."""
-    return _cached(deps, "departments", "all", refresh, lambda: _ask(deps, "2001", {}, trace_id))
+
+    def fetch() -> Rows:
+        answer = answer_of(deps.hospital, Departments(), DepartmentsAnswer, trace_id)
+        return [row.model_dump() for row in answer.departments]
+
+    return _cached(deps, "departments", "all", refresh, fetch)
 
 
 def doctors(deps: Deps, trace_id: str, dept_code: str | None = None, refresh: bool = False) -> Rows:
     """Today's cached doctors (2002), of one department and its sub-departments if given."""
-    rows = _cached(deps, "doctors", "all", refresh, lambda: _ask(deps, "2002", {}, trace_id))
+
+    def fetch() -> Rows:
+        answer = answer_of(deps.hospital, Doctors(), DoctorsAnswer, trace_id)
+        return [row.model_dump() for row in answer.doctors]
+
+    rows = _cached(deps, "doctors", "all", refresh, fetch)
     if not dept_code:
         return rows
     family = _family(departments(deps, trace_id), dept_code)
@@ -63,7 +81,10 @@ def schedules(
 
 def slots(deps: Deps, trace_id: str, schedule_id: str) -> dict[str, Any]:
     """The slots of one schedule with their status, asked live (2005)."""
-    return require_ok(deps.hospital.call("2005", {"schedule_id": schedule_id}, trace_id=trace_id))
+    answer = answer_of(
+        deps.hospital, SlotDetail(schedule_id=schedule_id), SlotDetailAnswer, trace_id
+    )
+    return answer.model_dump()
 
 
 def refresh(deps: Deps, trace_id: str, days: int = CATALOG_DAYS) -> dict[str, int]:
@@ -76,13 +97,6 @@ def refresh(deps: Deps, trace_id: str, days: int = CATALOG_DAYS) -> dict[str, in
     fetched = _fetch_days(deps, trace_id, today, today + timedelta(days=days - 1))
     counts["schedules"] = sum(len(rows) for rows in fetched.values())
     return counts
-
-
-def _ask(deps: Deps, trade_code: str, body: dict[str, Any], trace_id: str) -> Rows:
-    answer = require_ok(deps.hospital.call(trade_code, body, trace_id=trace_id))
-    plural = {"2001": "departments", "2002": "doctors"}[trade_code]
-    rows: Rows = answer.get(plural, [])
-    return rows
 
 
 def _date_range(start_date: str, end_date: str) -> tuple[date, date]:
@@ -119,12 +133,12 @@ def _schedules_of(deps: Deps, trace_id: str, day: date) -> Rows:
 
 def _fetch_days(deps: Deps, trace_id: str, first: date, last: date) -> dict[str, Rows]:
     """Ask 2003 for the days first..last and cache each day (without remaining counts)."""
-    body = {"start_date": first.isoformat(), "end_date": last.isoformat()}
-    answer = require_ok(deps.hospital.call("2003", body, trace_id=trace_id))
+    request = Schedules(start_date=first.isoformat(), end_date=last.isoformat())
+    answer = answer_of(deps.hospital, request, SchedulesAnswer, trace_id)
     by_day: dict[str, Rows] = {day.isoformat(): [] for day in _days(first, last)}
-    for row in answer.get("schedules", []):
-        kept = {k: v for k, v in row.items() if k != "remaining"}  # never trusted from a cache
-        by_day.setdefault(str(row.get("date")), []).append(kept)
+    for row in answer.schedules:
+        kept = row.model_dump(exclude={"remaining"})  # never trusted from a cache
+        by_day.setdefault(row.date, []).append(kept)
     for day, rows in by_day.items():
         _store(deps, "schedules", day, rows)
     return by_day
@@ -142,19 +156,19 @@ def _remaining(
     """schedule_id -> remaining, asked live (2004 by doctor, department, or each root one)."""
     if not rows:
         return {}
+    dates = {"start_date": start.isoformat(), "end_date": end.isoformat()}
     if doctor_code:
-        asks = [{"doctor_code": doctor_code}]
+        asks = [RemainingSlots(doctor_code=doctor_code, **dates)]
     elif dept_code:
-        asks = [{"dept_code": dept_code}]
+        asks = [RemainingSlots(dept_code=dept_code, **dates)]
     else:
         parents = {d["dept_code"]: d.get("parent_code") for d in departments(deps, trace_id)}
         roots = {parents.get(row["dept_code"]) or row["dept_code"] for row in rows}
-        asks = [{"dept_code": root} for root in sorted(roots)]
+        asks = [RemainingSlots(dept_code=root, **dates) for root in sorted(roots)]
     live: dict[str, int] = {}
-    dates = {"start_date": start.isoformat(), "end_date": end.isoformat()}
-    for ask in asks:
-        answer = require_ok(deps.hospital.call("2004", {**ask, **dates}, trace_id=trace_id))
-        live.update({s["schedule_id"]: int(s["remaining"]) for s in answer.get("schedules", [])})
+    for request in asks:
+        answer = answer_of(deps.hospital, request, RemainingAnswer, trace_id)
+        live.update({row.schedule_id: row.remaining for row in answer.schedules})
     return live
 
 

@@ -10,30 +10,32 @@ from cloud_service import saga
 from cloud_service.accounts import binding_of
 from cloud_service.deps import Deps
 from cloud_service.errors import CloudError
-from cloud_service.hospital import require_ok
+from cloud_service.hospital import answer_of, ask, require_ok_as
 from cloud_service.models import Order
 from cloud_service.saga.patient import check_payer, new_order_no
 from envelope import codes
+from envelope.messages.his import BillDetail, UnpaidBills
+from envelope.messages.his_answers import BillDetailAnswer, UnpaidBillsAnswer
 from servicekit.db import transaction
 
 
 def unpaid_bills(deps: Deps, user_id: str, mrn: str, trace_id: str) -> dict[str, Any]:
     """The bound record's unpaid bills, their total and the bills_digest to pay them with."""
     binding_of(deps, user_id, mrn)
-    answer = require_ok(deps.hospital.call("3001", {"mrn": mrn}, trace_id=trace_id))
+    answer = answer_of(deps.hospital, UnpaidBills(mrn=mrn), UnpaidBillsAnswer, trace_id)
     return {
         "mrn": mrn,
-        "bills": answer.get("bills", []),
-        "total_fen": int(answer.get("total", 0)),
-        "bills_digest": answer.get("bills_digest", ""),
+        "bills": [bill.model_dump() for bill in answer.bills],
+        "total_fen": answer.total,
+        "bills_digest": answer.bills_digest,
     }
 
 
 def bill_detail(deps: Deps, user_id: str, mrn: str, bill_no: str, trace_id: str) -> dict[str, Any]:
     """One bill of the bound record with its items (insurance class A/B/C, list code)."""
     binding_of(deps, user_id, mrn)
-    body = {"bill_no": bill_no, "mrn": mrn}
-    return require_ok(deps.hospital.call("3002", body, trace_id=trace_id))
+    request = BillDetail(bill_no=bill_no, mrn=mrn)
+    return answer_of(deps.hospital, request, BillDetailAnswer, trace_id).model_dump()
 
 
 def create_charge(
@@ -50,12 +52,13 @@ def create_charge(
 ) -> Order:
     """Open a CHARGE order for exactly the bills listed (2004 when they changed since)."""
     check_payer(deps, user_id, mrn, pay_mode, channel, entry)
-    listed = require_ok(deps.hospital.call("3001", {"mrn": mrn}, trace_id=trace_id, channel=entry))
-    bills = listed.get("bills", [])
+    reply = ask(deps.hospital, UnpaidBills(mrn=mrn), trace_id=trace_id, channel=entry)
+    listed = require_ok_as(reply, UnpaidBillsAnswer)
+    bills = listed.bills
     if not bills:
         raise CloudError(codes.RECORD_NOT_FOUND, "没有待缴费的账单")
-    if sorted(bill_nos) != sorted(b["bill_no"] for b in bills) or (
-        bills_digest != listed.get("bills_digest")
+    if sorted(bill_nos) != sorted(bill.bill_no for bill in bills) or (
+        bills_digest != listed.bills_digest
     ):
         raise CloudError(
             codes.BILLS_CHANGED,
@@ -72,7 +75,7 @@ def create_charge(
         entry=entry,
         bill_nos=json.dumps(sorted(bill_nos)),
         bills_digest=bills_digest,
-        total_fen=sum(int(b["amount"]) for b in bills),
+        total_fen=sum(bill.amount for bill in bills),
         trace_id=trace_id,
     )
     with transaction(deps.sessions) as session:

@@ -10,9 +10,11 @@ from sqlalchemy import select
 
 from cloud_service.accounts import binding_of, list_bindings
 from cloud_service.deps import Deps
-from cloud_service.hospital import require_ok
+from cloud_service.hospital import answer_of
 from cloud_service.models import Order
 from envelope import clock
+from envelope.messages.his import RegistrationRecords
+from envelope.messages.his_answers import RegistrationsAnswer
 
 
 def my_registrations(
@@ -21,16 +23,16 @@ def my_registrations(
     """Registrations of the user's bound records (or of one), with the cloud order's state."""
     bindings = [binding_of(deps, user_id, mrn)] if mrn else list_bindings(deps, user_id)
     today = clock.today()
-    body = {
+    days = {
         "start_date": (start or today - timedelta(days=90)).isoformat(),
         "end_date": (end or today + timedelta(days=30)).isoformat(),
     }
     rows: list[dict[str, Any]] = []
     for binding in bindings:
-        answer = require_ok(
-            deps.hospital.call("2009", {**body, "mrn": binding.mrn}, trace_id=trace_id)
-        )
-        rows += [{**row, "patient_name": binding.patient_name} for row in answer["registrations"]]
+        request = RegistrationRecords(mrn=binding.mrn, **days)
+        answer = answer_of(deps.hospital, request, RegistrationsAnswer, trace_id)
+        name = binding.patient_name
+        rows += [{**row.model_dump(), "patient_name": name} for row in answer.registrations]
     states = _order_states(deps, user_id, [row["order_no"] for row in rows])
     return [{**row, "order_state": states.get(row["order_no"])} for row in rows]
 

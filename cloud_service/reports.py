@@ -8,11 +8,13 @@ from typing import Any
 
 from cloud_service.accounts import binding_of
 from cloud_service.deps import Deps
-from cloud_service.hospital import require_ok
+from cloud_service.hospital import answer_of
 from envelope import clock
+from envelope.messages.his import ExamReport, ExamReports, LabReport, LabReports
+from envelope.messages.his_answers import ReportsAnswer
 
-LIST_CODES = {"lab": "5001", "exam": "5002"}
-DETAIL_CODES = {"lab": "5003", "exam": "5004"}
+LISTS: dict[str, type[LabReports | ExamReports]] = {"lab": LabReports, "exam": ExamReports}
+DETAILS: dict[str, type[LabReport | ExamReport]] = {"lab": LabReport, "exam": ExamReport}
 # The HIS keeps the six-month limit exactly; the cloud never asks for more than that.
 LOOK_BACK = timedelta(days=186)
 
@@ -23,14 +25,11 @@ def list_reports(
     """The record's lab or exam reports of the last six months, newest first."""
     binding_of(deps, user_id, mrn)
     today = clock.today()
-    body = {
-        "mrn": mrn,
-        "start_date": (today - LOOK_BACK).isoformat(),
-        "end_date": today.isoformat(),
-    }
-    answer = require_ok(deps.hospital.call(LIST_CODES[kind], body, trace_id=trace_id))
-    rows: list[dict[str, Any]] = answer.get("reports", [])
-    return rows
+    request = LISTS[kind](
+        mrn=mrn, start_date=(today - LOOK_BACK).isoformat(), end_date=today.isoformat()
+    )
+    answer = answer_of(deps.hospital, request, ReportsAnswer, trace_id)
+    return [row.model_dump() for row in answer.reports]
 
 
 def report_detail(
@@ -38,7 +37,7 @@ def report_detail(
 ) -> dict[str, Any]:
     """One report: lab values with units, ranges and flags, or an exam's findings."""
     binding_of(deps, user_id, mrn)
-    body = {"report_id": report_id, "mrn": mrn}
-    answer = require_ok(deps.hospital.call(DETAIL_CODES[kind], body, trace_id=trace_id))
-    report: dict[str, Any] = answer.get("report", {})
+    request = DETAILS[kind](report_id=report_id, mrn=mrn)
+    answer = answer_of(deps.hospital, request, request.answer, trace_id)
+    report: dict[str, Any] = answer.model_dump()["report"]
     return report

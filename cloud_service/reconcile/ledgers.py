@@ -20,6 +20,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from cloud_service import saga
 from cloud_service.channels.base import BillRow, ChannelError
 from cloud_service.deps import Deps
+from cloud_service.hospital import ask
 from cloud_service.models import Order, WindowRefund
 from cloud_service.reconcile.classify import (
     NOT_RECORDED,
@@ -30,10 +31,19 @@ from cloud_service.reconcile.classify import (
 )
 from cloud_service.saga.undo import REFUND_SUFFIX, out_refund_no_of
 from envelope import clock
+from envelope.messages.his import QueryCharge, QueryRegistration
+from envelope.messages.his_answers import ChargeQueryAnswer, RegistrationQueryAnswer
+from envelope.messages.insurance import (
+    OrderAnswer,
+    QuerySettlement,
+    ReconcileDetail,
+    ReconcileDetailAnswer,
+    ReconcileTotals,
+    ReconcileTotalsAnswer,
+)
 
 log = logging.getLogger(__name__)
 STALE_AFTER = timedelta(minutes=10)  # a PAID or INSURANCE_SETTLED order older is stuck
-HIS_RECORDED = {"2010": "CONFIRMED", "3005": "PAID"}
 PAGE = 1000  # orders read per database round trip
 LOOKUP_CHUNK = 500  # order numbers per IN (...) query
 
@@ -156,18 +166,25 @@ def order_tuples(
 
 
 def _his_status(deps: Deps, order: Row[Any]) -> str:
-    code = "3005" if order.kind == "CHARGE" else "2010"
-    reply = deps.hospital.call(code, {"order_no": order.order_no}, trace_id=order.trace_id)
+    """RECORDED when the HIS charged (3005 PAID) or confirmed (2010 CONFIRMED) the order."""
+    if order.kind == "CHARGE":
+        request: QueryCharge | QueryRegistration = QueryCharge(order_no=order.order_no)
+        model: type[ChargeQueryAnswer | RegistrationQueryAnswer] = ChargeQueryAnswer
+        done = "PAID"
+    else:
+        request, model = QueryRegistration(order_no=order.order_no), RegistrationQueryAnswer
+        done = "CONFIRMED"
+    reply = ask(deps.hospital, request, trace_id=order.trace_id)
     if not reply.ok:
         return UNKNOWN if reply.result_code.startswith(("3", "9")) else NOT_RECORDED
-    return RECORDED if reply.body.get("status") == HIS_RECORDED[code] else NOT_RECORDED
+    return RECORDED if reply.answer(model).status == done else NOT_RECORDED
 
 
 def _insurance_status(deps: Deps, order: Row[Any]) -> str:
     if order.pay_mode != "INSURANCE":
         return ""
-    reply = deps.hospital.call("4007", {"order_no": order.order_no}, trace_id=order.trace_id)
-    return str(reply.body.get("status") or "NONE") if reply.ok else UNKNOWN
+    reply = ask(deps.hospital, QuerySettlement(order_no=order.order_no), trace_id=order.trace_id)
+    return reply.answer(OrderAnswer).status if reply.ok else UNKNOWN
 
 
 def facts_of(deps: Deps, order: Row[Any], window_refund: bool = False) -> OrderFacts:
@@ -243,21 +260,23 @@ def _bills(deps: Deps, day: date, ledgers: Ledgers) -> None:
 
 
 def _insurance_day(deps: Deps, day: date, ledgers: Ledgers) -> None:
-    totals = deps.hospital.call("4008", {"date": day.isoformat()}, trace_id="")
-    if not totals.ok:
-        ledgers.sources["insurance"] = {"ok": False, "error": totals.result_msg[:200]}
+    reply = ask(deps.hospital, ReconcileTotals(date=day.isoformat()), trace_id="")
+    if not reply.ok:
+        ledgers.sources["insurance"] = {"ok": False, "error": reply.result_msg[:200]}
         return
+    totals = reply.answer(ReconcileTotalsAnswer)
     ledgers.sources["insurance"] = {
         "ok": True,
-        "result": totals.body.get("result"),
-        "ours": totals.body.get("ours"),
-        "center": totals.body.get("center"),
+        "result": totals.result,
+        "ours": totals.ours.model_dump(),
+        "center": totals.center.model_dump() if totals.center else None,
     }
-    if totals.body.get("result") == "BALANCED":
+    if totals.result == "BALANCED":
         return
-    detail = deps.hospital.call("4009", {"date": day.isoformat()}, trace_id="")
+    detail = ask(deps.hospital, ReconcileDetail(date=day.isoformat()), trace_id="")
     if detail.ok:
-        ledgers.insurance_items = list(detail.body.get("items") or [])
+        items = detail.answer(ReconcileDetailAnswer).items
+        ledgers.insurance_items = [item.model_dump() for item in items]
     else:
         ledgers.sources["insurance"]["detail_error"] = detail.result_msg[:200]
 

@@ -23,7 +23,7 @@ from cloud_service.channels.alipay import AlipayChannel
 from cloud_service.channels.wechat import WeChatPayChannel
 from cloud_service.deps import Deps
 from cloud_service.models import AppUser, Order
-from cloud_service.notices import notices_blueprint
+from cloud_service.notices import notices_endpoint
 from devstack.keys import ensure_dev_keys
 from envelope import KeyRing, clock
 from servicekit.db import make_engine, migrate, session_factory, transaction
@@ -191,7 +191,7 @@ def cloud(pay_keys: Path, ledger: str, redis_url: str, tmp_path: Path) -> Iterat
     app.extensions["cloud_deps"] = deps
     app.register_blueprint(notify.bp)
     client = redis.Redis.from_url(redis_url)
-    app.register_blueprint(notices_blueprint(CLOUD_RING, client, lambda: deps))
+    notices_endpoint(CLOUD_RING, client, lambda: deps).install(app)
     yield Cloud(cloud_url, deps, wechat, alipay, wx_url, ali_url, recorder, pay_keys)
     for server in (cloud_server, wx_server, ali_server):
         server.shutdown()

@@ -12,8 +12,9 @@ from sqlalchemy import select
 
 from cloud_service import saga
 from cloud_service.models import OrderEvent
-from cloud_service.notices import handlers
+from cloud_service.notices import HANDLERS, Notices
 from envelope import CLOUD, HIP, INSFE, EnvelopeClient, Incoming
+from envelope.trades import Trade
 from tests.integration.cloud_payments.conftest import (
     CLOUD_RING,
     Cloud,
@@ -101,9 +102,9 @@ def test_clinic_stopped_hands_the_schedule_to_the_hook(cloud: Cloud) -> None:
         seen.append((schedule_id, reason))
         return 2
 
-    table = handlers(on_clinic_stopped=hook)
     incoming = Incoming({"trace_id": "t"}, {"schedule_id": "S9", "reason": "停诊"})
-    assert table["6002"](cloud.deps, incoming) == {"ack": True, "affected_orders": 2}
+    answer = HANDLERS[Trade.CLINIC_STOPPED](Notices(cloud.deps, hook), incoming)
+    assert answer.model_dump() == {"ack": True, "affected_orders": 2}
     assert seen == [("S9", "停诊")]
 
 

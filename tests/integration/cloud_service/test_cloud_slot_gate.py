@@ -23,6 +23,7 @@ from envelope import codes
 from envelope.client import Reply
 from servicekit.db import make_engine, migrate, session_factory
 from servicekit.redis_client import connect_optional
+from tests.unit.cloud_service.answers import slot_detail
 from tests.unit.cloud_service.fakes import FakeHospital, bind, ok
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -31,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[3]
 @pytest.fixture()
 def hospital() -> FakeHospital:
     hospital = FakeHospital()
-    hospital.then("2005", ok(schedule_id="S1", remaining=2, slots=[]))
+    hospital.then("2005", lambda body: ok(**slot_detail(body, remaining=2)))
     return hospital
 
 

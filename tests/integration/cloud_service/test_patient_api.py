@@ -116,7 +116,8 @@ def test_a_new_record_takes_the_users_verified_phone(app: Flask, client: FlaskCl
             phone="13800000001",
         ),
     )
-    hospital.then("1002", ok(patient_id="P9", mrn="M9", created=True))
+    created = ok(patient_id="P9", mrn="M9", patient_type="SELF_PAY", insured=False, created=True)
+    hospital.then("1002", created)
     answer = client.post(
         "/api/v1/patients", json={"id_card_no": "110105198001010016", "name": "张伟"}
     )

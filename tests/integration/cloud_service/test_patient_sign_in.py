@@ -14,6 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from cloud_service.channels.base import ChannelRejected
+from envelope import Reply, codes
 from tests.integration.cloud_service.conftest import build_app
 from tests.unit.cloud_service.fakes import FakeChannel, FakeSms, clear_send_limits, ok, sign_in
 
@@ -335,7 +336,7 @@ def test_a_refusal_never_tells_whether_the_id_number_exists(app: Flask) -> None:
     _hospital(app).then("1001", ok(exists=False))
     _hospital(app).then(
         "1002",
-        ok(result_code="2011", result_msg="the ID card number is registered under another name"),
+        Reply(codes.PATIENT_MISMATCH, "the ID card number is registered under another name"),
     )
     answer = _bind(_user(app, PHONE), "110105198001010016", "李四")
     refusal = answer.get_json()

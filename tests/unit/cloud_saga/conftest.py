@@ -9,7 +9,7 @@ import pytest
 from cloud_service.deps import Deps
 from servicekit.db import make_engine, migrate, session_factory
 from tests.unit.cloud_saga.saga_fakes import BillingChannel
-from tests.unit.cloud_service.answers import reversal
+from tests.unit.cloud_service.answers import day_detail, day_totals, reversal
 from tests.unit.cloud_service.fakes import FakeHospital, ok
 
 
@@ -19,8 +19,8 @@ def hospital() -> FakeHospital:
     fake = FakeHospital()
     fake.then("2007", lambda body: ok(lock_id=body["lock_id"], order_no="R1", status="RELEASED"))
     fake.then("4006", lambda body: ok(**reversal(body)))
-    fake.then("4008", ok(result="BALANCED", ours={}, center={}))
-    fake.then("4009", ok(result="BALANCED", count=0, items=[]))
+    fake.then("4008", lambda body: ok(**day_totals(body)))
+    fake.then("4009", lambda body: ok(**day_detail(body)))
     return fake
 
 

@@ -26,6 +26,13 @@ from envelope import clock, codes
 from servicekit.db import transaction
 from simulators.wechatpay.bills import COLUMNS, SUMMARY
 from tests.unit.cloud_saga.saga_fakes import BillingChannel, awaiting_order, paid_order, run_all
+from tests.unit.cloud_service.answers import (
+    day_detail,
+    day_totals,
+    difference,
+    insurance,
+    registration,
+)
 from tests.unit.cloud_service.fakes import FakeHospital, ok
 
 
@@ -55,7 +62,7 @@ def test_orphan_payment_is_refunded_once_and_audited(
     deps: Deps, hospital: FakeHospital, channel: BillingChannel
 ) -> None:
     order_no = _closed_but_paid(deps, channel, "SELF_PAY")
-    hospital.then("2010", ok(status="RELEASED"))
+    hospital.then("2010", lambda body: ok(**registration(body, "RELEASED")))
     listed = reconcile_day(deps, clock.today())
     assert _kinds(listed) == [("PAID_AT_CHANNEL_ONLY", "OPEN")] and channel.refund_calls == 0
     repaired = reconcile_day(deps, clock.today(), repair=True)
@@ -75,8 +82,8 @@ def test_orphan_insurance_settlement_is_reversed(
 ) -> None:
     order_no = awaiting_order(deps, "INSURANCE")
     steps.run_step(deps, "payment_deadline", order_no)
-    hospital.then("2010", ok(status="RELEASED"))
-    hospital.then("4007", ok(status="SETTLED", setl_id="SETL9"))
+    hospital.then("2010", lambda body: ok(**registration(body, "RELEASED")))
+    hospital.then("4007", lambda body: ok(**insurance(body, setl_id="SETL9")))
     report = reconcile_day(deps, clock.today(), repair=True)
     assert _kinds(report) == [("SETTLED_AT_INSURANCE_ONLY", "REPAIRED")]
     assert ("4006", {"order_no": order_no, "reason": "reconciliation: orphan settlement"}) in (
@@ -104,9 +111,9 @@ def test_amount_mismatch_is_left_for_a_person(deps: Deps, channel: BillingChanne
 
 
 def test_insurance_center_only_item_is_listed(deps: Deps, hospital: FakeHospital) -> None:
-    hospital.then("4008", ok(result="UNBALANCED", ours={"count": 0}, center={"count": 1}))
-    item = {"order_no": "R-UNKNOWN", "classification": "CENTER_ONLY", "memo": "center only"}
-    hospital.then("4009", ok(result="UNBALANCED", count=1, items=[item]))
+    hospital.then("4008", lambda body: ok(**day_totals(body, "UNBALANCED", center_count=1)))
+    item = difference("R-UNKNOWN", "CENTER_ONLY", "center only")
+    hospital.then("4009", lambda body: ok(**day_detail(body, item)))
     report = reconcile_day(deps, clock.today(), repair=True)
     assert _kinds(report) == [("SETTLED_AT_INSURANCE_ONLY", "FOR_PERSON")]
     assert report["sources"]["insurance"]["result"] == "UNBALANCED"
@@ -147,7 +154,7 @@ def test_orphan_refund_whose_answer_is_lost_fails_and_is_not_made_twice(
     """The channel takes the refund but its answer is lost: the repair is FAILED and audited,
     and the next run finds the refund in the bill instead of refunding again."""
     order_no = _closed_but_paid(deps, channel, "SELF_PAY")
-    hospital.then("2010", ok(status="RELEASED"))
+    hospital.then("2010", lambda body: ok(**registration(body, "RELEASED")))
     make_refund = channel.make_refund
 
     def lost(*args: Any) -> ChannelRefund:
@@ -169,7 +176,7 @@ def test_orphan_refund_the_channel_marks_abnormal_is_failed_not_repaired(
     deps: Deps, hospital: FakeHospital, channel: BillingChannel, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     order_no = _closed_but_paid(deps, channel, "SELF_PAY")
-    hospital.then("2010", ok(status="RELEASED"))
+    hospital.then("2010", lambda body: ok(**registration(body, "RELEASED")))
 
     def abnormal(out_trade_no: str, out_refund_no: str, amount_fen: int, *rest: Any) -> Any:
         channel.refund_calls += 1
@@ -266,7 +273,7 @@ def test_a_console_repair_updates_the_stored_report_and_is_not_made_twice(
     deps: Deps, hospital: FakeHospital, channel: BillingChannel, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     order_no = _closed_but_paid(deps, channel, "SELF_PAY")
-    hospital.then("2010", ok(status="RELEASED"))
+    hospital.then("2010", lambda body: ok(**registration(body, "RELEASED")))
     listed = reconcile_day(deps, clock.today())
     assert _kinds(listed) == [("PAID_AT_CHANNEL_ONLY", "OPEN")]
 

@@ -39,6 +39,13 @@ from cloud_service.saga import orders, steps
 from envelope import clock
 from simulators.wechatpay.bills import COLUMNS, SUMMARY
 from tests.unit.cloud_saga.saga_fakes import BillingChannel, awaiting_order, paid_order, run_all
+from tests.unit.cloud_service.answers import (
+    day_detail,
+    day_totals,
+    difference,
+    insurance,
+    registration,
+)
 from tests.unit.cloud_service.fakes import FakeHospital, ok
 
 # --- the list-based comparison as it was before streaming, kept as the oracle -------------
@@ -435,12 +442,12 @@ def test_report_counts_the_streamed_orders_and_finds_items_of_named_orders(
     run_all(deps)
     closed = awaiting_order(deps, "INSURANCE", phone="13800000009")
     steps.run_step(deps, "payment_deadline", closed)
-    hospital.then("2010", lambda body: ok(status="CONFIRMED" if body["order_no"] != closed
-                                          else "RELEASED"))  # fmt: skip
-    hospital.then("4007", ok(status="NONE"))  # only the center's day detail names it
-    hospital.then("4008", ok(result="UNBALANCED", ours={}, center={}))
-    item = {"order_no": closed, "classification": "CENTER_ONLY", "memo": "center only"}
-    hospital.then("4009", ok(result="UNBALANCED", count=1, items=[item]))
+    hospital.then("2010", lambda body: ok(**registration(
+        body, "CONFIRMED" if body["order_no"] != closed else "RELEASED")))  # fmt: skip
+    hospital.then("4007", lambda body: ok(**insurance(body, "NONE")))  # only the center's day
+    hospital.then("4008", lambda body: ok(**day_totals(body, "UNBALANCED", center_count=1)))
+    item = difference(closed, "CENTER_ONLY", "center only")
+    hospital.then("4009", lambda body: ok(**day_detail(body, item)))
     report = reconcile_day(deps, clock.today())
     assert report["orders"] == {"count": 2, "by_state": {"CONFIRMED": 1, "CLOSED": 1}}
     assert report["sources"]["his"] == {"ok": True, "orders": 2, "unknown": 0}

@@ -167,3 +167,69 @@ def slot_detail(body: Body, remaining: int = 1) -> Body:
              "status": "FREE"}
         ],
     }  # fmt: skip
+
+
+def report(report_id: str, kind: str) -> Body:
+    """One report of record M0001 (5001/5002's rows)."""
+    return {
+        "report_id": report_id,
+        "kind": kind,
+        "mrn": "M0001",
+        "visit_no": "V1",
+        "title": "血脂四项" if kind == "LAB" else "胸部CT",
+        "dept_code": "D0101",
+        "reported_at": MOMENT,
+    }
+
+
+LAB_VALUE = {"item_code": "TC", "name": "总胆固醇", "value": "6.21", "unit": "mmol/L",
+             "reference_range": "2.8-5.2", "abnormal_flag": "H", "abnormal": True}  # fmt: skip
+
+
+def lab_report(report_id: str) -> Body:
+    """5003: a lab report with one high value."""
+    return {**report(report_id, "LAB"), "specimen": "血清", "items": [LAB_VALUE]}
+
+
+def exam_report(report_id: str) -> Body:
+    """5004: a CT exam report."""
+    extra = {"modality": "CT", "body_part": "胸部", "findings": "未见异常", "conclusion": "正常"}
+    return {**report(report_id, "EXAM"), **extra}
+
+
+def _totals(count: int = 0, **amounts: int) -> Body:
+    sums = {"medfee_sumamt": 0, "fund_pay_sumamt": 0, "acct_pay": 0, **amounts}
+    return {"count": count, **sums}
+
+
+def day_totals(body: Body, result: str = "BALANCED", center_count: int = 0) -> Body:
+    """4008: our day against the center's (no settlements unless the center counts some)."""
+    return {
+        "date": body["date"],
+        "result": result,
+        "ours": {**_totals(), "cash_payamt": 0},
+        "center": _totals(center_count),
+        "insutypes": [],
+    }
+
+
+def difference(order_no: str, classification: str, memo: str) -> Body:
+    """One settlement of 4009's on which we and the center differ."""
+    return {
+        "setl_id": "SETL-X",
+        "msgid": "MSG1",
+        "psn_no": "PSN1",
+        "mdtrt_id": "MD1",
+        "order_no": order_no,
+        "classification": classification,
+        "memo": memo,
+        "ours": None,
+        "center": {"medfee_sumamt": 1100, "fund_pay_sumamt": 700, "acct_pay": 300,
+                   "cash_payamt": 100},
+    }  # fmt: skip
+
+
+def day_detail(body: Body, *items: Body) -> Body:
+    """4009: the day's differing settlements."""
+    result = "UNBALANCED" if items else "BALANCED"
+    return {"date": body["date"], "result": result, "count": len(items), "items": list(items)}

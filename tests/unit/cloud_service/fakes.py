@@ -15,26 +15,32 @@ from envelope.messages import Request
 from tests.unit.cloud_service.answers import (
     BILLS,
     DIGEST,
+    ITEM,
+    bill,
     charge,
+    exam_report,
     hold,
     insurance,
+    lab_report,
     registration,
+    report,
     slot_detail,
 )
 
 Answer = Reply | Callable[[dict[str, Any]], Reply]
 
 DEPARTMENTS: list[dict[str, Any]] = [
-    {"dept_code": "D01", "name": "内科", "parent_code": None},
-    {"dept_code": "D0101", "name": "心血管内科", "parent_code": "D01"},
-    {"dept_code": "D05", "name": "眼科", "parent_code": None},
-]
+    {"dept_code": "D01", "name": "内科", "parent_code": None, "intro": "", "location": "1楼"},
+    {"dept_code": "D0101", "name": "心血管内科", "parent_code": "D01", "intro": "",
+     "location": "2楼"},
+    {"dept_code": "D05", "name": "眼科", "parent_code": None, "intro": "", "location": "3楼"},
+]  # fmt: skip
 DOCTORS = [
-    {"doctor_code": "DR001", "name": "王建国", "dept_code": "D0101"},
-    {"doctor_code": "DR016", "name": "马超", "dept_code": "D05"},
-]
-ITEM = {"item_code": "YP1", "amount": 600, "insurance_class": "B", "list_code": "X1"}
-LAB_ITEM = {"name": "总胆固醇", "value": "6.21", "unit": "mmol/L", "abnormal_flag": "H"}
+    {"doctor_code": "DR001", "name": "王建国", "dept_code": "D0101", "title": "主任医师",
+     "specialty": "", "level": "EXPERT"},
+    {"doctor_code": "DR016", "name": "马超", "dept_code": "D05", "title": "主治医师",
+     "specialty": "", "level": "NORMAL"},
+]  # fmt: skip
 
 
 def ok(**body: Any) -> Reply:
@@ -55,8 +61,16 @@ def schedules_between(body: dict[str, Any]) -> list[dict[str, Any]]:
                     "date": day.isoformat(),
                     "period": "AM",
                     "dept_code": dept,
+                    "dept_name": "科室",
                     "doctor_code": doctor,
+                    "doctor_name": "医生",
+                    "doctor_title": "主任医师",
+                    "level": "EXPERT",
+                    "level_name": "专家号",
+                    "reg_fee": 100,
+                    "diag_fee": 1000,
                     "total": 1100,
+                    "capacity": 10,
                     "remaining": 3,
                 }
             )
@@ -95,7 +109,10 @@ class FakeHospital:
             "2003": lambda body: ok(schedules=schedules_between(body)),
             "2004": lambda body: ok(
                 schedules=[
-                    {"schedule_id": s["schedule_id"], "remaining": 7}
+                    {
+                        **{k: s[k] for k in ("schedule_id", "date", "period", "doctor_code")},
+                        "remaining": 7,
+                    }
                     for s in schedules_between(body)
                     if _matches(s, body)
                 ]
@@ -103,16 +120,16 @@ class FakeHospital:
             "2005": lambda body: ok(**slot_detail(body)),
             "2007": lambda body: ok(lock_id=body["lock_id"], order_no="R1", status="RELEASED"),
             "2009": lambda body: ok(
-                registrations=[{"order_no": "R-HIS-1", "mrn": body["mrn"], "status": "BOOKED"}]
+                registrations=[registration({**body, "order_no": "R-HIS-1"}, "BOOKED")]
             ),
             "3001": ok(bills=BILLS, total=1100, bills_digest=DIGEST),
-            "3002": lambda body: ok(bill_no=body["bill_no"], amount=600, items=[ITEM]),
+            "3002": lambda body: ok(**bill(body["bill_no"], 600, "PRESCRIPTION"), items=[ITEM]),
             "3003": lambda body: ok(**charge(body)),
             "3005": lambda body: ok(**charge(body)),
-            "5001": ok(reports=[{"report_id": "LR1", "kind": "LAB"}]),
-            "5002": ok(reports=[{"report_id": "ER1", "kind": "EXAM"}]),
-            "5003": lambda body: ok(report={"report_id": body["report_id"], "items": [LAB_ITEM]}),
-            "5004": lambda body: ok(report={"report_id": body["report_id"], "modality": "CT"}),
+            "5001": ok(reports=[report("LR1", "LAB")]),
+            "5002": ok(reports=[report("ER1", "EXAM")]),
+            "5003": lambda body: ok(report=lab_report(body["report_id"])),
+            "5004": lambda body: ok(report=exam_report(body["report_id"])),
             "2006": lambda body: ok(**hold(body)),
             "4004": lambda body: ok(**insurance(body, "PRESETTLED")),
             "4005": lambda body: ok(**insurance(body)),

@@ -14,7 +14,7 @@ from cloud_service.saga import orders, patient
 from cloud_service.saga.payments import PaidTrade, record_payment
 from cloud_service.saga.worker import drain_once
 from envelope import Reply, codes
-from tests.unit.cloud_service.answers import hold
+from tests.unit.cloud_service.answers import hold, registration
 from tests.unit.cloud_service.fakes import FakeChannel, FakeHospital, bind, new_order, ok
 
 
@@ -91,15 +91,11 @@ def test_registrations_of_every_bound_record_carry_the_order_state(
     deps: Deps, hospital: FakeHospital
 ) -> None:
     user, order_no = _order(deps)
-    hospital.then(
-        "2009",
-        lambda body: Reply(
-            "0000", "success", {"registrations": [{"order_no": order_no, "mrn": body["mrn"]}]}
-        ),
-    )
+    booked = {"order_no": order_no, "mrn": "M0001"}
+    hospital.then("2009", lambda body: ok(registrations=[registration(booked, "BOOKED")]))
     rows = registrations.my_registrations(deps, user, None, None, None, "t1")
     assert rows == [
-        {"order_no": order_no, "mrn": "M0001", "patient_name": "张伟", "order_state": "CREATED"}
+        {**registration(booked, "BOOKED"), "patient_name": "张伟", "order_state": "CREATED"}
     ]
     with pytest.raises(CloudError) as refused:
         registrations.my_registrations(deps, user, "M9999", None, None, "t1")
