@@ -96,18 +96,25 @@ def _slots(body: Body) -> Body:
     }
 
 
+def _insured(body: Body, status: str) -> Body:
+    settled = status == "SETTLED"
+    return {
+        "order_no": body["order_no"],
+        "status": status,
+        "setl_id": "SETL-" + body["order_no"] if settled else "",
+        "mdtrt_id": "MD-" + body["order_no"],
+        "split": SPLIT,
+    }
+
+
 ANSWERS: dict[str, Callable[[Body], Body]] = {
     "2005": _slots,
     "2006": lambda body: _hold(body, "LOCKED"),
     "2007": lambda body: {"lock_id": body["lock_id"], "order_no": "?", "status": "RELEASED"},
     "2008": _confirmed,
-    "4004": lambda body: {"split": SPLIT},
-    "4005": lambda body: {"setl_id": "SETL-" + body["order_no"], "split": SPLIT},
-    "4007": lambda body: {
-        "status": "SETTLED",
-        "setl_id": "SETL-" + body["order_no"],
-        "split": SPLIT,
-    },
+    "4004": lambda body: _insured(body, "PRESETTLED"),
+    "4005": lambda body: _insured(body, "SETTLED"),
+    "4007": lambda body: _insured(body, "SETTLED"),
 }
 
 

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from typing import Any
 
 from flask import Blueprint
 from spectree import Response
+from sqlalchemy import Row
 
 from cloud_service.api.auth import current_principal, current_user_id
 from cloud_service.api.context import deps, trace_id
@@ -59,7 +62,9 @@ def read(order_no: str) -> OrderOut:
     return order_view(*orders.read_with_history(deps(), current_user_id(), order_no))
 
 
-def order_view(order: Order, events: list[OrderEvent] | None = None) -> OrderOut:
+def order_view(
+    order: Order | Row[Any], events: Sequence[OrderEvent | orders.Event] | None = None
+) -> OrderOut:
     """The API shape of an order with its history (read now when not given)."""
     if events is None:
         events = orders.history(deps(), order.order_no)

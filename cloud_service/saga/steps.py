@@ -16,6 +16,7 @@ from cloud_service.errors import CloudError
 from cloud_service.models import Order
 from cloud_service.saga import calls, clinic_stopped, undo
 from cloud_service.saga.lock import expiry, release_lock, store_lock
+from cloud_service.saga.orders import follow_order
 from cloud_service.saga.outbox import RetryLater
 from cloud_service.saga.payments import PaidTrade, record_payment
 from cloud_service.saga.states import State, Step
@@ -223,12 +224,13 @@ STEPS: dict[Step, Callable[[Deps, Order], None]] = {
 
 def run_step(deps: Deps, step: str, order_no: str) -> None:
     """Run one outbox step for an order; RetryLater or CloudError leave it for later."""
-    handler = STEPS.get(step)  # type: ignore[call-overload]  # a stored str of a Step
-    if handler is None:
-        raise RetryLater(f"step {step} needs a person (no automatic handler)")
     with deps.sessions() as session:
         order = session.get(Order, order_no)
     assert order is not None, order_no
+    follow_order(order)  # the step's log lines and calls carry the order's trace id
+    handler = STEPS.get(step)  # type: ignore[call-overload]  # a stored str of a Step
+    if handler is None:
+        raise RetryLater(f"step {step} needs a person (no automatic handler)")
     try:
         handler(deps, order)
     except ChannelError as exc:  # unavailable or outcome unknown: never a failed payment

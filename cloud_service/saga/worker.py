@@ -20,12 +20,18 @@ from sqlalchemy import exists, select
 
 from cloud_service.deps import Deps
 from cloud_service.models import Order, OutboxStep
-from cloud_service.saga.outbox import RetryLater, claim_due, enqueue, finish_step, retry_step
+from cloud_service.saga.outbox import (
+    Claimed,
+    RetryLater,
+    claim_due,
+    enqueue,
+    finish_step,
+    retry_step,
+)
 from cloud_service.saga.states import FINAL, next_step
 from cloud_service.saga.steps import run_step
 from envelope import clock
 from servicekit.db import transaction
-from servicekit.logs import bind_trace_id
 
 log = logging.getLogger(__name__)
 RESUME_GRACE_SECONDS = 30.0  # also how often the worker looks for stranded orders
@@ -41,42 +47,57 @@ def drain_once(deps: Deps, order_no: str | None = None) -> int:
     """Claim one due outbox step (of one order, when given) and run it; return how many ran
     (0 or 1). One at a time, so that a lease starts when its step does: steps claimed
     together would wait for each other while their leases ran out (threads run in parallel)."""
-    with transaction(deps.sessions) as session:
-        claimed = claim_due(session, 1, STEP_LEASE_SECONDS, order_no=order_no)
-    for step_id, step, row_order, attempts in claimed:
-        _run(deps, step_id, step, row_order, attempts)
+    claimed = _claim(deps, order_no)
+    for row in claimed:
+        if _run(deps, row):
+            with transaction(deps.sessions) as session:
+                finish_step(session, row.id)
     return len(claimed)
 
 
-def _run(deps: Deps, step_id: int, step: str, order_no: str, attempts: int) -> None:
-    bind_trace_id(_trace_of(deps, order_no))
-    try:
-        run_step(deps, step, order_no)
-    except RetryLater as exc:
-        log.warning("order %s step %s will retry: %s", order_no, step, exc)
-        with transaction(deps.sessions) as session:
-            retry_step(session, step_id, attempts, str(exc), exc.not_before)
-        return
-    except Exception as exc:  # a bug or an outage must not stop the worker
-        log.exception("order %s step %s failed", order_no, step)
-        with transaction(deps.sessions) as session:
-            retry_step(session, step_id, attempts, type(exc).__name__)
-        return
+def _claim(deps: Deps, order_no: str | None, done: int | None = None) -> list[Claimed]:
+    """Claim the next due step; ``done``, a step that succeeded, is finished in the same
+    commit (a crash before it leaves that step leased, to run again once its lease ends:
+    every step is idempotent on order_no)."""
     with transaction(deps.sessions) as session:
-        finish_step(session, step_id)
+        if done is not None:
+            finish_step(session, done)
+        return claim_due(session, 1, STEP_LEASE_SECONDS, order_no=order_no)
 
 
-def _trace_of(deps: Deps, order_no: str) -> str:
-    with deps.sessions() as session:
-        order = session.get(Order, order_no)
-    return order.trace_id if order else ""
+def _run(deps: Deps, row: Claimed) -> bool:
+    """Run a claimed step: True when it succeeded (the caller finishes it), else it is
+    released to run again later."""
+    try:
+        run_step(deps, row.step, row.order_no)
+    except RetryLater as exc:
+        log.warning("order %s step %s will retry: %s", row.order_no, row.step, exc)
+        with transaction(deps.sessions) as session:
+            retry_step(session, row.id, row.attempts, str(exc), exc.not_before)
+        return False
+    except Exception as exc:  # a bug or an outage must not stop the worker
+        log.exception("order %s step %s failed", row.order_no, row.step)
+        with transaction(deps.sessions) as session:
+            retry_step(session, row.id, row.attempts, type(exc).__name__)
+        return False
+    return True
 
 
 def drive(deps: Deps, order_no: str, rounds: int = 5) -> None:
-    """Advance one order right away (after a notification), as far as its steps go."""
-    for _ in range(rounds):
-        if drain_once(deps, order_no=order_no) == 0:
-            return
+    """Advance one order right away (after a notification), as far as its steps go; each
+    step's finish is committed with the claim of the next."""
+    done: int | None = None
+    try:
+        for _ in range(rounds):
+            claimed = _claim(deps, order_no, done)
+            done = None
+            if not claimed:
+                return
+            done = claimed[0].id if _run(deps, claimed[0]) else None
+    finally:
+        if done is not None:
+            with transaction(deps.sessions) as session:
+                finish_step(session, done)
 
 
 _drivers: ThreadPoolExecutor | None = None
