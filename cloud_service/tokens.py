@@ -35,6 +35,15 @@ local used = redis.call('GET', KEYS[2])
 if used then return {'REUSED', used} end
 return {'UNKNOWN', ''}
 """
+# An access token's sign-in in one round trip: its session id, then the session's fields
+# (user_id, entry, ends_at), or nothing when the token or its sign-in is gone.
+_AUTHENTICATE = """
+local sid = redis.call('GET', KEYS[1])
+if not sid then return false end
+local found = redis.call('HMGET', ARGV[1] .. sid, 'user_id', 'entry')
+if not found[1] or not found[2] then return false end
+return {sid, found[1], found[2]}
+"""
 
 
 @dataclass(frozen=True)
@@ -77,6 +86,7 @@ class TokenStore:
         self.access_seconds = min(access_seconds, MAX_ACCESS_SECONDS)
         self.refresh_seconds = min(refresh_seconds, MAX_REFRESH_SECONDS)
         self._take_refresh = redis.register_script(_TAKE_REFRESH)
+        self._authenticate = redis.register_script(_AUTHENTICATE)
 
     def sign_in(self, user_id: str, entry: str) -> TokenPair:
         """Open a sign-in for the user and answer its first pair of tokens."""
@@ -91,11 +101,13 @@ class TokenStore:
 
     def authenticate(self, access_token: str) -> Principal | None:
         """The principal of a live access token, or None (unknown, expired or revoked)."""
-        session_id = self.redis.get(PREFIX + "access:" + _digest(access_token))
-        if not session_id:
+        found = self._authenticate(
+            keys=[PREFIX + "access:" + _digest(access_token)], args=[PREFIX + "session:"]
+        )
+        if not found:
             return None
-        found = self._session(_text(session_id))
-        return found[0] if found else None
+        session_id, user_id, entry = (_text(value) for value in found)
+        return Principal(user_id, entry, session_id)
 
     def refresh(self, refresh_token: str) -> tuple[TokenPair, Principal] | None:
         """A new pair for a refresh token used once, with whom it stands for; None for an

@@ -4,6 +4,7 @@ records of people whose ID number and name are known, bound without their phone.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -222,6 +223,26 @@ def test_an_expired_access_token_is_1003(app: Flask) -> None:
     time.sleep(0.01)
     answer = client.get("/api/v1/patients", headers=_bearer(tokens["access_token"]))
     assert answer.status_code == 401 and answer.get_json()["result_code"] == "1003"
+
+
+def test_an_access_token_whose_sign_in_ended_is_1003_and_one_stands_for_its_session(
+    app: Flask,
+) -> None:
+    """The token and its sign-in are read in one round trip: a token left behind by a
+    sign-in that ended (its session gone), or a session missing its fields, is no one."""
+    client = app.test_client()
+    tokens = _signed_in(app, client)
+    assert (
+        client.get("/api/v1/patients", headers=_bearer(tokens["access_token"])).status_code == 200
+    )
+    digest = hashlib.sha256(tokens["access_token"].encode()).hexdigest()
+    session = b"cloud:auth:session:" + _redis(app).get("cloud:auth:access:" + digest)
+    _redis(app).hdel(session, "entry")
+    broken = client.get("/api/v1/patients", headers=_bearer(tokens["access_token"]))
+    assert broken.status_code == 401 and broken.get_json()["result_code"] == "1003"
+    _redis(app).delete(session)
+    ended = client.get("/api/v1/patients", headers=_bearer(tokens["access_token"]))
+    assert ended.status_code == 401 and ended.get_json()["result_code"] == "1003"
 
 
 @pytest.mark.parametrize("token", ["forged", "x" * 43, "Bearer", ""])
