@@ -4,14 +4,18 @@ order's state, claimed by lease, then finished or released to run again later.""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, Table, select, update
 from sqlalchemy.orm import Session
 
 from cloud_service.models import OutboxStep
 from cloud_service.saga.states import Step
 from envelope import clock
+
+# The outbox's table for the claim, finish and retry UPDATEs: Core statements, without the
+# ORM's bulk-update machinery (that cost a claim over a millisecond of CPU on its own).
+OUTBOX = cast(Table, OutboxStep.__table__)
 
 
 class RetryLater(Exception):
@@ -46,19 +50,18 @@ def claim_due(
     On PostgreSQL one statement (UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED)
     RETURNING); SQLite, whose writers queue on BEGIN IMMEDIATE, selects then updates."""
     now = clock.now()
-    free = OutboxStep.leased_until.is_(None) | (OutboxStep.leased_until < now)
-    due = select(OutboxStep.id).where(OutboxStep.done_at.is_(None), OutboxStep.due_at <= now, free)
+    free = OUTBOX.c.leased_until.is_(None) | (OUTBOX.c.leased_until < now)
+    due = select(OUTBOX.c.id).where(OUTBOX.c.done_at.is_(None), OUTBOX.c.due_at <= now, free)
     if order_no is not None:
-        due = due.where(OutboxStep.order_no == order_no)
+        due = due.where(OUTBOX.c.order_no == order_no)
     lease = {"leased_until": now + timedelta(seconds=lease_seconds)}
     if session.get_bind().dialect.name == "postgresql":
-        chosen = due.order_by(OutboxStep.due_at).limit(limit).with_for_update(skip_locked=True)
+        chosen = due.order_by(OUTBOX.c.due_at).limit(limit).with_for_update(skip_locked=True)
         claimed = session.execute(
-            update(OutboxStep)
-            .where(OutboxStep.id.in_(chosen.scalar_subquery()))
-            .values(attempts=OutboxStep.attempts + 1, **lease)
-            .returning(OutboxStep.id, OutboxStep.step, OutboxStep.order_no, OutboxStep.attempts)
-            .execution_options(synchronize_session=False)
+            update(OUTBOX)
+            .where(OUTBOX.c.id.in_(chosen.scalar_subquery()))
+            .values(attempts=OUTBOX.c.attempts + 1, **lease)
+            .returning(OUTBOX.c.id, OUTBOX.c.step, OUTBOX.c.order_no, OUTBOX.c.attempts)
         ).all()
         return [Claimed(*row) for row in claimed]
     return _claim_one_by_one(session, due, limit, free, lease)
@@ -68,17 +71,16 @@ def _claim_one_by_one(
     session: Session, due: Select[int], limit: int, free: Any, lease: dict[str, Any]
 ) -> list[Claimed]:
     # a few more than asked: drainers looking at once all see the same first rows
-    candidates = session.scalars(due.order_by(OutboxStep.due_at).limit(limit + 8)).all()
+    candidates = session.scalars(due.order_by(OUTBOX.c.due_at).limit(limit + 8)).all()
     claimed: list[Claimed] = []
     for step_id in candidates:
         if len(claimed) == limit:
             break
         row = session.execute(
-            update(OutboxStep)
-            .where(OutboxStep.id == step_id, OutboxStep.done_at.is_(None), free)
-            .values(attempts=OutboxStep.attempts + 1, **lease)
-            .returning(OutboxStep.id, OutboxStep.step, OutboxStep.order_no, OutboxStep.attempts)
-            .execution_options(synchronize_session=False)
+            update(OUTBOX)
+            .where(OUTBOX.c.id == step_id, OUTBOX.c.done_at.is_(None), free)
+            .values(attempts=OUTBOX.c.attempts + 1, **lease)
+            .returning(OUTBOX.c.id, OUTBOX.c.step, OUTBOX.c.order_no, OUTBOX.c.attempts)
         ).first()
         if row is not None:
             claimed.append(Claimed(*row))
@@ -88,9 +90,7 @@ def _claim_one_by_one(
 def finish_step(session: Session, step_id: int) -> None:
     """Mark an outbox row done."""
     session.execute(
-        update(OutboxStep)
-        .where(OutboxStep.id == step_id)
-        .values(done_at=clock.now(), leased_until=None)
+        update(OUTBOX).where(OUTBOX.c.id == step_id).values(done_at=clock.now(), leased_until=None)
     )
 
 
@@ -103,7 +103,7 @@ def retry_step(
     if not_before is not None:
         due = max(due, not_before)
     session.execute(
-        update(OutboxStep)
-        .where(OutboxStep.id == step_id)
+        update(OUTBOX)
+        .where(OUTBOX.c.id == step_id)
         .values(due_at=due, leased_until=None, last_error=error[:500])
     )
