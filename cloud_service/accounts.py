@@ -302,12 +302,15 @@ def unbind(deps: Deps, user_id: str, mrn: str) -> None:
             raise CloudError(codes.PATIENT_MISMATCH, "该就诊人未绑定到您的账号")
 
 
-def binding_of(deps: Deps, user_id: str, mrn: str) -> Binding:
-    """The user's binding of ``mrn``, or 2011: nobody acts on another patient's record."""
-    with deps.sessions() as session:
-        binding = session.scalar(
-            select(Binding).where(Binding.user_id == user_id, Binding.mrn == mrn)
-        )
+def binding_of(deps: Deps, user_id: str, mrn: str, session: Session | None = None) -> Binding:
+    """The user's binding of ``mrn``, or 2011: nobody acts on another patient's record.
+    Read in ``session`` when given (the caller's transaction), else in a session of its own."""
+    query = select(Binding).where(Binding.user_id == user_id, Binding.mrn == mrn)
+    if session is not None:
+        binding = session.scalar(query)
+    else:
+        with deps.sessions() as own:
+            binding = own.scalar(query)
     if binding is None:
         raise CloudError(codes.PATIENT_MISMATCH, "该就诊人未绑定到您的账号")
     return binding

@@ -45,14 +45,16 @@ def create_registration(json: RegistrationIn) -> OrderOut:
         trace_id=trace_id(),
         entry=principal.entry,
     )
-    return order_view(order)
+    return order_view(*orders.read_with_history(deps(), principal.user_id, order.order_no))
 
 
 @bp.post("/orders/<order_no>/pay")
 @spec.validate(resp=Response(HTTP_200=OrderOut, **_REFUSALS), tags=["orders"])
 def pay(order_no: str) -> OrderOut:
     """Pre-settle with insurance when insured, then open the cashier for the cash part."""
-    return order_view(patient.start_payment(deps(), current_user_id(), order_no))
+    user_id = current_user_id()
+    paying = patient.start_payment(deps(), user_id, order_no)
+    return order_view(*orders.read_with_history(deps(), user_id, paying.order_no))
 
 
 @bp.get("/orders/<order_no>")

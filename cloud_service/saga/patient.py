@@ -47,12 +47,18 @@ def new_order_no(kind: str) -> str:
 
 
 def check_payer(
-    deps: Deps, user_id: str, mrn: str, pay_mode: str, channel: str, entry: str = "APP"
+    deps: Deps,
+    user_id: str,
+    mrn: str,
+    pay_mode: str,
+    channel: str,
+    entry: str = "APP",
+    session: Session | None = None,
 ) -> None:
     """The record is the user's (2011), the pay mode and channel exist (1009), a patient
     inside WeChat or Alipay pays by that app (1009), and only an insured patient pays through
     insurance (2012)."""
-    binding = binding_of(deps, user_id, mrn)
+    binding = binding_of(deps, user_id, mrn, session)
     if pay_mode not in PAY_MODES or channel not in CHANNELS:
         raise CloudError(
             codes.BODY_INVALID,
@@ -84,7 +90,6 @@ def create_registration(
     holds_count = _pass_gate(deps, schedule_id, trace_id)
     stored: Order | None = None
     try:
-        check_payer(deps, user_id, mrn, pay_mode, channel, entry)
         order = Order(
             order_no=new_order_no("REG"),
             user_id=user_id,
@@ -97,7 +102,8 @@ def create_registration(
             schedule_id=schedule_id,
             trace_id=trace_id,
         )
-        with transaction(deps.sessions) as session:
+        with transaction(deps.sessions) as session:  # the record's check and the limit's at once
+            check_payer(deps, user_id, mrn, pay_mode, channel, entry, session)
             _within_unpaid_limit(session, deps, user_id)
             record_created(session, order, "registration order created")
         reply = calls.lock_slot(deps, order, slot_id)
