@@ -74,11 +74,19 @@ def add_patients(
     return mrns
 
 
+def _afternoon(index: int, len_minutes: int) -> str:
+    """The HH:MM a slot of ``len_minutes`` starts at, the ``index``-th after 13:00."""
+    minutes = 13 * 60 + index * len_minutes
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
 def add_todays_schedule(
     stack: Stack, schedule_id: str, slots: int, dept_code: str = "D0101", doctor: str = "DR003"
 ) -> None:
-    """A GENERAL clinic today (of DR003 in D0101 unless told) with ``slots`` free slots."""
+    """A GENERAL clinic today (of DR003 in D0101 unless told) with ``slots`` free slots,
+    between 13:00 and 18:00 (slots of 3 minutes or more, each a real time of day)."""
     level = fees.level("GENERAL")
+    len_minutes = max(1, 300 // max(1, slots))
     with his_session(stack) as session:
         session.add(
             Schedule(
@@ -100,8 +108,8 @@ def add_todays_schedule(
                 slot_id=f"{schedule_id}-{seq:02d}",
                 schedule_id=schedule_id,
                 seq_no=seq,
-                start_time=f"{13 + seq // 6:02d}:{seq % 6 * 10:02d}",
-                end_time=f"{13 + (seq + 1) // 6:02d}:{(seq + 1) % 6 * 10:02d}",
+                start_time=_afternoon(seq - 1, len_minutes),
+                end_time=_afternoon(seq, len_minutes),
             )
             for seq in range(1, slots + 1)
         )
