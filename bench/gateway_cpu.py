@@ -17,7 +17,6 @@ import argparse
 import cProfile
 import io
 import json
-import logging
 import multiprocessing
 import pstats
 import secrets
@@ -26,11 +25,11 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import psycopg
-from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.test import EnvironBuilder
 
 from envelope import CLOUD, HIP, INSFE, EnvelopeClient, KeyRing
@@ -65,20 +64,37 @@ def patient_info(incoming: Incoming) -> dict[str, Any]:
     }
 
 
-def _serve_his(urls: Any) -> None:
-    """The child: a HIS that answers 1003, kept-alive HTTP/1.1, no access log."""
-    from flask import Flask
+class KeptAlive(BaseHTTPRequestHandler):
+    """POST /envelope answered by the HIS endpoint over kept-alive HTTP/1.1 (werkzeug's
+    server closes every connection; gunicorn's gthread workers keep them)."""
 
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    endpoint = EnvelopeEndpoint(
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # the body is written after the head: no delayed ACK
+    endpoint: EnvelopeEndpoint
+
+    def do_POST(self) -> None:
+        """Read the body, answer it, keep the connection."""
+        raw = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        reply, _code = self.endpoint.handle(raw)
+        payload = json.dumps(reply, ensure_ascii=False).encode("utf-8")
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """No access log."""
+
+
+def _serve_his(urls: Any) -> None:
+    """The child: a HIS that answers 1003."""
+    KeptAlive.endpoint = EnvelopeEndpoint(
         HIP,
         Verifier([Link(RINGS[HIP], frozenset({CLOUD}))], MemoryNonceStore()),
         {"1003": patient_info},
     )
-    app = Flask("bench_his")
-    app.register_blueprint(endpoint.blueprint())
-    WSGIRequestHandler.protocol_version = "HTTP/1.1"
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), KeptAlive)
     urls.put(f"http://127.0.0.1:{server.server_port}/envelope")
     server.serve_forever()
 
@@ -146,16 +162,18 @@ def drive(app: Any, batch: list[dict[str, Any]], results: list[str]) -> None:
         results.append(json.loads(payload)["header"]["result_code"])
 
 
-def run(app: Any, count: int, threads: int) -> tuple[float, list[str]]:
-    """CPU seconds for ``count`` messages over ``threads`` threads, and the result codes."""
-    made = environs(count)
-    batches = [made[n::threads] for n in range(threads)]
+def run(app: Any, made: list[dict[str, Any]], threads: int) -> tuple[float, list[str]]:
+    """CPU seconds for the messages over ``threads`` threads (one: this one), and the
+    result codes."""
     results: list[str] = []
+    batches = [made[n::threads] for n in range(threads)]
     workers = [threading.Thread(target=drive, args=(app, b, results)) for b in batches]
     started = time.process_time()
-    for worker in workers:
+    if threads == 1:
+        drive(app, made, results)
+    for worker in workers if threads > 1 else []:
         worker.start()
-    for worker in workers:
+    for worker in workers if threads > 1 else []:
         worker.join()
     return time.process_time() - started, results
 
@@ -167,6 +185,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--sqlite", action="store_true", help="audit in SQLite, not PostgreSQL")
     parser.add_argument("--profile", action="store_true", help="print the top of a cProfile")
+    parser.add_argument("--sort", default="tottime", help="the profile's order: tottime, cumtime")
     args = parser.parse_args()
     with his() as his_url, database(args.sqlite) as url:
         settings = Settings(
@@ -182,15 +201,16 @@ def main() -> None:
             rate_per_patient=10**6,
         )
         app = create_app(settings).wsgi_app
-        run(app, 200, 1)  # warm: connections, caches, the script loaded in Redis
+        run(app, environs(200), 1)  # warm: connections, caches, the script loaded in Redis
+        made = environs(args.messages)
         profiler = cProfile.Profile() if args.profile else None
         if profiler is not None:
             profiler.enable()
-        seconds, results = run(app, args.messages, args.threads)
+        seconds, results = run(app, made, args.threads)
         if profiler is not None:
             profiler.disable()
             out = io.StringIO()
-            pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(30)
+            pstats.Stats(profiler, stream=out).sort_stats(args.sort).print_stats(30)
             print(out.getvalue())
     wrong = len(results) - results.count("0000")
     print(

@@ -23,9 +23,14 @@ class RedisNonceStore:
         self._redis = redis_client
         self._prefix = f"nonce:{namespace}:"
 
+    def key(self, nonce: str) -> str:
+        """The Redis name a nonce is kept under (a Lua script may set it, as the gateway's
+        rate limits do in the same round trip)."""
+        return self._prefix + nonce
+
     def remember(self, nonce: str, ttl_seconds: int) -> bool:
         """Store the nonce; False if it was there already (a replay)."""
-        return bool(self._redis.set(self._prefix + nonce, b"1", nx=True, ex=ttl_seconds))  # type: ignore[attr-defined]
+        return bool(self._redis.set(self.key(nonce), b"1", nx=True, ex=ttl_seconds))  # type: ignore[attr-defined]
 
 
 class MemoryNonceStore:
@@ -55,7 +60,12 @@ def check_timestamp(
         raise codes.EnvelopeError(codes.STALE_TIMESTAMP)
 
 
+def nonce_ttl(window_seconds: int = WINDOW_SECONDS) -> int:
+    """How long a nonce is kept: twice the window, to cover clock drift both ways."""
+    return 2 * window_seconds
+
+
 def check_nonce(store: NonceStore, nonce: str, window_seconds: int = WINDOW_SECONDS) -> None:
     """Refuse (1005) a nonce seen within the window (kept twice the window to cover drift)."""
-    if not store.remember(nonce, 2 * window_seconds):
+    if not store.remember(nonce, nonce_ttl(window_seconds)):
         raise codes.EnvelopeError(codes.REPLAYED_NONCE)

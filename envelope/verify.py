@@ -73,6 +73,14 @@ class Verifier:
 
     def verify(self, header: dict[str, Any], body: Any) -> KeyRing:
         """Run every check in order; return the ring the message came in on."""
+        ring = self.authenticate(header, body)
+        self.remember_nonce(header)
+        return ring
+
+    def authenticate(self, header: dict[str, Any], body: Any) -> KeyRing:
+        """Every check but the nonce (1002-1004); the ring the message came in on. A caller
+        that checks the nonce itself (the gateway, in the same Redis call as its rate
+        limits) must do so before acting on the message."""
         check_request_header(header)
         if header["sign_type"] != SIGN_TYPE:
             raise codes.EnvelopeError(codes.BAD_FIELD, "sign_type must be HMAC-SHA256")
@@ -82,5 +90,8 @@ class Verifier:
         if not sign_matches(header, body, ring.key_for(header["key_id"])):
             raise codes.EnvelopeError(codes.BAD_SIGNATURE)
         check_timestamp(header["timestamp"])
-        check_nonce(self._nonces, header["nonce"])
         return ring
+
+    def remember_nonce(self, header: dict[str, Any]) -> None:
+        """Refuse (1005) an authenticated message whose nonce was seen; else remember it."""
+        check_nonce(self._nonces, header["nonce"])

@@ -56,9 +56,9 @@ def build_relay(settings: Settings, audit: AuditLog, redis: Redis) -> Relay:
     """The relay with its verifier (nonces in Redis) and one client per outbound link."""
     # Each link accepts only its own sender: CLOUD on the CLOUD link, HIP on the HIP link...
     # The CLOUD link comes first: it signs refusals whose link is not proven.
+    nonces = RedisNonceStore(redis, "gateway")
     verifier = Verifier(
-        [Link(settings.ring(party), frozenset({party})) for party in (CLOUD, HIP, INSFE)],
-        RedisNonceStore(redis, "gateway"),
+        [Link(settings.ring(party), frozenset({party})) for party in (CLOUD, HIP, INSFE)], nonces
     )
     pool = connection_pool()  # one per process, shared by the three outbound links
     timeout = (settings.relay_connect_timeout, settings.relay_read_timeout)
@@ -86,6 +86,7 @@ def build_relay(settings: Settings, audit: AuditLog, redis: Redis) -> Relay:
             per_patient=Limit(settings.rate_per_patient, 60),
             patient_key=settings.patient_key(),
         ),
+        nonces=nonces,
         on_result=metrics.envelope_recorder(SERVICE),
     )
 

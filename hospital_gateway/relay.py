@@ -18,6 +18,7 @@ from envelope.client import EnvelopeClient, Reply
 from envelope.header import check_request_header
 from envelope.keys import KeyRing
 from envelope.messages import validate_request
+from envelope.replay import RedisNonceStore
 from envelope.server import signed_reply
 from envelope.signing import sign_envelope, sign_matches
 from envelope.verify import Verifier, parse
@@ -53,10 +54,12 @@ class Relay:
         audit: AuditLog,
         hospital_code: str,
         limiter: RateLimiter | None = None,
+        nonces: RedisNonceStore | None = None,
         on_result: Callable[[dict[str, Any], str, float], None] | None = None,
     ) -> None:
         self.verifier = verifier
         self.limiter = limiter
+        self.nonces = nonces  # the verifier's store: the limiter's script remembers the nonce
         self.on_result = on_result  # (answer header, result code, seconds), as EnvelopeEndpoint
         self.rings = dict(rings)
         self.clients = dict(clients)
@@ -68,22 +71,21 @@ class Relay:
         started = time.perf_counter()
         head: dict[str, Any] = {}
         body: Any = None
-        verified = False
+        authentic = False  # signed with a key of its link, in time; its nonce not yet checked
         try:
             head, body = parse(raw)
             bind_trace_id(clean(head.get("trace_id"), 64, verified=False))
             in_ring = self.authenticate(head, body)
-            verified = True
+            authentic = True
             bind_trace_id(head["trace_id"])
-            route = self.admit(head, body)
-            if self.limiter is not None:
-                self.limiter.check(head, body)
+            route = self.admit_fresh(head, body)
         except codes.EnvelopeError as exc:
+            verified = authentic and exc.result_code != codes.REPLAYED_NONCE
             return self._refuse(head, body, exc.result_code, exc.result_msg, started, verified)
         except Exception:
             log.exception("admission failed")
             return self._refuse(
-                head, body, codes.INTERNAL, codes.message(codes.INTERNAL), started, verified
+                head, body, codes.INTERNAL, codes.message(codes.INTERNAL), started, authentic
             )
         reply, sent = self._forward(head, body, route, in_ring)
         result_code = str(reply["header"]["result_code"])
@@ -99,11 +101,30 @@ class Relay:
         return reply, result_code
 
     def authenticate(self, head: dict[str, Any], body: Any) -> KeyRing:
-        """Header (1002), signature (1003), timestamp (1004), nonce (1005): the inbound ring."""
+        """Header (1002), signature (1003), timestamp (1004): the inbound ring. The nonce
+        (1005) is checked by ``admit_fresh``, in the same Redis call as the rate limits."""
         check_request_header(head)
         if head["hospital_code"] != self.hospital_code:
             raise codes.EnvelopeError(codes.BAD_FIELD, "header field hospital_code is not ours")
-        return self.verifier.verify(head, body)
+        return self.verifier.authenticate(head, body)
+
+    def admit_fresh(self, head: dict[str, Any], body: Any) -> routes.Route:
+        """Of an authenticated message: nonce (1005) first, then trade code (1006), route
+        (1007), body (1009) and rate limits (1008). An admitted message remembers its
+        nonce and counts against its limits in one Redis round trip; a refused one still
+        spends its nonce, and a replay is 1005 whatever else is wrong with it."""
+        try:
+            route = self.admit(head, body)
+        except codes.EnvelopeError:
+            self.verifier.remember_nonce(head)
+            raise
+        if self.limiter is not None and self.nonces is not None:
+            self.limiter.check(head, body, self.nonces)
+            return route
+        self.verifier.remember_nonce(head)
+        if self.limiter is not None:
+            self.limiter.check(head, body)
+        return route
 
     def admit(self, head: dict[str, Any], body: Any) -> routes.Route:
         """Trade code (1006), route (1007), body (1009) of an authenticated message."""
