@@ -170,6 +170,22 @@ def _insert_sql(paramstyle: str, count: int) -> str:
     return f"INSERT INTO {audit_table.name} ({', '.join(columns)}) VALUES {values}"
 
 
+def _chained(
+    rows: Sequence[dict[str, Any]], head: Sequence[Any] | None
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The INSERT's parameters of ``rows`` linked onto the chain's head, and the new head."""
+    if head is None:
+        raise RuntimeError("the audit chain has no head row: run the migrations")
+    last_id, last_hash = int(head[0]), str(head[1])
+    params: dict[str, Any] = {}
+    for i, row in enumerate(rows):
+        last_id += 1
+        linked = {**row, "id": last_id, "prev_hash": last_hash}
+        last_hash = linked["row_hash"] = entry_hash(linked)
+        params.update({f"{name}_{i}": value for name, value in linked.items()})
+    return params, {"id": HEAD_ID, "last_id": last_id, "last_hash": last_hash}
+
+
 class AuditLog:
     """The audit table behind a small interface: write, read by trace or msg id, count."""
 
@@ -254,30 +270,29 @@ class AuditLog:
     def append(self, rows: Sequence[dict[str, Any]], conn: Connection) -> None:
         """Chain ``rows`` (audit rows without id and hashes) onto the head in one transaction.
 
-        The statements go straight to the driver's cursor, one INSERT for the whole group,
-        inside SQLAlchemy's transaction (which takes SQLite's write lock at BEGIN): this runs
-        on the gateway's hot path, where SQLAlchemy's per-statement work cost more than the
-        database's own."""
+        The statements go straight to the driver's cursor, one INSERT for the whole group:
+        this runs on the gateway's hot path, where SQLAlchemy's per-statement work cost more
+        than the database's own. On PostgreSQL they are pipelined: BEGIN with the head's
+        lock in one round trip, the INSERT, the head's move and COMMIT in a second. SQLite
+        runs them inside SQLAlchemy's transaction, which takes its write lock at BEGIN."""
         style = conn.dialect.paramstyle
         read_head, move_head = _head_sql(conn.dialect.name, style)
+        if conn.dialect.name == "postgresql":
+            driver = conn.connection.driver_connection
+            with driver.pipeline(), driver.cursor() as cursor:  # type: ignore[union-attr]
+                cursor.execute(read_head, {"id": HEAD_ID})
+                params, head = _chained(rows, cursor.fetchone())
+                cursor.execute(_insert_sql(style, len(rows)), params)
+                cursor.execute(move_head, head)
+                driver.commit()  # type: ignore[union-attr]
+            return
         with conn.begin():
             cursor = conn.connection.cursor()
             try:
                 cursor.execute(read_head, {"id": HEAD_ID})
-                head = cursor.fetchone()
-                if head is None:
-                    raise RuntimeError("the audit chain has no head row: run the migrations")
-                last_id, last_hash = int(head[0]), str(head[1])
-                params: dict[str, Any] = {}
-                for i, row in enumerate(rows):
-                    last_id += 1
-                    linked = {**row, "id": last_id, "prev_hash": last_hash}
-                    last_hash = linked["row_hash"] = entry_hash(linked)
-                    params.update({f"{name}_{i}": value for name, value in linked.items()})
+                params, head = _chained(rows, cursor.fetchone())
                 cursor.execute(_insert_sql(style, len(rows)), params)
-                cursor.execute(
-                    move_head, {"id": HEAD_ID, "last_id": last_id, "last_hash": last_hash}
-                )
+                cursor.execute(move_head, head)
             finally:
                 cursor.close()
 
