@@ -12,7 +12,7 @@ from flask import Flask
 from redis import Redis, RedisError
 
 from envelope.catalogue import CLOUD, GATEWAY, HIP, INSFE
-from envelope.client import EnvelopeClient, Reply, connection_pool
+from envelope.client import KeptAliveClient, Reply
 from envelope.replay import RedisNonceStore
 from envelope.verify import Link, Verifier
 from envelope.wsgi import EnvelopeWSGI
@@ -38,11 +38,11 @@ class Deps:
     audit: AuditLog
 
 
-class TimedClient(EnvelopeClient):
+class TimedClient(KeptAliveClient):
     """The client of one outbound link, timing how long the next zone takes to answer."""
 
     def post(self, envelope: dict[str, Any]) -> Reply:
-        """POST as ``EnvelopeClient.post`` does and observe the wait by trade code."""
+        """POST as ``KeptAliveClient.post`` does and observe the wait by trade code."""
         started = time.perf_counter()
         try:
             return super().post(envelope)
@@ -53,14 +53,14 @@ class TimedClient(EnvelopeClient):
 
 
 def build_relay(settings: Settings, audit: AuditLog, redis: Redis) -> Relay:
-    """The relay with its verifier (nonces in Redis) and one client per outbound link."""
+    """The relay with its verifier (nonces in Redis) and one client per outbound link,
+    each keeping one connection per thread to its peer."""
     # Each link accepts only its own sender: CLOUD on the CLOUD link, HIP on the HIP link...
     # The CLOUD link comes first: it signs refusals whose link is not proven.
     nonces = RedisNonceStore(redis, "gateway")
     verifier = Verifier(
         [Link(settings.ring(party), frozenset({party})) for party in (CLOUD, HIP, INSFE)], nonces
     )
-    pool = connection_pool()  # one per process, shared by the three outbound links
     timeout = (settings.relay_connect_timeout, settings.relay_read_timeout)
     clients = {
         party: TimedClient(
@@ -70,7 +70,6 @@ def build_relay(settings: Settings, audit: AuditLog, redis: Redis) -> Relay:
             receiver=party,
             hospital_code=settings.hospital_code,
             timeout=timeout,
-            pool=pool,
         )
         for party in (CLOUD, HIP, INSFE)
     }
