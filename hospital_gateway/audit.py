@@ -27,6 +27,7 @@ from concurrent.futures import Future
 from dataclasses import asdict, dataclass
 from typing import Any
 
+import psycopg
 from flask import Blueprint, Response, abort, jsonify, request
 from sqlalchemy import (
     Column,
@@ -272,20 +273,14 @@ class AuditLog:
 
         The statements go straight to the driver's cursor, one INSERT for the whole group:
         this runs on the gateway's hot path, where SQLAlchemy's per-statement work cost more
-        than the database's own. On PostgreSQL they are pipelined: BEGIN with the head's
-        lock in one round trip, the INSERT, the head's move and COMMIT in a second. SQLite
-        runs them inside SQLAlchemy's transaction, which takes its write lock at BEGIN."""
+        than the database's own. On PostgreSQL they take two round trips (BEGIN with the
+        head's lock; the INSERT, the head's move and COMMIT), five before. SQLite runs them
+        inside SQLAlchemy's transaction, which takes its write lock at BEGIN."""
+        if conn.dialect.name == "postgresql":
+            self._append_postgresql(rows, conn.connection.driver_connection)
+            return
         style = conn.dialect.paramstyle
         read_head, move_head = _head_sql(conn.dialect.name, style)
-        if conn.dialect.name == "postgresql":
-            driver = conn.connection.driver_connection
-            with driver.pipeline(), driver.cursor() as cursor:  # type: ignore[union-attr]
-                cursor.execute(read_head, {"id": HEAD_ID})
-                params, head = _chained(rows, cursor.fetchone())
-                cursor.execute(_insert_sql(style, len(rows)), params)
-                cursor.execute(move_head, head)
-                driver.commit()  # type: ignore[union-attr]
-            return
         with conn.begin():
             cursor = conn.connection.cursor()
             try:
@@ -295,6 +290,25 @@ class AuditLog:
                 cursor.execute(move_head, head)
             finally:
                 cursor.close()
+
+    @staticmethod
+    def _append_postgresql(rows: Sequence[dict[str, Any]], driver: Any) -> None:
+        """Two round trips, each a simple query of several statements bound client-side:
+        BEGIN with the head's lock, then the INSERT, the head's move and COMMIT. On a
+        failure the caller drops the connection, and with it any open transaction."""
+        read_head, move_head = _head_sql("postgresql", "pyformat")
+        if driver.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+            driver.rollback()  # something (a ping, a test) left a transaction open: not ours
+        driver.autocommit = True  # the statements below carry their own BEGIN and COMMIT
+        with psycopg.ClientCursor(driver) as cursor:
+            cursor.execute("BEGIN; " + read_head % {"id": HEAD_ID})
+            cursor.nextset()
+            params, head = _chained(rows, cursor.fetchone())
+            cursor.execute(
+                f"{_insert_sql('pyformat', len(rows))}; {move_head}; COMMIT", {**params, **head}
+            )
+        # Only once committed: after a failure the connection is dropped, never reused.
+        driver.autocommit = False
 
     def verify(self) -> Verdict:
         """Walk the whole chain in id order; the first edited, inserted or deleted entry."""

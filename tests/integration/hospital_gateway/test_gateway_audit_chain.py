@@ -222,3 +222,20 @@ def test_a_stopped_append_reaches_every_waiter_and_is_passed_on(tmp_path: Path) 
     with pytest.raises(SystemExit):
         log._append_group(group)
     assert all(isinstance(done.exception(), SystemExit) for _, done in group)
+
+
+@pytest.mark.postgres
+def test_an_append_after_a_transaction_left_open_on_the_kept_connection_still_commits(
+    postgres_url: str,
+) -> None:
+    migrate(postgres_url, MIGRATIONS)
+    log = AuditLog(make_engine(postgres_url))
+    before = log.verify().entries
+    log.write([_entry()])
+    assert log._conn is not None
+    log._conn.exec_driver_sql("SELECT 1")  # opens a transaction and leaves it open
+    log.write([_entry(), _entry()])
+    with make_engine(postgres_url).connect() as other:  # committed: seen from elsewhere
+        count = other.exec_driver_sql("SELECT count(*) FROM gateway_audit").scalar()
+    verdict = log.verify()
+    assert verdict.intact and verdict.entries == before + 3 == count
