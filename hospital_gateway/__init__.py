@@ -13,6 +13,7 @@ from redis import Redis, RedisError
 
 from envelope.catalogue import CLOUD, GATEWAY, HIP, INSFE
 from envelope.client import KeptAliveClient, Reply
+from envelope.keys import KeyRing
 from envelope.replay import RedisNonceStore
 from envelope.verify import Link, Verifier
 from envelope.wsgi import EnvelopeWSGI
@@ -26,7 +27,7 @@ from servicekit.db import make_engine
 SERVICE = "hospital_gateway"
 MIGRATIONS = Path(__file__).parent / "migrations"
 
-__all__ = ["MIGRATIONS", "SERVICE", "Deps", "Settings", "create_app"]
+__all__ = ["MIGRATIONS", "SERVICE", "Deps", "ResultRecorder", "Settings", "create_app"]
 
 
 @dataclass(frozen=True)
@@ -41,15 +42,44 @@ class Deps:
 class TimedClient(KeptAliveClient):
     """The client of one outbound link, timing how long the next zone takes to answer."""
 
+    def __init__(self, url: str, ring: KeyRing, **kwargs: Any) -> None:
+        super().__init__(url, ring, **kwargs)
+        self._waits: dict[object, Any] = {}  # the histogram's child of each trade code
+
     def post(self, envelope: dict[str, Any]) -> Reply:
         """POST as ``KeptAliveClient.post`` does and observe the wait by trade code."""
         started = time.perf_counter()
         try:
             return super().post(envelope)
         finally:
-            metrics.record_relay(
-                envelope["header"].get("trade_code"), self.receiver, time.perf_counter() - started
+            trade_code = envelope["header"].get("trade_code")
+            wait = self._waits.get(trade_code)
+            if wait is None:  # only admitted trade codes are relayed: a few dozen at most
+                label = metrics.trade_code_label(trade_code)
+                wait = self._waits[trade_code] = metrics.RELAY_LATENCY.labels(label, self.receiver)
+            wait.observe(time.perf_counter() - started)
+
+
+class ResultRecorder:
+    """``on_result`` of the relay: metrics.record_envelope's counter and histogram, each
+    label set's children looked up once (prometheus_client's labels() is not free)."""
+
+    def __init__(self, service: str) -> None:
+        self.service = service
+        self._children: dict[tuple[object, str], tuple[Any, Any]] = {}
+
+    def __call__(self, header: dict[str, Any], result_code: str, seconds: float) -> None:
+        """Count one answer and observe its latency."""
+        key = (header.get("trade_code"), result_code)
+        children = self._children.get(key)
+        if children is None:
+            code = metrics.trade_code_label(key[0])
+            children = self._children[key] = (
+                metrics.ENVELOPES.labels(self.service, code, result_code),
+                metrics.HOP_LATENCY.labels(self.service, code),
             )
+        children[0].inc()
+        children[1].observe(seconds)
 
 
 def build_relay(settings: Settings, audit: AuditLog, redis: Redis) -> Relay:
@@ -86,7 +116,7 @@ def build_relay(settings: Settings, audit: AuditLog, redis: Redis) -> Relay:
             patient_key=settings.patient_key(),
         ),
         nonces=nonces,
-        on_result=metrics.envelope_recorder(SERVICE),
+        on_result=ResultRecorder(SERVICE),
     )
 
 

@@ -24,7 +24,7 @@ import threading
 import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Future
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 import psycopg
@@ -136,8 +136,19 @@ class AuditEntry:
         )
 
     def row(self, at: str) -> dict[str, Any]:
-        """The database row."""
-        return {**asdict(self), "at": at}
+        """The database row (written out: dataclasses.asdict deep-copies every field)."""
+        return {
+            "direction": self.direction,
+            "trade_code": self.trade_code,
+            "msg_id": self.msg_id,
+            "reply_msg_id": self.reply_msg_id,
+            "trace_id": self.trace_id,
+            "sender": self.sender,
+            "receiver": self.receiver,
+            "result_code": self.result_code,
+            "latency_ms": self.latency_ms,
+            "at": at,
+        }
 
 
 Pending = tuple[list[dict[str, Any]], "Future[None]"]
