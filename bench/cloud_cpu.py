@@ -100,9 +100,10 @@ def patient_client(app: Flask, sms: BenchSms, n: int) -> FlaskClient:
     token = client.post("/api/v1/auth/tokens", json=grant).get_json()["access_token"]
     client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"
     deps: Deps = app.extensions["cloud_deps"]
-    record = {"mrn": f"M{n:06d}", "patient_type": "EMPLOYEE", "insured": True}
+    mrn = f"M{n:06d}"
+    record: dict[str, object] = {"mrn": mrn, "patient_type": "EMPLOYEE", "insured": True}
     accounts.save_binding(deps, accounts.register_user(deps, phone), record, CARD, "张伟", "")
-    client.environ_base["bench_mrn"] = record["mrn"]
+    client.environ_base["bench_mrn"] = mrn
     return client
 
 
