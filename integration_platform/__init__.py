@@ -9,11 +9,11 @@ from flask import Flask
 from sqlalchemy import text
 
 from envelope import HIP, EnvelopeEndpoint, Link, RedisNonceStore, Verifier
-from integration_platform.database import hip_engine, reader_of
+from integration_platform.database import reader_of
 from integration_platform.deps import Deps
 from integration_platform.settings import Settings
 from servicekit import logs, metrics, redis_client, web
-from servicekit.db import session_factory
+from servicekit.db import make_engine, session_factory
 
 SERVICE = "integration_platform"
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -25,7 +25,7 @@ def create_app(config: Settings | None = None) -> Flask:
 
     settings = config or Settings.from_env()
     logs.configure(SERVICE)
-    engine = hip_engine(settings.database_url)
+    engine = make_engine(settings.database_url)
     redis = redis_client.connect(settings.redis_url)
     verifier = Verifier(
         [

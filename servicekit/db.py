@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -9,13 +10,19 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import DateTime, Engine, MetaData, TypeDecorator, create_engine, event
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 from envelope.clock import SHANGHAI
 
+# A pooled PostgreSQL connection idle longer than this is pinged before use (a restarted
+# server or a dropped link hides there); one back at work sooner is not (a round trip each).
+IDLE_PING_SECONDS = 1.0
 
-def make_engine(url: str) -> Engine:
-    """An engine for the URL; SQLite gets WAL, a busy timeout and foreign keys."""
+
+def make_engine(url: str, idle_ping_seconds: float = IDLE_PING_SECONDS) -> Engine:
+    """An engine for the URL; SQLite gets WAL, a busy timeout and foreign keys, PostgreSQL
+    a ping only for a connection that sat idle (see ``IDLE_PING_SECONDS``)."""
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
@@ -40,7 +47,31 @@ def make_engine(url: str) -> Engine:
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    engine = create_engine(url, pool_size=5, max_overflow=10)
+    _ping_when_idle(engine, idle_ping_seconds)
+    return engine
+
+
+def _ping_when_idle(engine: Engine, idle_seconds: float) -> None:
+    """Ping a connection on checkout only when it sat in the pool past ``idle_seconds``;
+    a failed ping makes the pool replace it before the caller sees it."""
+
+    @event.listens_for(engine, "checkin")
+    def _idle_from(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.get("idle_since")
+        if idle_since is None or time.monotonic() - idle_since < idle_seconds:
+            return
+        try:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("SELECT 1")
+            cursor.close()
+            dbapi_connection.rollback()
+        except Exception as exc:  # any failure: the pool replaces this connection
+            raise DisconnectionError("the idle connection is gone") from exc
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -1,5 +1,6 @@
-"""The HIS engine on PostgreSQL pings a pooled connection only after it sat idle: a connection
-the server dropped meanwhile is replaced before a message sees it, a busy one costs no ping."""
+"""Every service's engine on PostgreSQL (servicekit.db.make_engine) pings a pooled
+connection only after it sat idle: a connection the server dropped meanwhile is replaced
+before a message sees it, a busy one costs no ping."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError
 
-from integration_platform.database import hip_engine
+from servicekit.db import make_engine
 
 
 def _backend_pid(engine: Engine) -> int:
@@ -23,7 +24,7 @@ def _terminate(url: str, pid: int) -> None:
 
 
 def test_an_idle_connection_the_server_dropped_is_replaced_unseen(hip_postgres_url: str) -> None:
-    engine = hip_engine(hip_postgres_url, idle_ping_seconds=0.0)
+    engine = make_engine(hip_postgres_url, idle_ping_seconds=0.0)
     try:
         dropped = _backend_pid(engine)
         _terminate(hip_postgres_url, dropped)
@@ -33,7 +34,7 @@ def test_an_idle_connection_the_server_dropped_is_replaced_unseen(hip_postgres_u
 
 
 def test_a_connection_back_within_the_idle_time_is_not_pinged(hip_postgres_url: str) -> None:
-    engine = hip_engine(hip_postgres_url, idle_ping_seconds=3600.0)
+    engine = make_engine(hip_postgres_url, idle_ping_seconds=3600.0)
     try:
         dropped = _backend_pid(engine)
         _terminate(hip_postgres_url, dropped)
