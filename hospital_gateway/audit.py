@@ -268,13 +268,18 @@ class AuditLog:
             done.set_result(None)
 
     def _connection(self) -> Connection:
-        """The kept connection; after ``IDLE_SECONDS`` unused it goes back to the pool and a
-        fresh one is checked out, which the pool pings first: a database restarted or a
-        connection dropped while the gateway was quiet costs no audit rows. Under load the
-        connection is always fresh and no ping is paid."""
+        """The kept connection; after ``IDLE_SECONDS`` unused it is pinged, and replaced
+        when the ping fails: a database restarted or a connection dropped while the gateway
+        was quiet costs no audit rows (the pool would not ping it: it was in use, not idle
+        in the pool). Under load the connection is always fresh and no ping is paid."""
         if self._conn is not None and time.monotonic() - self._used > IDLE_SECONDS:
-            self._conn.close()
-            self._conn = None
+            try:
+                self._conn.exec_driver_sql("SELECT 1")
+                self._conn.rollback()
+            except Exception:  # gone: drop it, and check a new one out below
+                self._conn.invalidate()
+                self._conn.close()
+                self._conn = None
         if self._conn is None:
             self._conn = self._engine.connect()
         return self._conn
