@@ -55,6 +55,7 @@ _ENTRIES = (
     TradeCode(Trade.CONFIRM_CHARGE, "charge confirm", HIP),
     TradeCode(Trade.CHARGE_RECORDS, "charge records", HIP),
     TradeCode(Trade.QUERY_CHARGE, "charge query", HIP),
+    TradeCode(Trade.EBILL, "electronic medical bill", HIP),
     TradeCode(Trade.INSURANCE_SIGN_IN, "insurance sign-in", INSFE, True),
     TradeCode(Trade.INSURANCE_SIGN_OUT, "insurance sign-out", INSFE, True),
     TradeCode(Trade.INSURED_PERSON, "insured person info", INSFE),
@@ -71,6 +72,8 @@ _ENTRIES = (
     TradeCode(Trade.REPORT_READY, "report ready", CLOUD),
     TradeCode(Trade.CLINIC_STOPPED, "clinic stopped", CLOUD),
     TradeCode(Trade.WINDOW_REFUND, "window refund done", CLOUD),
+    TradeCode(Trade.VISIT_REMINDER, "visit reminder", CLOUD),
+    TradeCode(Trade.NEW_BILL, "new unpaid bill", CLOUD),
 )
 CATALOGUE: dict[Trade, TradeCode] = {entry.code: entry for entry in _ENTRIES}
 

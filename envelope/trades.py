@@ -1,5 +1,5 @@
-"""The 34 trade codes of DESIGN §3 by name: a trade code is always ``Trade.X``, a result
-code always ``codes.X``, never a bare "2006"."""
+"""The trade codes of DESIGN §3 (34) and §12 (3006, 6004, 6005) by name: a trade code is
+always ``Trade.X``, a result code always ``codes.X``, never a bare "2006"."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ class Trade(StrEnum):
     CONFIRM_CHARGE = "3003"
     CHARGE_RECORDS = "3004"
     QUERY_CHARGE = "3005"
+    EBILL = "3006"
     INSURANCE_SIGN_IN = "4001"
     INSURANCE_SIGN_OUT = "4002"
     INSURED_PERSON = "4003"
@@ -43,3 +44,5 @@ class Trade(StrEnum):
     REPORT_READY = "6001"
     CLINIC_STOPPED = "6002"
     WINDOW_REFUND = "6003"
+    VISIT_REMINDER = "6004"
+    NEW_BILL = "6005"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from envelope.messages.base import Fen, Message, Request, Text
+from envelope.messages.base import Day, Fen, Message, Request, Text
 from envelope.trades import Trade
 
 
@@ -20,6 +20,7 @@ class ReportReady(Request):
     mrn: Text
     report_id: Text
     kind: Text
+    notice_id: Text | None = None  # the HIS outbox's key: the cloud takes each notice once
 
 
 class ClinicStoppedAck(NoticeAck):
@@ -35,6 +36,7 @@ class ClinicStopped(Request):
     answer = ClinicStoppedAck
     schedule_id: Text
     reason: Text
+    notice_id: Text | None = None
 
 
 class WindowRefundAck(NoticeAck):
@@ -60,3 +62,36 @@ class WindowRefund(Request):
     operator: Text | None = None
     patient_name: Text | None = None
     id_card_no: Text | None = None
+
+
+class VisitReminder(Request):
+    """6004: the day before a booked visit, what the patient needs to find the clinic.
+
+    notice_id is the HIS outbox's key for the notice: the cloud takes each one once."""
+
+    trade = Trade.VISIT_REMINDER
+    answer = NoticeAck
+    notice_id: Text
+    mrn: Text
+    order_no: Text
+    reg_no: Text | None = None
+    visit_date: Day
+    period: Text
+    start_time: Text | None = None
+    dept_name: Text
+    doctor_name: Text | None = None
+    location: Text | None = None
+
+
+class NewBill(Request):
+    """6005: the HIS added an unpaid bill to a record (the patient may pay it in the app)."""
+
+    trade = Trade.NEW_BILL
+    answer = NoticeAck
+    notice_id: Text
+    mrn: Text
+    bill_no: Text
+    visit_no: Text | None = None
+    dept_name: Text | None = None
+    kind: Text | None = None
+    amount: Fen

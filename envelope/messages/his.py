@@ -12,6 +12,7 @@ from envelope.messages.his_answers import (
     ChargeQueryAnswer,
     DepartmentsAnswer,
     DoctorsAnswer,
+    EBillAnswer,
     ExamReportAnswer,
     LabReportAnswer,
     LockAnswer,
@@ -198,6 +199,14 @@ class QueryCharge(Request):
 
     trade = Trade.QUERY_CHARGE
     answer = ChargeQueryAnswer
+    order_no: Text
+
+
+class EBillQuery(Request):
+    """3006: the electronic medical bill of a settled order (registration or charge)."""
+
+    trade = Trade.EBILL
+    answer = EBillAnswer
     order_no: Text
 
 

@@ -367,3 +367,24 @@ class ExamReportAnswer(Message):
     """5004: the report."""
 
     report: ExamReportBody
+
+
+class EBill(Message):
+    """One 医疗收费电子票据 as the fiscal e-bill platform issued it (DESIGN §12).
+
+    status is ISSUED, or RED_FLUSHED once a refund cancelled it (a new bill is then issued
+    for what remains); pdf_base64 is the platform's PDF of the bill."""
+
+    batch_code: Text
+    bill_no: Text
+    check_code: Text
+    amount: Fen
+    issued_at: Moment
+    status: Literal["ISSUED", "RED_FLUSHED"]
+    pdf_base64: Text
+
+
+class EBillAnswer(Message):
+    """3006: the order's current e-bill."""
+
+    ebill: EBill

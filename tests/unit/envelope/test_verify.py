@@ -109,8 +109,9 @@ def test_body_validation_names_the_missing_field() -> None:
     assert "order_no" in caught.value.result_msg
 
 
-def test_the_catalogue_has_all_34_codes() -> None:
-    assert len(catalogue.CATALOGUE) == 34
+def test_the_catalogue_has_the_34_codes_and_section_12s_three() -> None:
+    assert len(catalogue.CATALOGUE) == 37
+    assert {"3006", "6004", "6005"} <= set(catalogue.CATALOGUE)
 
 
 @pytest.mark.parametrize(

@@ -13,8 +13,8 @@ OUTBOUND_CODES = sorted(c for c in CATALOGUE if c[0] == "6")
 SENDERS = (CLOUD, GATEWAY, HIP, INSFE)
 
 
-def test_catalogue_has_the_34_interfaces_and_the_table_covers_every_crossing() -> None:
-    assert len(CATALOGUE) == 34
+def test_catalogue_has_the_37_interfaces_and_the_table_covers_every_crossing() -> None:
+    assert len(CATALOGUE) == 37
     assert len(ROUTES) == len(INBOUND_CODES) + 2 * len(OUTBOUND_CODES)
 
 
